@@ -1,0 +1,242 @@
+"""The abstract syntax tree of the rule language.
+
+Every node is a frozen attrs value. Each carries its source ``span`` as a field that
+is left out of equality, so two trees compare equal when they mean the same, wherever
+their text stood (the formatter's round-trip tests rely on this).
+
+The parser (``dsl.parser``) builds these nodes; the compiler (``engine.compiler``)
+checks them against the vocabulary and turns them into an evaluation form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Union
+
+import attrs
+
+from engine.errors import Span
+
+
+def _span() -> Span | None:
+    return attrs.field(default=None, eq=False, repr=False)  # type: ignore[no-any-return]
+
+
+@attrs.frozen
+class Text:
+    """A human text in English, optionally with a Swedish version."""
+
+    en: str
+    sv: str | None = None
+    span: Span | None = _span()
+
+
+# ---- values and expressions ---------------------------------------------------------
+
+@attrs.frozen
+class Name:
+    """A bare name: a fact, a topic, a loop variable or an enum value, by context."""
+
+    id: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Field:
+    """``base.field``, e.g. ``allowed_likes.deny``."""
+
+    base: str
+    field: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Call:
+    """``func(arg)``, e.g. ``months_since(last_snapshot_on)``."""
+
+    func: str
+    arg: "Expr"
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Constant:
+    """An int, date, string or bool literal."""
+
+    value: int | dt.date | str | bool
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ListValue:
+    items: tuple["Scalar", ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class RecordValue:
+    entries: tuple[tuple[str, "Value"], ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Compare:
+    op: str                      # == != < <= > >=
+    left: "Expr"
+    right: "Expr"
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Membership:
+    """``item in collection`` (``negated`` for ``not in``)."""
+
+    item: "Expr"
+    collection: "Expr"
+    negated: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Contains:
+    """``collection contains item``; with mode ``all``/``any`` the right side is a set."""
+
+    collection: "Expr"
+    other: "Expr"
+    mode: str = "one"            # one | all | any
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class IsSet:
+    """``x is set`` (``negated``: ``x is missing``)."""
+
+    operand: "Expr"
+    negated: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class And:
+    items: tuple["Expr", ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Or:
+    items: tuple["Expr", ...]
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Not:
+    operand: "Expr"
+    span: Span | None = _span()
+
+
+Scalar = Union[Constant, Name]
+Value = Union[Constant, Name, ListValue, RecordValue]
+Expr = Union[Name, Field, Call, Constant, ListValue, Compare, Membership, Contains, IsSet,
+             And, Or, Not]
+
+
+# ---- pack structure -----------------------------------------------------------------
+
+@attrs.frozen
+class Header:
+    id: str
+    name: Text | None = None
+    document: Text | None = None
+    dated: dt.date | None = None      # None: undated or not given
+    undated: bool = False
+    version: str | None = None
+    default: str | None = None
+    sections: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class TopicSetting:
+    """``topic ID = VALUE``; ``value`` is None for ``not regulated``."""
+
+    id: str
+    value: Value | None
+    summary: Text | None = None
+    source: str | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Require:
+    step: str
+    by: str | None
+    text: Text
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Effect:
+    """``allow`` or ``deny``."""
+
+    kind: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class ForEach:
+    var: str
+    topic: str
+    span: Span | None = _span()
+
+
+@attrs.frozen
+class Rule:
+    id: str
+    actions: tuple[str, ...] = ()
+    effect: Effect | Require | None = None
+    when: Expr | None = None
+    done: Expr | None = None
+    for_each: ForEach | None = None
+    level: str | None = None
+    because: Text | None = None
+    source: str | None = None
+    span: Span | None = _span()
+    actions_span: Span | None = _span()
+    level_span: Span | None = _span()
+    source_span: Span | None = _span()
+
+
+@attrs.frozen
+class Pack:
+    header: Header
+    topics: tuple[TopicSetting, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    file: str = attrs.field(default="<string>", eq=False)
+    text: str = attrs.field(default="", eq=False, repr=False)
+
+
+# ---- pack tests ---------------------------------------------------------------------
+
+@attrs.frozen
+class TestCase:
+    __test__ = False  # not a pytest class
+
+    name: str
+    action: str | None = None
+    facts: tuple[tuple[str, Value], ...] = ()
+    at: dt.date | None = None
+    expect: str | None = None
+    steps: tuple[str, ...] | None = None
+    rules: tuple[str, ...] | None = None
+    by_default: bool | None = None
+    span: Span | None = _span()
+    fact_spans: tuple[Span | None, ...] = attrs.field(default=(), eq=False, repr=False)
+
+
+@attrs.frozen
+class TestFile:
+    __test__ = False
+
+    cases: tuple[TestCase, ...] = ()
+    file: str = attrs.field(default="<string>", eq=False)
+    text: str = attrs.field(default="", eq=False, repr=False)

@@ -1,0 +1,28 @@
+"""A policy-as-code engine for Swedish municipalities' social-media guidelines.
+
+    from engine import Engine
+    engine = Engine.load()
+    decision = engine.decide("tyreso", "like_page", {"page_category": "commercial"})
+
+The pipeline is parse (``dsl.parser``) → compile and check (``engine.compiler``) →
+evaluate (``engine.evaluator``) → decide (``engine.decide``); ``engine.core`` ties the
+steps together behind :class:`Engine`. Names are imported lazily so that ``policy --help``
+and the error module do not pay for the whole engine.
+"""
+
+from typing import Any
+
+__all__ = ["Engine", "Decision", "Request", "PolicyError", "RequestError"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Engine":
+        from engine.core import Engine
+        return Engine
+    if name in ("Decision", "Request"):
+        from engine import model
+        return getattr(model, name)
+    if name in ("PolicyError", "RequestError"):
+        from engine import errors
+        return getattr(errors, name)
+    raise AttributeError(f"module 'engine' has no attribute {name!r}")

@@ -1,0 +1,151 @@
+"""The project's one error hierarchy.
+
+Every problem a user can cause (a pack source that does not parse or compile, a pack
+that cannot be loaded, a request that does not fit the vocabulary) is raised as a
+subclass of :class:`PolicyError`, which is itself a :class:`ValueError`. Each error has a
+stable ``code`` and, where the problem sits in a source file, a :class:`Span`.
+
+``str(error)`` is the message the CLI prints; for source errors it is the
+``FILE:LINE:COLUMN: message`` line followed by the offending line and a caret.
+
+Several problems found in one pass are collected into one :class:`PackErrors`, sorted by
+position, so that an author sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable, Sequence
+
+import attrs
+
+
+@attrs.frozen
+class Span:
+    """Where something stands in a source file (lines and columns count from 1)."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for a near miss among ``choices``, else ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def one_of(choices: Iterable[str], limit: int = 12) -> str:
+    """Render the valid choices for a message: ``'a', 'b' or 'c'``."""
+    items = sorted(choices)
+    shown = [f"'{c}'" for c in items[:limit]]
+    if len(items) > limit:
+        shown.append(f"… ({len(items) - limit} more)")
+    if len(shown) == 1:
+        return shown[0]
+    return ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+class PolicyError(ValueError):
+    """Base of every error the project raises on bad input."""
+
+    code = "policy-error"
+
+    def __init__(self, message: str, *, code: str | None = None, span: Span | None = None,
+                 source_line: str | None = None) -> None:
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.span = span
+        self.source_line = source_line
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message as the CLI prints it, with position and caret where known."""
+        if self.span is None:
+            return self.message
+        head = f"{self.span.file}:{self.span.line}:{self.span.column}: {self.message}"
+        if self.source_line is None:
+            return head
+        line = self.source_line.rstrip("\n").expandtabs(1)
+        caret_width = 1
+        if self.span.end_line == self.span.line and self.span.end_column:
+            caret_width = max(1, self.span.end_column - self.span.column)
+        caret = " " * (self.span.column - 1) + "^" * caret_width
+        return f"{head}\n    {line}\n    {caret}"
+
+    def sort_key(self) -> tuple[str, int, int]:
+        if self.span is None:
+            return ("", 0, 0)
+        return (self.span.file, self.span.line, self.span.column)
+
+
+class SourceError(PolicyError):
+    """A problem in a pack or test source file."""
+
+    code = "source-error"
+
+    @classmethod
+    def at(cls, message: str, span: Span | None, text: str | None, *,
+           code: str | None = None) -> "SourceError":
+        line = None
+        if span is not None and text is not None:
+            lines = text.splitlines()
+            if 1 <= span.line <= len(lines):
+                line = lines[span.line - 1]
+        return cls(message, code=code, span=span, source_line=line)
+
+
+class PackSyntaxError(SourceError):
+    """The source text does not follow the rule language's grammar."""
+
+    code = "syntax"
+
+
+class PackCompileError(SourceError):
+    """The source parses but does not fit the vocabulary (unknown name, wrong type, …)."""
+
+    code = "compile"
+
+
+class PackErrors(PolicyError):
+    """Several source errors found in one pass, sorted by position."""
+
+    code = "pack-errors"
+
+    def __init__(self, errors: Sequence[SourceError]) -> None:
+        self.errors = tuple(sorted(errors, key=SourceError.sort_key))
+        n = len(self.errors)
+        body = "\n".join(e.render() for e in self.errors)
+        summary = f"{n} error{'s' if n != 1 else ''} in pack source"
+        super().__init__(f"{body}\n{summary}" if n > 1 else body, code=self.code)
+
+    def render(self) -> str:
+        return self.message
+
+
+class PackLoadError(PolicyError):
+    """A pack could not be loaded (unreadable file, duplicate id, broken plugin)."""
+
+    code = "pack-load"
+
+
+class RequestError(PolicyError):
+    """A decision request does not fit the vocabulary of its action.
+
+    ``path`` points into the request (``facts.page_category``), as in the HTTP error body.
+    """
+
+    code = "bad-request"
+
+    def __init__(self, message: str, *, code: str | None = None, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message, code=code)
+
+
+class UnknownPackError(RequestError):
+    """A request names a pack that is not installed (HTTP 404)."""
+
+    code = "unknown-pack"

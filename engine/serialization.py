@@ -1,0 +1,104 @@
+"""JSON in and out: the project's one cattrs converter.
+
+``make_converter()`` builds it (on cattrs' preconfigured JSON converter, rejecting
+unknown keys on input). ``request_from_json`` turns a parsed JSON value into a
+:class:`~engine.model.Request`, raising :class:`~engine.errors.RequestError` with the
+path into the data; ``to_json`` turns any model value into JSON-ready data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from typing import Any
+
+import cattrs
+from cattrs.preconf.json import make_converter as _json_converter
+
+from engine.errors import RequestError
+from engine.model import Request
+
+
+def _structure_date(value: Any, _type: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
+        except ValueError:
+            pass
+    return _bad_date(value)
+
+
+def _bad_date(value: Any) -> dt.date:
+    raise ValueError(f"expected a date as \"YYYY-MM-DD\", got {_show(value)}")
+
+
+def _structure_str(value: Any, _type: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {_show(value)}")
+    return value
+
+
+def _show(value: Any) -> str:
+    import json
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def make_converter() -> cattrs.Converter:
+    """The converter used for every JSON boundary of the project."""
+    converter = _json_converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(dt.date, _structure_date)
+    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    converter.register_structure_hook(str, _structure_str)
+    return converter
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The shared converter (built on first use; never mutated after)."""
+    return make_converter()
+
+
+def _format(exc: BaseException, _type: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"unknown field(s) {', '.join(sorted(map(repr, exc.extra_fields)))}"
+    return str(exc) if isinstance(exc, ValueError) else cattrs.v.format_exception(exc, _type)
+
+
+def request_from_json(data: Any, path: str = "$") -> Request:
+    """Structure one request object ``{"pack", "action", "facts", "at"}``.
+
+    Error paths point into the request without the root marker: ``at``,
+    ``facts.page_category``; ``$`` alone means the request itself.
+    """
+    if not isinstance(data, dict):
+        raise RequestError(f"a request must be a JSON object with \"pack\", \"action\" and "
+                           f"\"facts\", got {_show(data)}", path=path, code="bad-request")
+    if "facts" in data and not isinstance(data["facts"], dict):
+        raise RequestError(f"\"facts\" must be a JSON object of fact names to values, got "
+                           f"{_show(data['facts'])}", path="facts", code="bad-facts")
+    try:
+        return converter().structure(data, Request)
+    except Exception as e:  # cattrs raises ClassValidationError groups
+        messages = cattrs.transform_error(e, path=path, format_exception=_format)
+        first = messages[0] if messages else str(e)
+        message, _, where = first.rpartition(" @ ")
+        if not message:
+            message, where = first, path
+        where = where[2:] if where.startswith("$.") else where.lstrip("$") or "$"
+        extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+        raise RequestError(f"{where}: {message}{extra}; a request has \"pack\" and \"action\" "
+                           f"(strings), \"facts\" (an object) and optionally \"at\" (YYYY-MM-DD)",
+                           path=where, code="bad-request") from None
+
+
+def to_json(value: Any) -> Any:
+    """JSON-ready data (dicts, lists, strings, numbers) for any model value."""
+    return converter().unstructure(value)

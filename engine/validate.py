@@ -1,0 +1,136 @@
+"""Check a request's facts against its action's vocabulary and normalise them.
+
+``FactValidator(action).normalise(facts)`` returns a new dict with every fact of the
+action present: absent bool/int/set facts as false/0/empty, absent optional facts as
+None, sets as frozensets, dates as ``datetime.date``, plus the action's derived facts.
+Anything else raises :class:`~engine.errors.RequestError` naming the fact, what was
+wrong and what is valid, with the path into the request (``facts.page_category``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Callable, Mapping
+
+from engine import vocabulary as vocab
+from engine.errors import RequestError, did_you_mean, one_of
+
+Check = Callable[[Any], Any]
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class FactValidator:
+    """Validates and normalises the facts of one action; built once per action."""
+
+    def __init__(self, action: vocab.Action) -> None:
+        self.action = action
+        self.defaults = {f.name: f.default for f in action.facts}
+        self.checks: dict[str, Check] = {f.name: self._check_for(f) for f in action.facts}
+        self.required = tuple(f for f in action.facts if f.required)
+        self.derived = action.derived
+
+    def _fail(self, fact: vocab.Fact, message: str, code: str = "bad-fact-value") -> RequestError:
+        return RequestError(f"fact '{fact.name}' of action '{self.action.name}' {message}",
+                            path=f"facts.{fact.name}", code=code)
+
+    def _check_for(self, fact: vocab.Fact) -> Check:
+        t = fact.type
+        if t.kind == "bool":
+            def check(v: Any) -> Any:
+                if v is True or v is False:
+                    return v
+                raise self._fail(fact, f"must be true or false, got {_show(v)}")
+        elif t.kind == "int":
+            def check(v: Any) -> Any:
+                if type(v) is int and v >= 0:
+                    return v
+                raise self._fail(fact, f"must be a whole number ≥ 0, got {_show(v)}")
+        elif t.kind == "string":
+            def check(v: Any) -> Any:
+                if isinstance(v, str):
+                    return v
+                raise self._fail(fact, f"must be a string, got {_show(v)}")
+        elif t.kind == "date":
+            def check(v: Any) -> Any:
+                if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+                    return v
+                if isinstance(v, str) and len(v) == 10:
+                    try:
+                        return dt.date.fromisoformat(v)
+                    except ValueError:
+                        pass
+                raise self._fail(fact, f"must be a date as \"YYYY-MM-DD\", got {_show(v)}")
+        elif t.kind == "enum":
+            values = frozenset(t.values)
+
+            def check(v: Any) -> Any:
+                if isinstance(v, str) and v in values:
+                    return v
+                hint = did_you_mean(v, t.values) if isinstance(v, str) else ""
+                raise self._fail(fact, f"has no value {_show(v)}{hint}; valid values are "
+                                       f"{one_of(t.values, limit=20)}", "unknown-value")
+        elif t.kind == "set":
+            element = t.element
+            assert element is not None
+            values = frozenset(element.values)
+
+            def check(v: Any) -> Any:
+                if isinstance(v, (frozenset, set)):
+                    v = sorted(v, key=str)
+                if not isinstance(v, (list, tuple)):
+                    raise self._fail(fact, f"must be a list of {element.name} values, got {_show(v)}")
+                for item in v:
+                    if not (isinstance(item, str) and item in values):
+                        hint = did_you_mean(item, element.values) if isinstance(item, str) else ""
+                        raise self._fail(fact, f"has no {element.name} {_show(item)}{hint}; valid "
+                                               f"values are {one_of(element.values, limit=20)}",
+                                         "unknown-value")
+                result = frozenset(v)
+                if len(result) != len(v):
+                    raise self._fail(fact, f"lists a value twice: {_show(list(v))}; each value "
+                                           "may appear once")
+                return result
+        else:  # pragma: no cover - the vocabulary has no other kinds
+            raise AssertionError(t.kind)
+        return check
+
+    def normalise(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(facts, Mapping):
+            raise RequestError(f"facts must be an object of fact names to values, got "
+                               f"{_show(facts)}", path="facts", code="bad-facts")
+        out = dict(self.defaults)
+        checks = self.checks
+        for name, value in facts.items():
+            check = checks.get(name)
+            if check is None:
+                raise self._unknown(name)
+            out[name] = check(value)
+        for fact in self.required:
+            if out[fact.name] is None:
+                raise RequestError(
+                    f"fact '{fact.name}' is required for action '{self.action.name}'; valid "
+                    f"values are {one_of(fact.type.values, limit=20)}",
+                    path=f"facts.{fact.name}", code="missing-fact")
+        for derived in self.derived:
+            out[derived.name] = derived.compute(out)
+        return out
+
+    def _unknown(self, name: Any) -> RequestError:
+        names = self.action.names
+        hint = did_you_mean(name, names) if isinstance(name, str) else ""
+        return RequestError(f"unknown fact {_show(name)} for action '{self.action.name}'{hint}; "
+                            f"its facts are {one_of(names, limit=20)}",
+                            path=f"facts.{name}", code="unknown-fact")
+
+
+def validators() -> dict[str, FactValidator]:
+    """One validator per action of the vocabulary."""
+    return {name: FactValidator(action) for name, action in vocab.ACTIONS.items()}
