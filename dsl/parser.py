@@ -85,8 +85,6 @@ def _expected(names: Any) -> str:
 
 
 def _token_text(token: Token) -> str:
-    if token.type == "$END":
-        return "the end of the file"
     return f"'{token}'" if token.type != "STRING" else f"string {token}"
 
 
@@ -110,7 +108,8 @@ def _parse(text: str, file: str, start: str) -> lark.Tree:
             span = Span(file, len(lines), len(lines[-1]) + 1)
         else:
             span = Span(file, token.line, token.column, token.end_line, token.end_column)
-        message = f"unexpected {_token_text(token)}"
+        message = ("unexpected end of file" if token.type == "$END"
+                   else f"unexpected {_token_text(token)}")
         if e.expected:
             message += f"; expected {_expected(e.expected)}"
         if start == "pack_file" and token.line == 1 and token.column == 1 and token != "pack":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import pathlib
 import sys
 from typing import Any, Callable, NoReturn, TypeVar
 
@@ -179,3 +180,66 @@ def packs(fmt: str) -> None:
                    + (f" ({row['distribution']})" if row["distribution"] else ""))
     if any(r["status"] != "ok" for r in rows):
         sys.exit(2)
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
+@click.option("--coverage", is_flag=True,
+              help="Also list, per pack, the rule outcomes that no case exercised.")
+@click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
+@reports_errors
+def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
+    """Run the test cases of packs (default: every installed pack).
+
+    PATHS are pack folders, .policy files or .tests files. Prints a line per case and a
+    summary 'N passed, N failed'; exits 1 when a case fails (or, with --coverage, when a
+    rule outcome is not exercised) and 2 when a pack or test file has errors.
+    """
+    from engine.errors import PackErrors
+    from engine.testing import Coverage, check_cases, installed_suites, run_case, suite_from_path
+
+    if paths:
+        suites = [suite_from_path(p) for p in paths]
+        untested: list[str] = []
+    else:
+        suites, untested, errors = installed_suites()
+        if errors:
+            fail("\n".join(str(e) for e in errors))
+    problems = []
+    for suite in suites:
+        try:
+            check_cases(suite.pack, suite.tests)
+        except PackErrors as e:
+            problems.append(str(e))
+    if problems:
+        fail("\n".join(problems))
+    cov = Coverage()
+    passed = failed = 0
+    for suite in suites:
+        for case in suite.tests.cases:
+            result = run_case(suite.pack, case, cov)
+            if result.passed:
+                passed += 1
+                if not quiet:
+                    click.echo(f"PASS {suite.pack.id}: {case.name}")
+            else:
+                failed += 1
+                click.echo(f"FAIL {suite.pack.id}: {case.name} ({result.where})")
+                for problem in result.problems:
+                    click.echo(f"     {problem}")
+    for pack_id in untested:
+        click.echo(f"note: pack '{pack_id}' ships no test cases")
+    uncovered = 0
+    if coverage:
+        click.echo("")
+        for suite in suites:
+            missing = cov.missing(suite.pack)
+            total = len(cov.possible(suite.pack))
+            uncovered += len(missing)
+            click.echo(f"coverage {suite.pack.id}: {total - len(missing)}/{total} rule outcomes "
+                       "exercised")
+            for rule_id, kind in missing:
+                click.echo(f"     not exercised: {rule_id} ({kind})")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed or uncovered:
+        sys.exit(1)

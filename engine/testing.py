@@ -1,0 +1,215 @@
+"""Run a pack's test cases (``*.tests`` files): the engine behind ``policy test``.
+
+``check_cases(pack, test_file)`` validates a parsed test file against a compiled pack
+(known action, facts that fit the vocabulary, step and rule ids the pack has), collecting
+every problem as a positioned error. ``run_case`` decides one case and compares it with
+what the case expects. ``Coverage`` records which outcome of which rule the cases
+exercised, so ``policy test --coverage`` can list what no case reaches.
+
+Cases without ``at`` are decided at :data:`DEFAULT_AT`, so a test never depends on the
+day it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterable
+
+import attrs
+
+from dsl import ast
+from dsl.parser import parse_pack, parse_tests
+from engine import vocabulary as vocab
+from engine.compiler import CompiledPack, compile_pack
+from engine.decide import decide
+from engine.errors import (PackCompileError, PackErrors, PackLoadError, PolicyError,
+                           RequestError, SourceError, did_you_mean, one_of)
+from engine.evaluator import evaluate
+from engine.model import Decision, Finding
+from engine.validate import FactValidator
+
+DEFAULT_AT = dt.date(2025, 1, 1)
+
+
+@attrs.frozen
+class Suite:
+    """A pack and its test cases, ready to run."""
+
+    pack: CompiledPack
+    tests: ast.TestFile
+
+
+@attrs.frozen
+class CaseResult:
+    case: ast.TestCase
+    passed: bool
+    decision: Decision
+    problems: tuple[str, ...] = ()
+
+    @property
+    def where(self) -> str:
+        span = self.case.span
+        return f"{span.file}:{span.line}" if span else "?"
+
+
+def value_of(value: ast.Value) -> Any:
+    """A test file's literal as the JSON-like value a caller would send."""
+    if isinstance(value, ast.ListValue):
+        return [value_of(item) for item in value.items]
+    if isinstance(value, ast.Name):
+        return value.id
+    if isinstance(value, ast.RecordValue):
+        return {k: value_of(v) for k, v in value.entries}
+    return value.value
+
+
+def check_cases(pack: CompiledPack, tests: ast.TestFile) -> None:
+    """Raise :class:`PackErrors` listing every case that cannot run against ``pack``."""
+    errors: list[SourceError] = []
+
+    def error(message: str, span: Any, code: str = "bad-test") -> None:
+        errors.append(PackCompileError.at(message, span, tests.text, code=code))
+
+    step_ids = {r.step.id for r in pack.rules if r.step}
+    rule_ids = {r.id for r in pack.rules} | {"default"}
+    names: dict[str, ast.TestCase] = {}
+    for case in tests.cases:
+        if case.name in names:
+            error(f"two tests are named \"{case.name}\"; give each a name of its own", case.span,
+                  "duplicate-test")
+        names[case.name] = case
+        if case.action is None:
+            error(f"test \"{case.name}\" has no 'request ACTION {{facts}}'", case.span)
+        elif case.action not in vocab.ACTIONS:
+            error(f"test \"{case.name}\": unknown action '{case.action}'"
+                  f"{did_you_mean(case.action, vocab.ACTIONS)}; actions are "
+                  f"{one_of(vocab.ACTIONS)}", case.span, "unknown-action")
+        else:
+            validator = FactValidator(vocab.ACTIONS[case.action])
+            facts = {k: value_of(v) for k, v in case.facts}
+            try:
+                validator.normalise(facts)
+            except RequestError as e:
+                fact = (e.path or "").removeprefix("facts.")
+                span = next((s for (k, _), s in zip(case.facts, case.fact_spans) if k == fact),
+                            case.span)
+                error(f"test \"{case.name}\": {e.message}", span, e.code)
+        if case.expect is None:
+            error(f"test \"{case.name}\" has no 'expect allow|deny|required_steps'", case.span)
+        for word, ids, known in (("step", case.steps, step_ids), ("rule", case.rules, rule_ids)):
+            for name in ids or ():
+                if name not in known:
+                    error(f"test \"{case.name}\" names {word} '{name}', which pack '{pack.id}' "
+                          f"does not have{did_you_mean(name, known)}", case.span,
+                          f"unknown-{word}")
+    if errors:
+        raise PackErrors(errors)
+
+
+def run_case(pack: CompiledPack, case: ast.TestCase,
+             coverage: "Coverage | None" = None) -> CaseResult:
+    """Decide ``case`` with the pack's rules and compare with what it expects."""
+    action = case.action or ""
+    facts = FactValidator(vocab.ACTIONS[action]).normalise(
+        {k: value_of(v) for k, v in case.facts})
+    at = case.at or DEFAULT_AT
+    findings = evaluate(pack, action, facts, at)
+    if coverage is not None:
+        coverage.record(pack, findings)
+    decision = decide(pack, action, findings, at)
+    problems = []
+    if decision.outcome != case.expect:
+        problems.append(f"expected {case.expect}, got {decision.outcome}")
+    got_steps = tuple(s.id for s in decision.steps)
+    if case.steps is not None and got_steps != case.steps:
+        problems.append(f"expected steps [{', '.join(case.steps)}], got [{', '.join(got_steps)}]")
+    got_rules = tuple(r.rule for r in decision.reasons)
+    if case.rules is not None and got_rules != case.rules:
+        problems.append(f"expected rules [{', '.join(case.rules)}], got [{', '.join(got_rules)}]")
+    if case.by_default is not None and decision.by_default != case.by_default:
+        problems.append(f"expected by_default {str(case.by_default).lower()}, got "
+                        f"{str(decision.by_default).lower()}")
+    return CaseResult(case, not problems, decision, tuple(problems))
+
+
+@attrs.define
+class Coverage:
+    """Which (rule, outcome) pairs the cases reached, per pack."""
+
+    seen: dict[str, set[tuple[str, str]]] = attrs.field(factory=dict)
+
+    def record(self, pack: CompiledPack, findings: Iterable[Finding]) -> None:
+        seen = self.seen.setdefault(pack.id, set())
+        for f in findings:
+            seen.add((f.reason.rule, f.kind))
+
+    @staticmethod
+    def possible(pack: CompiledPack) -> list[tuple[str, str]]:
+        """Every (rule id, outcome) a pack's rules can produce, in rule order."""
+        pairs: list[tuple[str, str]] = []
+        for rule in pack.rules:
+            kinds = ([rule.kind] if rule.kind != "require" else
+                     ["met", "unmet"] if rule.ast.done is not None else ["unmet"])
+            for kind in kinds:
+                if (rule.id, kind) not in pairs:
+                    pairs.append((rule.id, kind))
+        return pairs
+
+    def missing(self, pack: CompiledPack) -> list[tuple[str, str]]:
+        seen = self.seen.get(pack.id, set())
+        return [p for p in self.possible(pack) if p not in seen]
+
+
+def suite_from_path(path: Path) -> Suite:
+    """A suite from a pack folder, a ``.policy`` file, or a ``.tests`` file.
+
+    A folder holds one ``*.policy`` and one ``*.tests``; a file finds its partner with the
+    same stem beside it.
+    """
+    if path.is_dir():
+        policies = sorted(path.glob("*.policy"))
+        tests = sorted(path.glob("*.tests"))
+        if len(policies) != 1 or len(tests) != 1:
+            raise PackLoadError(f"{path}: a pack folder holds one .policy file and one .tests "
+                                f"file; found {len(policies)} and {len(tests)}",
+                                code="bad-path")
+        pack_path, tests_path = policies[0], tests[0]
+    elif path.suffix == ".policy":
+        pack_path, tests_path = path, path.with_suffix(".tests")
+    elif path.suffix == ".tests":
+        pack_path, tests_path = path.with_suffix(".policy"), path
+    else:
+        raise PackLoadError(f"{path}: expected a pack folder, a .policy file or a .tests file",
+                            code="bad-path")
+    pack = compile_pack(parse_pack(_read(pack_path), str(pack_path)))
+    return Suite(pack, parse_tests(_read(tests_path), str(tests_path)))
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackLoadError(f"{path}: no such file", code="unreadable-pack") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise PackLoadError(f"{path}: cannot read it: {e}", code="unreadable-pack") from None
+
+
+def installed_suites() -> tuple[list[Suite], list[str], list[PolicyError]]:
+    """Suites for every installed pack that ships tests; ids without tests; load errors."""
+    from engine.core import Engine
+
+    engine = Engine.load()
+    suites, untested = [], []
+    errors: list[PolicyError] = [f.error for f in engine.failed]
+    for pack_id in sorted(engine.loaded):
+        loaded = engine.loaded[pack_id]
+        source = loaded.source
+        if source.tests is None:
+            untested.append(pack_id)
+            continue
+        try:
+            suites.append(Suite(loaded.pack, parse_tests(source.tests, source.tests_origin or "?")))
+        except PolicyError as e:
+            errors.append(e)
+    return suites, untested, errors

@@ -1,0 +1,44 @@
+"""Shared fixtures and the hypothesis profiles.
+
+Profiles: ``ci`` (bounded, used by .ci/run), ``dev`` (the default) and ``long`` (a long
+fuzzing run: ``HYPOTHESIS_PROFILE=long python -m pytest``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import textwrap
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from dsl.parser import parse_pack
+from engine.compiler import CompiledPack, compile_pack
+
+settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.register_profile("long", max_examples=5000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+AT = dt.date(2025, 1, 1)
+
+HEADER = """
+pack demo
+  name "Demo"
+  dated undated
+  version "1.0.0"
+  default allow
+"""
+
+
+def compile_source(body: str, header: str = HEADER) -> CompiledPack:
+    """Compile a pack made of a standard header and ``body``."""
+    return compile_pack(parse_pack(textwrap.dedent(header) + textwrap.dedent(body), "demo.policy"))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from engine.core import Engine
+    return Engine.load(strict=True)
