@@ -57,7 +57,8 @@ class CompiledRule:
     reason: Reason
     step: Step | None
     bindings: tuple[tuple[str, str], ...]      # for-each variable → value
-    text_sv: str | None = None
+    step_sv: str | None = None                 # the step text in Swedish, when given
+    reason_sv: str | None = None               # the reason text in Swedish, when given
     matched: Finding = attrs.field(eq=False, repr=False, default=None)   # deny/allow/unmet
     met: Finding | None = attrs.field(eq=False, repr=False, default=None)
     ast: ast.Rule = attrs.field(eq=False, repr=False, default=None)
@@ -328,20 +329,21 @@ class _Compiler:
         level = rule.level or "must"
         source = Source(self.pack.header.id, rule.source)
         step = None
-        text_sv = None
+        step_sv = None
         if isinstance(effect, ast.Require):
             step_id = effect.step + "".join(f"-{value}" for _, value in binding)
             by = dict(binding).get(effect.by, effect.by) if effect.by else None
             step = Step(step_id, _fill(effect.text.en, binding, 0), by, level, source)
-            text_sv = _fill(effect.text.sv, binding, 1) if effect.text.sv else None
+            step_sv = _fill(effect.text.sv, binding, 1) if effect.text.sv else None
             kind = "require"
         else:
             kind = effect.kind
         because = rule.because
         if because is not None:
             text = _fill(because.en, binding, 0)
+            reason_sv = _fill(because.sv, binding, 1) if because.sv else None
         else:
-            text = step.text if step else ""
+            text, reason_sv = (step.text, step_sv) if step else ("", None)
         reason = Reason(rule.id, kind, level, text, source)
         if kind == "require":
             matched = Finding("unmet", reason, step)
@@ -350,7 +352,8 @@ class _Compiler:
             matched, met = Finding(kind, reason), None
         return CompiledRule(
             id=rule.id, actions=tuple(a.name for a in actions), kind=kind, level=level,
-            source=rule.source, reason=reason, step=step, bindings=binding, text_sv=text_sv,
+            source=rule.source, reason=reason, step=step, bindings=binding, step_sv=step_sv,
+            reason_sv=reason_sv,
             matched=matched, met=met, ast=rule)
 
     # ---- expressions --------------------------------------------------------------

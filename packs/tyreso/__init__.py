@@ -6,4 +6,4 @@ from engine.plugins import pack_resource
 
 @hookimpl
 def policy_packs():
-    return [pack_resource(__name__, "tyreso.policy")]
+    return [pack_resource(__name__, "tyreso.policy", tests="tyreso.tests")]

@@ -1,0 +1,143 @@
+"""Plugins: third-party packs through the entry points, hooks, load errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.core import Engine
+from engine.errors import PackLoadError
+from engine.hookspecs import hookimpl
+from tests.conftest import AT
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def install_entry_point(tmp_path: Path, name: str, target: str) -> Path:
+    """Make an installed distribution (a .dist-info folder) with one policy.packs entry."""
+    dist = tmp_path / f"{name}-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[policy.packs]\n{name} = {target}\n")
+    return tmp_path
+
+
+@pytest.fixture
+def throwaway(tmp_path, monkeypatch):
+    path = install_entry_point(tmp_path, "throwaway", "tests.fixtures.throwaway_pack")
+    monkeypatch.syspath_prepend(str(path))
+    return path
+
+
+def test_third_party_pack_loads_through_the_entry_point(throwaway):
+    engine = Engine.load(strict=True)
+    assert {"tyreso", "throwaway"} <= set(engine.packs)
+    loaded = engine.loaded["throwaway"]
+    assert loaded.plugin == "throwaway" and loaded.distribution == "throwaway 0.1"
+    assert engine.decide("throwaway", "like_page", {"page_category": "own"}, AT).outcome == "allow"
+    d = engine.decide("throwaway", "like_page", {"page_category": "other"}, AT)
+    assert (d.outcome, d.by_default) == ("deny", True)
+
+
+def test_python_coded_checks_join_through_the_evaluate_hook(throwaway):
+    engine = Engine.load(strict=True)
+    d = engine.decide("throwaway", "close_channel", {}, AT)
+    assert (d.outcome, [s.id for s in d.steps]) == ("required_steps", ["tell-the-mayor"])
+    assert engine.decide("throwaway", "close_channel", {"manager_consulted": True},
+                         AT).by_default is True
+    # the other packs are untouched by the throwaway plugin
+    assert engine.decide("tyreso", "close_channel", {}, AT).steps[0].id == "consult-manager"
+
+
+def test_built_in_packs_load_by_the_same_path():
+    engine = Engine.load(strict=True)
+    assert engine.loaded["tyreso"].plugin == "tyreso"
+    assert engine.loaded["tyreso"].distribution.startswith("policy-engine ")
+
+
+def test_observer_sees_every_decision_and_can_be_dropped(engine):
+    seen = []
+
+    class Observer:
+        @hookimpl
+        def policy_decision(self, request, decision):
+            seen.append((request.facts, decision.outcome))
+
+    observer = Observer()
+    engine.register(observer)
+    try:
+        engine.decide("tyreso", "like_page", {"page_category": "own"}, AT)
+        engine.decide_many([{"pack": "tyreso", "action": "like_page",
+                             "facts": {"page_category": "commercial"}, "at": "2025-01-01"}])
+    finally:
+        engine.unregister(observer)
+    engine.decide("tyreso", "like_page", {"page_category": "own"}, AT)
+    assert seen == [({"page_category": "own"}, "allow"), ({"page_category": "commercial"}, "deny")]
+
+
+def test_a_wrapper_evaluator_goes_through_the_full_hook_call(engine):
+    calls = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def policy_evaluate(self, pack, action, facts, at):
+            result = yield
+            calls.append(action)
+            return result
+
+    wrapper = Wrapper()
+    engine.register(wrapper)
+    try:
+        d = engine.decide("tyreso", "like_page", {"page_category": "commercial"}, AT)
+    finally:
+        engine.unregister(wrapper)
+    assert d.outcome == "deny" and calls == ["like_page"]
+
+
+def test_misspelt_hook_is_a_load_error():
+    class Bad:
+        @hookimpl
+        def policy_packz(self):
+            return []
+
+    with pytest.raises(PackLoadError, match="implements a hook that does not exist"):
+        Engine.load(plugins=[Bad()], entry_points=False)
+
+
+def test_broken_plugin_is_a_load_error(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(install_entry_point(tmp_path, "broken", "no_such_module_x")))
+    with pytest.raises(PackLoadError, match="cannot load pack plugin 'broken'"):
+        Engine.load()
+
+
+def test_duplicate_pack_id_and_broken_source_are_reported(tmp_path):
+    from engine.model import PackSource
+    text = (ROOT / "packs/tyreso/tyreso.policy").read_text(encoding="utf-8")
+
+    class Twice:
+        @hookimpl
+        def policy_packs(self):
+            return [PackSource(text, "copy.policy"),
+                    PackSource("pack broken\n  nme \"x\"\n", "broken.policy")]
+
+    engine = Engine.load(plugins=[Twice()])
+    errors = {f.origin: str(f.error) for f in engine.failed}
+    assert "pack id 'tyreso' from copy.policy is already taken" in errors["copy.policy"]
+    assert errors["broken.policy"].startswith("broken.policy:2:3:")
+    with pytest.raises(Exception, match="broken.policy:2:3"):
+        engine.decide("broken", "like_page", {"page_category": "own"})
+    with pytest.raises(Exception):
+        Engine.load(plugins=[Twice()], strict=True)
+
+
+def test_every_hook_is_documented():
+    """Each hook specification has a docstring and a section in docs/plugins.md."""
+    from engine import hookspecs
+    docs = (ROOT / "docs/plugins.md").read_text(encoding="utf-8")
+    hooks = [n for n in dir(hookspecs) if n.startswith("policy_")]
+    assert hooks == ["policy_decision", "policy_evaluate", "policy_packs"]
+    for name in hooks:
+        assert getattr(hookspecs, name).__doc__.strip()
+        assert f"## `{name}" in docs, f"docs/plugins.md does not document {name}"

@@ -1,0 +1,53 @@
+"""JSON in and out through the one converter."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.errors import RequestError
+from engine.model import Request
+from engine.serialization import request_from_json, to_json
+from tests.conftest import AT
+
+
+def test_decision_json_has_the_contract_shape(engine):
+    d = engine.decide("tyreso", "create_channel", {"account_type": "organisation"}, AT)
+    data = to_json(d)
+    assert list(data)[:6] == ["pack", "action", "outcome", "steps", "reasons", "by_default"]
+    assert data["outcome"] == "required_steps" and data["by_default"] is False
+    step = data["steps"][0]
+    assert set(step) == {"id", "text", "by", "level", "source"}
+    assert step["source"] == {"pack": "tyreso", "section": "Uppstart av ny kanal"}
+    reason = data["reasons"][0]
+    assert set(reason) == {"rule", "effect", "level", "text", "source"}
+    assert data["at"] == "2025-01-01" and data["pack_version"] == "1.0.0"
+    json.dumps(data)
+
+
+def test_request_round_trip():
+    data = {"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"},
+            "at": "2025-01-01"}
+    request = request_from_json(data)
+    assert request == Request("tyreso", "like_page", {"page_category": "own"}, AT)
+    assert to_json(request) == data
+
+
+@pytest.mark.parametrize("data, message, path", [
+    ([], "a request must be a JSON object", "$"),
+    ({"action": "like_page", "facts": {}}, "$: required field missing" , None),
+    ({"pack": "tyreso", "action": "like_page", "facts": [], "at": None},
+     "\"facts\" must be a JSON object", "facts"),
+    ({"pack": "tyreso", "action": "like_page", "facts": {}, "at": "2025-1-1"},
+     "at: expected a date as \"YYYY-MM-DD\", got \"2025-1-1\"", "at"),
+    ({"pack": "tyreso", "action": "like_page", "facts": {}, "extra": 1},
+     "unknown field(s) 'extra'", "$"),
+    ({"pack": 3, "action": "like_page", "facts": {}}, "pack: expected a string, got 3", "pack"),
+])
+def test_bad_request_json(data, message, path):
+    with pytest.raises(RequestError) as info:
+        request_from_json(data)
+    if path is not None:
+        assert info.value.path == path
+    assert message.split(": ", 1)[-1] in str(info.value) if path is None else message in str(info.value)

@@ -1,0 +1,69 @@
+"""Request validation: every kind of bad input gets a message naming what is valid."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from engine.errors import RequestError, UnknownPackError
+from tests.conftest import AT
+
+
+@pytest.mark.parametrize("pack, action, facts, message, path", [
+    ("tyreso", "like_page", {"page_categry": "own"},
+     "unknown fact \"page_categry\" for action 'like_page' (did you mean 'page_category'?); "
+     "its facts are 'page_category'", "facts.page_categry"),
+    ("tyreso", "like_page", {},
+     "fact 'page_category' is required for action 'like_page'; valid values are", "facts.page_category"),
+    ("tyreso", "like_page", {"page_category": "comercial"},
+     "has no value \"comercial\" (did you mean 'commercial'?); valid values are", "facts.page_category"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "admin_count": "2"},
+     "fact 'admin_count' of action 'create_channel' must be a whole number ≥ 0, got \"2\"",
+     "facts.admin_count"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "admin_count": -1},
+     "must be a whole number ≥ 0, got -1", "facts.admin_count"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "admin_count": True},
+     "must be a whole number ≥ 0, got true", "facts.admin_count"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "substitute_appointed": 1},
+     "must be true or false, got 1", "facts.substitute_appointed"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "approved_by": "manager"},
+     "must be a list of role values, got \"manager\"", "facts.approved_by"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "approved_by": ["managr"]},
+     "has no role \"managr\" (did you mean 'manager'?)", "facts.approved_by"),
+    ("tyreso", "create_channel", {"account_type": "organisation",
+                                  "approved_by": ["manager", "manager"]},
+     "lists a value twice", "facts.approved_by"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "credential_holders": []},
+     "unknown fact \"credential_holders\"", "facts.credential_holders"),
+    ("tyreso", "audit_channel", {"last_snapshot_on": "2025-02-30"},
+     "must be a date as \"YYYY-MM-DD\", got \"2025-02-30\"", "facts.last_snapshot_on"),
+    ("tyreso", "like_pag", {}, "unknown action 'like_pag' (did you mean 'like_page'?)", "action"),
+])
+def test_bad_requests(engine, pack, action, facts, message, path):
+    with pytest.raises(RequestError) as info:
+        engine.decide(pack, action, facts, AT)
+    assert message in str(info.value)
+    assert info.value.path == path
+    assert isinstance(info.value, ValueError)
+
+
+def test_unknown_pack(engine):
+    with pytest.raises(UnknownPackError, match=r"unknown pack 'tyresö' \(did you mean 'tyreso'\?\)"):
+        engine.decide("tyresö", "like_page", {"page_category": "own"}, AT)
+
+
+def test_bad_at(engine):
+    with pytest.raises(RequestError, match="\"at\" must be a date"):
+        engine.decide("tyreso", "like_page", {"page_category": "own"}, "tomorrow")
+
+
+def test_facts_are_normalised(engine):
+    d1 = engine.decide("tyreso", "audit_channel", {"last_snapshot_on": "2025-01-01"}, AT)
+    d2 = engine.decide("tyreso", "audit_channel", {"last_snapshot_on": dt.date(2025, 1, 1)}, AT)
+    assert d1 == d2
+    s1 = engine.decide("tyreso", "create_channel", {"account_type": "organisation",
+                                                    "approved_by": ["manager"]}, AT)
+    s2 = engine.decide("tyreso", "create_channel", {"account_type": "organisation",
+                                                    "approved_by": {"manager"}}, AT)
+    assert s1 == s2
