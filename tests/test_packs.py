@@ -1,0 +1,138 @@
+"""The five built-in packs: cited, complete, in their own words, and different where the
+documents differ."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import AT
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDELINES = ROOT.parent / "shared" / "guidelines"
+PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
+FILES = {"toreboda": "toreboda.txt", "tyreso": "tyreso.txt", "vara": "vara.txt",
+         "perstorp": "perstorp.txt", "norsjo": "norsjo.txt"}
+
+
+def test_the_five_packs_are_installed(engine):
+    assert sorted(engine.packs) == PACKS
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_every_rule_cites_a_listed_section_and_states_its_level(engine, pack_id):
+    pack = engine.packs[pack_id]
+    assert pack.sections, "the header lists the document's section headings"
+    for rule in pack.ast.rules:
+        assert rule.source in pack.sections, rule.id
+        assert rule.level in ("must", "should"), rule.id
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_every_contract_topic_is_stated_explicitly(engine, pack_id):
+    for topic in engine.packs[pack_id].topics.values():
+        assert topic.declared, f"{pack_id} does not say whether it regulates {topic.id}"
+        if topic.value is not None:
+            assert topic.source in engine.packs[pack_id].sections
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_pack_ships_readme_and_tests(pack_id):
+    folder = ROOT / "packs" / pack_id
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert "leave" in readme.lower() or "left out" in readme.lower()
+    assert (folder / f"{pack_id}.tests").is_file()
+
+
+def _words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.findall(r"[a-z0-9]+", text)
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_rule_texts_are_written_in_our_own_words(engine, pack_id):
+    """No rule or topic text repeats eight words in a row of its guideline."""
+    document = GUIDELINES / FILES[pack_id]
+    if not document.is_file():
+        pytest.skip(f"the guideline text is not beside the project ({document.name})")
+    words = _words(document.read_text(encoding="utf-8"))
+    n = 8
+    shingles = {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    pack = engine.packs[pack_id]
+    texts = [t for r in pack.rules for t in (r.reason.text, r.reason_sv,
+                                             r.step.text if r.step else None, r.step_sv) if t]
+    texts += [t for topic in pack.topics.values() if topic.summary
+              for t in (topic.summary.en, topic.summary.sv) if t]
+    for text in texts:
+        w = _words(text)
+        copied = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1) if tuple(w[i:i + n]) in shingles]
+        assert not copied, f"{pack_id}: text repeats the document: {copied[0]!r}"
+
+
+def outcomes(engine, action, facts):
+    return {p: (d.outcome, d.by_default) for p in PACKS
+            for d in [engine.decide(p, action, facts, AT)]}
+
+
+A, D, R = "allow", "deny", "required_steps"
+
+
+def test_likes_are_regulated_only_in_tyreso(engine):
+    assert outcomes(engine, "like_page", {"page_category": "commercial"}) == {
+        "tyreso": (D, False), "toreboda": (A, True), "vara": (A, True),
+        "perstorp": (A, True), "norsjo": (A, True)}
+
+
+def test_private_use_outside_breaks(engine):
+    assert outcomes(engine, "private_use_at_work", {"during_break": False}) == {
+        "toreboda": (D, False), "norsjo": (D, False),      # breaks only
+        "tyreso": (R, False),                               # the department head decides
+        "vara": (A, True), "perstorp": (A, True)}           # not regulated
+
+
+def test_closed_professional_networks(engine):
+    assert outcomes(engine, "use_private_account", {"purpose": "closed_professional_network"}) == {
+        "norsjo": (A, False), "vara": (D, False),
+        "tyreso": (A, True), "toreboda": (A, True), "perstorp": (A, True)}
+
+
+def test_client_contact_through_a_private_account_is_denied_everywhere(engine):
+    assert set(outcomes(engine, "use_private_account", {"purpose": "client_contact"}).values()) == {
+        (D, False)}
+
+
+def test_a_private_persons_account_only_denied_in_perstorp(engine):
+    result = outcomes(engine, "create_channel", {"account_type": "private"})
+    assert result.pop("perstorp") == (D, False)
+    assert set(result.values()) == {(R, False)}
+
+
+def test_snapshot_intervals(engine):
+    facts = {"last_snapshot_on": "2024-06-01", "monitored_daily": True,
+             "substitute_appointed": True, "listed_on_website": True}
+    due = {p for p, (o, _) in outcomes(engine, "audit_channel", facts).items()
+           if "archive-snapshot" in [s.id for s in engine.decide(p, "audit_channel", facts, AT).steps]}
+    assert due == {"tyreso", "toreboda", "perstorp"}        # half-yearly; Norsjö yearly; Vara silent
+    levels = {p: engine.decide(p, "audit_channel", {}, AT) for p in PACKS}
+    snapshot_level = {p: [s.level for s in d.steps if s.id == "archive-snapshot"] for p, d in levels.items()}
+    assert snapshot_level == {"tyreso": ["must"], "perstorp": ["must"], "toreboda": ["should"],
+                              "norsjo": ["should"], "vara": []}
+
+
+def test_image_sources(engine):
+    assert outcomes(engine, "publish_post", {"image_source": "creator_consent"}) == {
+        "perstorp": (D, False), "tyreso": (A, False),
+        "toreboda": (A, True), "vara": (A, True), "norsjo": (A, True)}
+
+
+def test_new_channel_requirements_differ(engine):
+    steps = {p: [s.id for s in engine.decide(p, "create_channel", {"account_type": "organisation"},
+                                             AT).steps] for p in PACKS}
+    assert "file-activity-plan" in steps["toreboda"] and "appoint-two-administrators" in steps["toreboda"]
+    assert "apply-via-eservice" in steps["vara"]
+    assert {"approve-channel-communications_unit", "approve-channel-manager"} <= set(steps["vara"])
+    assert "apply-via-eservice" not in steps["tyreso"] + steps["toreboda"] + steps["perstorp"] + steps["norsjo"]
