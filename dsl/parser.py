@@ -36,6 +36,11 @@ def grammar_parser() -> Lark:
     )
 
 
+#: How deeply conditions may nest (``not not …``, brackets inside brackets). Deeper
+#: sources are refused with a positioned error rather than exhausting Python's stack.
+MAX_DEPTH = 100
+
+
 def parse_pack(text: str, file: str = "<string>") -> ast.Pack:
     tree = _parse(text, file, "pack_file")
     pack: ast.Pack = _Builder(file, text).run(tree)
@@ -89,6 +94,33 @@ def _token_text(token: Token) -> str:
 
 
 def _parse(text: str, file: str, start: str) -> lark.Tree:
+    if not isinstance(text, str):
+        raise PackSyntaxError(f"{file}: a pack source must be text, not {type(text).__name__}")
+    try:
+        tree = _parse_tree(text, file, start)
+    except RecursionError:
+        raise PackSyntaxError(f"{file}: the source nests too deeply to read") from None
+    _check_depth(tree, file, text)
+    return tree
+
+
+def _check_depth(tree: lark.Tree, file: str, text: str) -> None:
+    """Refuse trees deeper than :data:`MAX_DEPTH`, walking them without recursion."""
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            span = (Span(file, meta.line, meta.column) if not getattr(meta, "empty", True)
+                    else None)
+            raise PackSyntaxError.at(
+                f"this condition nests more than {MAX_DEPTH} levels deep; split it into "
+                "simpler conditions or rules", span, text, code="too-deep")
+        stack.extend((child, depth + 1) for child in node.children
+                     if isinstance(child, lark.Tree))
+
+
+def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
     try:
         return grammar_parser().parse(text, start=start)
     except lark.UnexpectedCharacters as e:

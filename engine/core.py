@@ -110,14 +110,15 @@ class Engine:
         return self._failed
 
     def pack(self, pack_id: str) -> CompiledPack:
+        if not isinstance(pack_id, str):
+            raise RequestError(f"\"pack\" must be a pack id (a string), got {pack_id!r}",
+                               path="pack", code="bad-request")
         pack = self._packs.get(pack_id)
         if pack is not None:
             return pack
         for failure in self._failed:
             if failure.pack_id == pack_id:
                 raise failure.error
-        if not isinstance(pack_id, str):
-            raise RequestError(f"\"pack\" must be a string, got {pack_id!r}", path="pack")
         raise UnknownPackError(
             f"unknown pack '{pack_id}'{did_you_mean(pack_id, self._packs)}; installed packs "
             f"are {one_of(self._packs) if self._packs else 'none'}", path="pack")
@@ -127,7 +128,7 @@ class Engine:
                at: dt.date | str | None = None) -> Decision:
         """Decide one request; bad input raises :class:`~engine.errors.RequestError`."""
         compiled = self.pack(pack)
-        validator = self._validators.get(action)
+        validator = self._validators.get(action) if isinstance(action, str) else None
         if validator is None:
             raise RequestError(
                 f"unknown action {action!r}{did_you_mean(action, vocab.ACTIONS) if isinstance(action, str) else ''}; "

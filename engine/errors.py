@@ -48,6 +48,9 @@ def one_of(choices: Iterable[str], limit: int = 12) -> str:
     return ", ".join(shown[:-1]) + " or " + shown[-1]
 
 
+_WIDTH = 100  # longest source line shown under a message
+
+
 class PolicyError(ValueError):
     """Base of every error the project raises on bad input."""
 
@@ -70,10 +73,17 @@ class PolicyError(ValueError):
         if self.source_line is None:
             return head
         line = self.source_line.rstrip("\n").expandtabs(1)
+        column = self.span.column
         caret_width = 1
         if self.span.end_line == self.span.line and self.span.end_column:
             caret_width = max(1, self.span.end_column - self.span.column)
-        caret = " " * (self.span.column - 1) + "^" * caret_width
+        if len(line) > _WIDTH:  # show a window of a long line around the column
+            start = max(0, min(column - 1 - _WIDTH // 3, len(line) - _WIDTH))
+            line = ("…" if start else "") + line[start:start + _WIDTH] + (
+                "…" if start + _WIDTH < len(line) else "")
+            column = column - start + (1 if start else 0)
+            caret_width = max(1, min(caret_width, _WIDTH - column + 1))
+        caret = " " * (column - 1) + "^" * caret_width
         return f"{head}\n    {line}\n    {caret}"
 
     def sort_key(self) -> tuple[str, int, int]:
