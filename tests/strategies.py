@@ -1,0 +1,43 @@
+"""Hypothesis strategies for requests over the contract's vocabulary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+from engine import vocabulary as vocab
+
+DATES = st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31))
+
+
+def fact_value(fact: vocab.Fact) -> st.SearchStrategy:
+    t = fact.type
+    if t.kind == "bool":
+        return st.booleans()
+    if t.kind == "int":
+        return st.integers(0, 5)
+    if t.kind == "string":
+        return st.sampled_from(["facebook", "instagram", "x"])
+    if t.kind == "date":
+        return DATES.map(dt.date.isoformat)
+    if t.kind == "enum":
+        return st.sampled_from(t.values)
+    return st.lists(st.sampled_from(t.element.values), unique=True, max_size=4)
+
+
+def facts_for(action: vocab.Action) -> st.SearchStrategy:
+    required = {f.name: fact_value(f) for f in action.facts if f.required}
+    optional = {f.name: fact_value(f) for f in action.facts if not f.required}
+    return st.fixed_dictionaries(required, optional=optional)
+
+
+ACTIONS = st.sampled_from(sorted(vocab.ACTIONS))
+
+
+@st.composite
+def requests(draw, packs):
+    """(pack id, action, facts, at) for any installed pack and any action."""
+    action = draw(ACTIONS)
+    return (draw(st.sampled_from(packs)), action, draw(facts_for(vocab.ACTIONS[action])),
+            draw(DATES))
