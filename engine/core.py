@@ -13,6 +13,7 @@ a half-loaded pack.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ import pluggy
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack
 from engine.decide import decide as combine
+from engine.evaluator import DslEvaluator
 from engine.errors import PolicyError, RequestError, UnknownPackError, did_you_mean, one_of
 from engine.model import Decision, Finding, Request
 from engine.plugins import FailedPack, LoadedPack, load_packs, make_plugin_manager
@@ -66,7 +68,15 @@ class Engine:
     def _refresh_hooks(self) -> None:
         hook = self._pm.hook
         impls = hook.policy_evaluate.get_hookimpls()
+        standard = [i for i in impls if isinstance(i.plugin, DslEvaluator)]
+        # The standard evaluator comes first (it is registered first); calling the plan
+        # directly is what its hook implementation does, minus two calls.
+        self._standard = bool(standard) and impls[0] is standard[0]
+        if self._standard:
+            impls = impls[1:]
         if any(i.hookwrapper or i.wrapper for i in impls):
+            self._standard = False
+            impls = hook.policy_evaluate.get_hookimpls()
             call = hook.policy_evaluate
 
             def evaluators(pack: CompiledPack, action: str, facts: Mapping[str, Any],
@@ -134,9 +144,13 @@ class Engine:
                 f"unknown action {action!r}{did_you_mean(action, vocab.ACTIONS) if isinstance(action, str) else ''}; "
                 f"actions are {one_of(vocab.ACTIONS)}", path="action", code="unknown-action")
         normalised = validator.normalise(facts if facts is not None else {})
-        when = _date(at)
+        when = at if type(at) is dt.date else _date(at)
         if self._evaluate_all is None:
-            findings: list[Finding] = []
+            if self._standard:
+                plan = compiled.plans.get(action)
+                findings: list[Finding] = plan(normalised, when) if plan is not None else []
+            else:
+                findings = []
             for evaluate in self._evaluators:
                 result = evaluate(compiled, action, normalised, when)
                 if result:
@@ -176,11 +190,17 @@ def _date(at: dt.date | str | None) -> dt.date:
         return at
     if isinstance(at, str) and len(at) == 10:
         try:
-            return dt.date.fromisoformat(at)
+            return _iso_date(at)
         except ValueError:
             pass
     raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {at!r}", path="at",
                        code="bad-date")
+
+
+@functools.lru_cache(maxsize=256)
+def _iso_date(text: str) -> dt.date:
+    """Parse an ISO date; callers deciding many requests send the same few dates."""
+    return dt.date.fromisoformat(text)
 
 
 __all__ = ["Engine", "today", "PolicyError"]

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import attrs
 import pluggy
 
-from dsl.parser import parse_pack
+from dsl.cache import parse_pack_cached
 from engine import hookspecs
 from engine.compiler import CompiledPack, compile_pack
 from engine.errors import PackLoadError, PolicyError
@@ -137,7 +137,7 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
                     code="bad-plugin")))
                 continue
             try:
-                pack = compile_pack(parse_pack(source.text, source.origin))
+                pack = compile_pack(parse_pack_cached(source.text, source.origin))
             except PolicyError as e:
                 failed.append(FailedPack(source.origin, name, e, _guess_id(source.text)))
                 continue

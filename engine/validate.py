@@ -103,7 +103,7 @@ class FactValidator:
         return check
 
     def normalise(self, facts: Mapping[str, Any]) -> dict[str, Any]:
-        if not isinstance(facts, Mapping):
+        if type(facts) is not dict and not isinstance(facts, Mapping):
             raise RequestError(f"facts must be an object of fact names to values, got "
                                f"{_show(facts)}", path="facts", code="bad-facts")
         out = dict(self.defaults)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 import textwrap
 
 import pytest
@@ -15,6 +16,10 @@ from hypothesis import HealthCheck, settings
 
 from dsl.parser import parse_pack
 from engine.compiler import CompiledPack, compile_pack
+
+# Parsed packs are cached per user; the tests (and the processes they start) use a
+# cache of their own, so they neither depend on nor disturb the user's.
+os.environ.setdefault("POLICY_CACHE_DIR", tempfile.mkdtemp(prefix="policy-cache-"))
 
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
