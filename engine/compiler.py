@@ -113,6 +113,7 @@ class _Compiler:
         }
         self.temp = itertools.count()
         self.findings = itertools.count()
+        self.finding_names: dict[int, str] = {}
 
     # ---- errors -------------------------------------------------------------------
     def error(self, message: str, span: Span | None, code: str = "compile") -> None:
@@ -393,6 +394,10 @@ class _Compiler:
     def expr_Name(self, e: ast.Name, scope: "_Scope", expected: vocab.Type | None) -> _Typed:
         if e.id in scope.vars:
             return _Typed(f"_v_{e.id}", scope.vars[e.id])
+        if e.id in scope.pinned:
+            fact = scope.action.fact(e.id)
+            assert fact is not None
+            return _Typed(repr(scope.pinned[e.id]), fact.type)
         fact = scope.action.fact(e.id)
         if fact is not None:
             nullable = isinstance(fact, vocab.Fact) and fact.default is None and not fact.required
@@ -589,7 +594,15 @@ class _Compiler:
 
     # ---- code generation ------------------------------------------------------------
     def generate(self, rules: list[CompiledRule]) -> tuple[dict[str, Plan], str]:
-        """One function per action that has rules: test each rule in order, collect findings."""
+        """One plan function per action that has rules: test each rule in order, collect
+        findings.
+
+        Where an action has a required choice fact that rules test (``page_category``,
+        ``content_category``, …), the plan is indexed on it: one function per value, with
+        every condition on that fact decided here rather than per request, and the plan
+        looks the value up. A request then only pays for the rules that can apply to it,
+        however many rules speak of other values.
+        """
         lines = [f"# generated from pack '{self.pack.header.id}' ({self.pack.file})"]
         names: dict[str, str] = {}
         for action in vocab.ACTIONS.values():
@@ -598,39 +611,79 @@ class _Compiler:
                 continue
             fname = f"plan_{action.name}"
             names[action.name] = fname
+            key = _index_fact(action, applicable)
+            if key is None:
+                self.emit_plan(lines, fname, action, applicable, {})
+                continue
+            table = []
+            for value in key.type.values:
+                self.emit_plan(lines, f"{fname}__{value}", action, applicable, {key.name: value})
+                table.append(f"{value!r}: {fname}__{value}")
+            lines.append(f"_index_{action.name} = {{{', '.join(table)}}}")
             lines.append(f"def {fname}(f, at):")
-            lines.append("    out = []")
-            for rule in applicable:
-                fe = rule.ast.for_each
-                scope = _Scope(action, {fe.var: vocab.TOPICS[fe.topic].type.element} if fe else {})
-                for var, value in rule.bindings:
-                    lines.append(f"    _v_{var} = {value!r}")
-                matched = self.const_obj(rule.matched)
-                when = self.expr(rule.ast.when, scope).code if rule.ast.when is not None else None
-                indent = "    "
-                lines.append(f"    # rule {rule.id}")
-                if when is not None:
-                    lines.append(f"    if {when}:")
-                    indent = "        "
-                if rule.kind == "require":
-                    met = self.const_obj(rule.met)
-                    if rule.ast.done is not None:
-                        done = self.expr(rule.ast.done, scope).code
-                        lines.append(f"{indent}out.append({met} if {done} else {matched})")
-                    else:
-                        lines.append(f"{indent}out.append({matched})")
-                else:
-                    lines.append(f"{indent}out.append({matched})")
-            lines.append("    return out")
+            lines.append(f"    return _index_{action.name}[f[{key.name!r}]](f, at)")
         code = "\n".join(lines) + "\n"
         namespace = dict(self.namespace)
         exec(compile(code, f"<pack {self.pack.header.id}>", "exec"), namespace)  # noqa: S102
         return {action: namespace[fname] for action, fname in names.items()}, code
 
+    def emit_plan(self, lines: list[str], fname: str, action: vocab.Action,
+                  rules: list[CompiledRule], pinned: Mapping[str, str]) -> None:
+        """The function testing ``rules`` in order, with ``pinned`` facts known."""
+        lines.append(f"def {fname}(f, at):")
+        lines.append("    out = []")
+        for rule in rules:
+            fe = rule.ast.for_each
+            scope = _Scope(action, {fe.var: vocab.TOPICS[fe.topic].type.element} if fe else {},
+                           pinned)
+            when = self.folded(rule.ast.when, scope)
+            if when is False:
+                continue                      # cannot apply for the pinned value
+            lines.append(f"    # rule {rule.id}")
+            for var, value in rule.bindings:
+                lines.append(f"    _v_{var} = {value!r}")
+            matched = self.const_obj(rule.matched)
+            indent = "    "
+            if isinstance(when, str):
+                lines.append(f"    if {when}:")
+                indent = "        "
+            if rule.kind == "require":
+                met = self.const_obj(rule.met)
+                done = self.folded(rule.ast.done, scope) if rule.ast.done is not None else False
+                if done is True:
+                    lines.append(f"{indent}out.append({met})")
+                elif done is False:
+                    lines.append(f"{indent}out.append({matched})")
+                else:
+                    lines.append(f"{indent}out.append({met} if {done} else {matched})")
+            else:
+                lines.append(f"{indent}out.append({matched})")
+        lines.append("    return out")
+
+    def folded(self, expr: ast.Expr | None, scope: "_Scope") -> str | bool:
+        """Code for a condition, with the parts that do not depend on the request decided
+        now: True, False, or the code of what is left (None means no condition: True)."""
+        if expr is None:
+            return True
+        parts = expr.items if isinstance(expr, ast.And) else (expr,)
+        left = []
+        for part in parts:
+            code = self.expr(part, scope).code
+            try:   # a part that needs the request (f, at, a loop value) cannot be decided now
+                value = eval(code, dict(self.namespace))  # noqa: S307 - our own generated code
+            except NameError:
+                left.append(code)
+                continue
+            if value is False:
+                return False
+        return " and ".join(left) if left else True
+
     def const_obj(self, obj: Any) -> str:
         """A name for a prebuilt finding in the generated code's namespace."""
-        name = f"_F{next(self.findings)}"
-        self.namespace[name] = obj
+        name = self.finding_names.get(id(obj))
+        if name is None:
+            name = self.finding_names[id(obj)] = f"_F{next(self.findings)}"
+            self.namespace[name] = obj
         return name
 
 
@@ -638,6 +691,32 @@ class _Compiler:
 class _Scope:
     action: vocab.Action
     vars: Mapping[str, vocab.Type]
+    pinned: Mapping[str, str] = attrs.field(factory=dict)   # facts whose value is known
+
+
+def _index_fact(action: vocab.Action, rules: list[CompiledRule]) -> vocab.Fact | None:
+    """The required choice fact that the most rules test directly, if any."""
+    best, best_count = None, 0
+    for fact in action.facts:
+        if not (fact.required and fact.type.kind == "enum"):
+            continue
+        count = 0
+        for rule in rules:
+            when = rule.ast.when
+            parts = when.items if isinstance(when, ast.And) else (when,) if when else ()
+            if any(_tests(part, fact.name) for part in parts):
+                count += 1
+        if count > best_count:
+            best, best_count = fact, count
+    return best
+
+
+def _tests(expr: ast.Expr, name: str) -> bool:
+    if isinstance(expr, ast.Compare):
+        return ast.Name(name) in (expr.left, expr.right)
+    if isinstance(expr, ast.Membership):
+        return expr.item == ast.Name(name)
+    return False
 
 
 def _compatible(a: vocab.Type, b: vocab.Type) -> bool:
