@@ -172,10 +172,12 @@ def matrix(comparison: Comparison, width: int) -> str:
         for topic in comparison.topics:
             table.add_row(topic.title, *(cell_text(topic, topic.values[p]) for p in packs))
         console.print(table)
+        console.print()
         console.print("Topic ids, in this order: "
                       + ", ".join(t.id for t in comparison.topics) + ".", overflow="fold")
     else:
         for topic in comparison.topics:
+            console.print()
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0),
                           title=f"{topic.title} [{topic.id}]", title_justify="left",
                           show_header=False)

@@ -148,3 +148,11 @@ def test_html_opens_in_a_headless_browser(comparison, tmp_path):
     rows = [a for t, a in page.tags if t == "tr" and a.get("id")]
     assert [r["id"] for r in rows] == [t.id for t in comparison.topics]
     assert "Social-media guidelines compared" in dom and "Gilla andra" in dom
+
+
+def test_the_documented_matrix_is_what_the_command_prints(comparison):
+    """docs/explain.md shows the 80-column matrix; it must not drift from the packs."""
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "explain.md").read_text("utf-8")
+    shown = doc.split("As\nprinted in an 80-column terminal:\n\n```text\n", 1)[1].split("\n```", 1)[0]
+    assert shown + "\n" == matrix(comparison, 80)
