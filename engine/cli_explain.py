@@ -9,7 +9,6 @@ through every pack. Registered on the ``policy`` group at the end of ``engine.cl
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from typing import Any
 
@@ -151,10 +150,7 @@ def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str
            fmt: str, audience: str, lang: str | None, all_packs: bool,
            pack_list: str | None) -> None:
     from engine import trace_views as views
-    from engine import vocabulary as vocab
     from engine.serialization import to_json
-    from engine.trace import combining, trace
-    from engine.validate import FactValidator
 
     facts = _parse_json(facts_json, "--facts") if facts_json is not None else {}
     if not isinstance(facts, dict):
@@ -166,16 +162,7 @@ def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str
         if pack_list is not None:
             fail("--packs goes with --all-packs or the comparison, not with one PACK")
         packs = [pack]
-    explained = []
-    for name in packs:
-        decision = engine.decide(name, action, facts, at)
-        compiled = engine.pack(name)
-        normalised = FactValidator(vocab.ACTIONS[action]).normalise(facts)
-        t = trace(compiled, action, normalised, decision.at)
-        c = combining(t.findings, compiled.default)
-        mine = (c.outcome, c.step == 4) == (decision.outcome, decision.by_default)
-        explained.append(views.Explained(
-            decision, {k: _plain(v) for k, v in normalised.items()}, c, t, not mine))
+    explained = [views.explain_request(engine, name, action, facts, at) for name in packs]
     if fmt == "json":
         data = [to_json(e) for e in explained]
         _echo_json(data if all_packs else data[0])
@@ -188,12 +175,3 @@ def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str
         click.echo(views.side_by_side(explained, _width()), nl=False)
     else:
         click.echo(views.developer(explained[0], engine.pack(packs[0]), _width()), nl=False)
-
-
-def _plain(value: Any) -> Any:
-    """A validated fact value as JSON-ready data."""
-    if isinstance(value, frozenset):
-        return sorted(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return json.loads(json.dumps(value))

@@ -6,11 +6,14 @@ they saw), the combining step that produced the outcome, and the sections cited.
 ``official`` is a short account of what to do and why, naming the guideline and its
 sections, in Swedish (or English) for a communicator to paste into an answer.
 ``side_by_side`` shows one request's outcome in several packs with the rules that decided
-each. The data comes from ``engine.trace`` and the engine's :class:`Decision`.
+each. ``explain_request`` gathers what they show (an :class:`Explained`): the engine's
+:class:`Decision`, the trace of ``engine.trace``, and whether findings of other
+evaluators (plugins) are in the decision.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import textwrap
@@ -36,6 +39,33 @@ class Explained:
     combining: Combining
     trace: Trace
     other_evaluators: bool      # the decision has findings the pack's rules do not give
+
+
+def explain_request(engine: Any, pack: str, action: str, facts: Mapping[str, Any],
+                    at: Any = None) -> Explained:
+    """Decide a request with ``engine`` and trace it through the pack's rules.
+
+    Bad input raises the engine's :class:`~engine.errors.RequestError`, as ``decide`` does.
+    """
+    from engine.decide import decide as combine
+    from engine.trace import combining, trace
+    from engine.validate import FactValidator
+
+    decision = engine.decide(pack, action, facts, at)
+    compiled = engine.pack(pack)
+    normalised = FactValidator(vocab.ACTIONS[action]).normalise(facts)
+    t = trace(compiled, action, normalised, decision.at)
+    ours = combine(compiled, action, t.findings, decision.at) == decision
+    return Explained(decision, {k: _plain(v) for k, v in normalised.items()},
+                     combining(t.findings, compiled.default), t, not ours)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def show(value: Any) -> str:

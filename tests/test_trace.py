@@ -218,3 +218,27 @@ def test_check_failed_and_supporting_are_complements():
     assert either.supporting() == (a,) and either.failed() == ()
     negated = Check("not (a or b)", False, op="not", parts=(either,))
     assert negated.failed() == (a,)
+
+
+def test_a_plugins_findings_are_flagged_in_the_explanation(engine):
+    from engine.hookspecs import hookimpl
+    from engine.model import Finding, Reason, Source
+    from engine.trace_views import explain_request
+
+    class Extra:
+        @hookimpl
+        def policy_evaluate(self, pack, action, facts, at):
+            if pack.id == "tyreso" and action == "like_page":
+                return [Finding("deny", Reason("extra", "deny", "must", "No.", Source("tyreso", None)))]
+            return None
+
+    plain = explain_request(engine, "tyreso", "like_page", {"page_category": "own"}, AT)
+    assert plain.other_evaluators is False and plain.decision.outcome == "allow"
+    extra = Extra()
+    engine.register(extra)
+    try:
+        flagged = explain_request(engine, "tyreso", "like_page", {"page_category": "own"}, AT)
+    finally:
+        engine.unregister(extra)
+    assert flagged.other_evaluators is True and flagged.decision.outcome == "deny"
+    assert flagged.combining.outcome == "allow"           # what the pack's own rules give
