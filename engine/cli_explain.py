@@ -119,15 +119,16 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
     from engine import explain_views as views
     from engine.explain import compare, topic_ids
 
-    engine = _load_engine()
     if diff and pack_list:
         fail("give either --diff A B or --packs, not both")
     if topic_id is not None:
         _known("topic", topic_id, topic_ids())
+    when = _date(at)
+    engine = _load_engine()
     packs = list(diff) if diff else _packs(engine, pack_list)
     for name in packs:
         _known("pack", name, engine.packs)
-    comparison = compare({p: engine.packs[p] for p in packs}, _date(at))
+    comparison = compare({p: engine.packs[p] for p in packs}, when)
     if diff:
         comparison = comparison.differing(*diff)
     if topic_id is not None:

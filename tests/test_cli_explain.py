@@ -16,6 +16,12 @@ from tests.test_cli import policy
 PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
 
 
+@pytest.fixture(autouse=True)
+def loaded_once(engine, monkeypatch):
+    """Runner tests share the session's engine; the subprocess tests load their own."""
+    monkeypatch.setattr("engine.cli_explain._load_engine", lambda: engine)
+
+
 def run(*args: str, columns: int = 80):
     return CliRunner().invoke(main, ["explain", *args], env={"COLUMNS": str(columns)})
 
