@@ -253,6 +253,11 @@ class _Compiler:
             self.error(f"'{shown}' is not a {t.name} value{did_you_mean(shown, t.values)}; "
                        f"valid values are {one_of(t.values)}", value.span, "unknown-value")
             raise _Bad
+        if t.kind == "int":
+            if isinstance(value, ast.Constant) and type(value.value) is int:
+                return value.value
+            self.error(f"expected a whole number of {t.name}, e.g. 24", value.span, "type")
+            raise _Bad
         self.error(f"expected a {t.name} value", value.span, "type")
         raise _Bad
 

@@ -85,6 +85,9 @@ INTERVAL_MONTHS: Mapping[str, int] = {"half_yearly": 6, "yearly": 12}
 
 BREAK_USE = enum("break_use", "breaks_only", "department_head_decides", "allowed")
 
+#: A time limit, as a whole number of hours.
+HOURS = Type("int", "hours")
+
 LIKES = Type("record", "likes", fields=(
     ("allow", set_of(PAGE_CATEGORY)),
     ("deny", set_of(PAGE_CATEGORY)),
@@ -227,6 +230,7 @@ TOPICS: Mapping[str, Topic] = {t.id: t for t in (
     Topic("snapshot_interval", "How often a snapshot is archived", INTERVAL),
     Topic("allowed_likes", "Which pages the municipality may like", LIKES),
     Topic("break_time_use", "Private use of social media at work", BREAK_USE),
+    Topic("response_time", "Time limit for answering questions", HOURS),
 )}
 
 OUTCOMES = ("allow", "deny", "required_steps")

@@ -120,6 +120,15 @@ def test_topic_values_are_checked():
     assert "expected a break_use value" in messages[3] or "break_use" in messages[3]
 
 
+def test_response_time_is_a_number_of_hours():
+    pack = compile_source("topic response_time = 24\n")
+    assert pack.topics["response_time"].value == 24
+    assert compile_source("topic response_time = not regulated\n").topics["response_time"].value is None
+    for wrong in ("quickly", "true", '"24"', "[24]"):
+        [message] = errors_of(f"topic response_time = {wrong}\n")
+        assert "expected a whole number of hours, e.g. 24" in message, wrong
+
+
 def test_is_set_only_for_optional_facts():
     [message] = errors_of('rule r on audit_channel deny when monitored_daily is set because "x"\n')
     assert "'is set' / 'is missing' apply to optional" in message

@@ -1,0 +1,178 @@
+"""``policy explain``: compare the packs topic by topic, or trace why a pack decided.
+
+Without arguments it prints the comparison matrix (``engine.explain`` →
+``engine.explain_views``); with ``PACK ACTION --facts JSON`` the decision and its trace
+(``engine.trace`` → ``engine.trace_views``); with ``ACTION --all-packs`` the same request
+through every pack. Registered on the ``policy`` group at the end of ``engine.cli``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from typing import Any
+
+import click
+
+from engine.cli import _echo_json, _load_engine, _parse_json, fail, reports_errors
+
+
+def _width() -> int:
+    """The terminal's width; ``COLUMNS`` wins, as for every well-behaved command."""
+    return max(20, shutil.get_terminal_size((80, 24)).columns)
+
+
+def _date(text: str | None) -> dt.date:
+    from engine.core import today
+    if text is None:
+        return today()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    fail(f"--at must be a date as YYYY-MM-DD, got {text!r}")
+
+
+def _known(kind: str, name: str, valid: Any) -> str:
+    from engine.errors import did_you_mean, one_of
+    if name not in valid:
+        fail(f"unknown {kind} '{name}'{did_you_mean(name, valid)}; {kind}s are "
+             f"{one_of(valid, limit=20)}")
+    return name
+
+
+@click.command("explain")
+@click.argument("pack", required=False)
+@click.argument("action", required=False)
+@click.option("--facts", "facts_json", metavar="JSON",
+              help="The request's facts as a JSON object (with PACK ACTION).")
+@click.option("--at", "at", metavar="YYYY-MM-DD",
+              help="The date to decide at (default: today in Sweden).")
+@click.option("--topic", "topic_id", metavar="ID", help="Show one topic in full, with sources.")
+@click.option("--packs", "pack_list", metavar="A,B,…", help="Only these packs, in this order.")
+@click.option("--diff", nargs=2, metavar="A B", help="Only the topics on which packs A and B differ.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]),
+              default="text", show_default=True,
+              help="Text for the terminal, JSON, a markdown table or an HTML page (the last "
+                   "two for the comparison).")
+@click.option("--for", "audience", type=click.Choice(["developer", "official"]),
+              default="developer", show_default=True,
+              help="A decision trace for developers, or a plain account for officials.")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
+              help="Language of the official account and topic summaries (default: sv for "
+                   "--for official, else en).")
+@click.option("--all-packs", is_flag=True, help="Run ACTION --facts through every pack.")
+@reports_errors
+def explain(pack: str | None, action: str | None, facts_json: str | None, at: str | None,
+            topic_id: str | None, pack_list: str | None, diff: tuple[str, str] | None,
+            fmt: str, audience: str, lang: str | None, all_packs: bool) -> None:
+    """Compare the packs topic by topic, or show why a pack decided a request.
+
+    \b
+    policy explain                          the matrix: topics × packs
+    policy explain --topic snapshot_interval    one topic: values, rules, sections
+    policy explain --diff tyreso vara           the topics on which two packs differ
+    policy explain tyreso like_page --facts '{"page_category": "commercial"}'
+    policy explain like_page --all-packs --facts '{"page_category": "commercial"}'
+    """
+    if all_packs:
+        if pack is not None and action is not None:
+            fail("--all-packs runs the request through every pack; give only the ACTION "
+                 "(e.g. policy explain like_page --all-packs --facts '{…}')")
+        action, pack = pack, None
+        if action is None:
+            fail("--all-packs needs an ACTION (e.g. policy explain like_page --all-packs "
+                 "--facts '{\"page_category\": \"own\"}')")
+    tracing = action is not None or all_packs
+    if tracing:
+        for given, name in ((topic_id, "--topic"), (diff, "--diff")):
+            if given:
+                fail(f"{name} belongs to the comparison; a decision trace takes PACK ACTION "
+                     "[--facts JSON] [--at DATE] [--for developer|official]")
+        if fmt in ("markdown", "html"):
+            fail(f"--format {fmt} is for the comparison; a decision trace is text or json")
+        _trace(pack, action, facts_json, at, fmt, audience, lang, all_packs, pack_list)
+        return
+    if pack is not None:
+        fail(f"name an ACTION after the pack (e.g. policy explain {pack} like_page --facts "
+             "'{\"page_category\": \"own\"}'), or give no argument for the comparison")
+    for given, name in ((facts_json, "--facts"), (audience != "developer", "--for")):
+        if given:
+            fail(f"{name} belongs to a decision trace: policy explain PACK ACTION {name} …")
+    _compare(at, topic_id, pack_list, diff, fmt, lang)
+
+
+def _packs(engine: Any, pack_list: str | None) -> list[str]:
+    if pack_list is None:
+        return list(engine.packs)
+    names = [p.strip() for p in pack_list.split(",") if p.strip()]
+    if not names:
+        fail(f"--packs needs pack ids separated by commas, got {pack_list!r}")
+    for name in names:
+        _known("pack", name, engine.packs)
+    return list(dict.fromkeys(names))
+
+
+def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
+             diff: tuple[str, str] | None, fmt: str, lang: str | None) -> None:
+    from engine import explain_views as views
+    from engine.explain import compare, topic_ids
+
+    if diff and pack_list:
+        fail("give either --diff A B or --packs, not both")
+    if topic_id is not None:
+        _known("topic", topic_id, topic_ids())
+    when = _date(at)
+    engine = _load_engine()
+    packs = list(diff) if diff else _packs(engine, pack_list)
+    for name in packs:
+        _known("pack", name, engine.packs)
+    comparison = compare({p: engine.packs[p] for p in packs}, when)
+    if diff:
+        comparison = comparison.differing(*diff)
+    if topic_id is not None:
+        comparison = comparison.only([topic_id])
+    if fmt == "json":
+        _echo_json(views.json_ready(comparison))
+    elif fmt == "markdown":
+        click.echo(views.markdown(comparison), nl=False)
+    elif fmt == "html":
+        click.echo(views.html(comparison), nl=False)
+    elif diff and not comparison.topics:
+        click.echo(f"{diff[0]} and {diff[1]} agree on every topic.")
+    elif topic_id is not None and not diff:
+        click.echo(views.topic_detail(comparison, topic_id, _width(), lang or "en"), nl=False)
+    else:
+        click.echo(views.matrix(comparison, _width()), nl=False)
+
+
+def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str | None,
+           fmt: str, audience: str, lang: str | None, all_packs: bool,
+           pack_list: str | None) -> None:
+    from engine import trace_views as views
+    from engine.serialization import to_json
+
+    facts = _parse_json(facts_json, "--facts") if facts_json is not None else {}
+    if not isinstance(facts, dict):
+        fail(f"--facts must be a JSON object of fact names to values, got {facts_json}")
+    engine = _load_engine()
+    if all_packs:
+        packs = _packs(engine, pack_list)
+    else:
+        if pack_list is not None:
+            fail("--packs goes with --all-packs or the comparison, not with one PACK")
+        packs = [pack]
+    explained = [views.explain_request(engine, name, action, facts, at) for name in packs]
+    if fmt == "json":
+        data = [to_json(e) for e in explained]
+        _echo_json(data if all_packs else data[0])
+        return
+    language = lang or ("sv" if audience == "official" else "en")
+    if audience == "official":
+        click.echo("\n".join(views.official(e.decision, engine.pack(e.decision.pack), language)
+                             for e in explained), nl=False)
+    elif all_packs:
+        click.echo(views.side_by_side(explained, _width()), nl=False)
+    else:
+        click.echo(views.developer(explained[0], engine.pack(packs[0]), _width()), nl=False)

@@ -1,0 +1,347 @@
+"""Compare packs topic by topic: the data behind ``policy explain``.
+
+``compare(packs, at)`` hands on a :class:`Comparison`: one :class:`TopicRow` per topic,
+each with one :class:`Cell` per pack holding the pack's value (JSON-ready, None when the
+pack does not regulate the topic), a summary, the guideline sections it rests on and the
+rules it comes from. The views (``engine.explain_views``) print it as a terminal matrix,
+markdown, HTML or the contract's JSON.
+
+Every value comes from the pack itself, in one of two ways:
+
+- **settings**, the vocabulary's topics (``vocabulary.TOPICS``), are read from the
+  pack's topic settings (``CompiledPack.topics``); the rules listed are the rules that
+  refer to the topic;
+- **derived** topics are asked of the pack's compiled rules: the matching requests
+  (each topic's ``question`` says which) are decided with the engine's own evaluate and
+  combine steps, and the value is read off the decisions. A value is None when no rule
+  of the pack spoke to any of the requests (the pack's default decided every one).
+
+``tests/test_explain.py`` checks every topic's value against ``Engine.decide`` for the
+same requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, Iterable, Mapping
+
+import attrs
+
+from engine import vocabulary as vocab
+from engine.compiler import CompiledPack, CompiledRule
+from engine.decide import decide
+from engine.evaluator import evaluate
+from engine.model import Decision, Reason
+from engine.validate import FactValidator
+
+
+@attrs.frozen
+class RuleRef:
+    """A rule a value comes from, with its text and the guideline section it cites."""
+
+    rule: str
+    effect: str
+    level: str
+    text: str
+    text_sv: str | None
+    section: str | None
+
+
+@attrs.frozen
+class Cell:
+    """One pack's value of one topic.
+
+    ``source`` is the section the value rests on (several joined by "; "), ``sections``
+    the same as a list; ``rules`` the rules the value comes from.
+    """
+
+    value: Any
+    summary: str | None
+    source: str | None
+    summary_sv: str | None = None
+    sections: tuple[str, ...] = ()
+    rules: tuple[RuleRef, ...] = ()
+
+
+@attrs.frozen
+class TopicRow:
+    """One topic across packs. ``kind`` is ``setting`` or ``derived``; a derived topic's
+    ``question`` says which requests its values are read from."""
+
+    id: str
+    title: str
+    kind: str
+    question: str | None
+    values: dict[str, Cell]
+
+
+@attrs.frozen
+class Comparison:
+    """The topics, in reading order, across ``packs``, as decided at ``at``."""
+
+    packs: tuple[str, ...]
+    at: dt.date
+    topics: tuple[TopicRow, ...]
+
+    def topic(self, topic_id: str) -> TopicRow:
+        return next(t for t in self.topics if t.id == topic_id)
+
+    def only(self, topics: Iterable[str] | None = None,
+             packs: Iterable[str] | None = None) -> "Comparison":
+        """The same comparison limited to some topics and packs (in the order given)."""
+        keep = tuple(packs) if packs is not None else self.packs
+        wanted = set(topics) if topics is not None else None
+        rows = tuple(attrs.evolve(t, values={p: t.values[p] for p in keep})
+                     for t in self.topics if wanted is None or t.id in wanted)
+        return Comparison(keep, self.at, rows)
+
+    def differing(self, a: str, b: str) -> "Comparison":
+        """The topics on which packs ``a`` and ``b`` differ, with only those two packs."""
+        rows = [t.id for t in self.topics
+                if canonical(t.values[a].value) != canonical(t.values[b].value)]
+        return self.only(rows, (a, b))
+
+
+def canonical(value: Any) -> Any:
+    """A value with its lists sorted, so that the order a pack wrote them in is no
+    difference."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [canonical(v) for v in value]
+        return sorted(items, key=repr)
+    return value
+
+
+# ---- the topics ----------------------------------------------------------------------
+
+class _Ask:
+    """Decides requests against one pack with the engine's evaluate and combine steps."""
+
+    def __init__(self, pack: CompiledPack, at: dt.date,
+                 validators: Mapping[str, FactValidator]) -> None:
+        self.pack = pack
+        self.at = at
+        self.validators = validators
+        self.cache: dict[tuple[str, tuple[tuple[str, Any], ...]], Decision] = {}
+
+    def __call__(self, action: str, facts: Mapping[str, Any]) -> Decision:
+        key = (action, tuple(sorted(facts.items())))
+        if key not in self.cache:
+            normalised = self.validators[action].normalise(facts)
+            findings = evaluate(self.pack, action, normalised, self.at)
+            self.cache[key] = decide(self.pack, action, findings, self.at)
+        return self.cache[key]
+
+
+def all_done(action: str) -> dict[str, bool]:
+    """Every true/false fact of ``action`` true: every step the action has is done."""
+    return {f.name: True for f in vocab.ACTIONS[action].facts if f.type.kind == "bool"}
+
+
+def _words(values: Iterable[str]) -> str:
+    return ", ".join(v.replace("_", " ") for v in values)
+
+
+Derive = Callable[[CompiledPack, _Ask], Cell]
+
+
+@attrs.frozen
+class Derived:
+    id: str
+    title: str
+    question: str
+    derive: Derive = attrs.field(eq=False, repr=False)
+
+
+def _ref(pack: CompiledPack, reason: Reason) -> RuleRef:
+    """The rule behind a decision's reason (for a ``for each`` rule, its expansion)."""
+    sv = None
+    for rule in pack.rules:
+        if rule.id == reason.rule and rule.reason == reason:
+            sv = rule.reason_sv
+            break
+    return RuleRef(reason.rule, reason.effect, reason.level, reason.text, sv,
+                   reason.source.section)
+
+
+def _cell(pack: CompiledPack, value: Any, summary: str | None,
+          reasons: Iterable[Reason]) -> Cell:
+    refs: list[RuleRef] = []
+    for reason in reasons:
+        ref = _ref(pack, reason)
+        if ref not in refs:
+            refs.append(ref)
+    sections = tuple(dict.fromkeys(r.section for r in refs if r.section))
+    return Cell(value, summary, "; ".join(sections) or None, None, sections, tuple(refs))
+
+
+def _removal_grounds(pack: CompiledPack, ask: _Ask) -> Cell:
+    allow, deny, reasons = [], [], []
+    for category in vocab.CONTENT_CATEGORY.values:
+        d = ask("delete_comment", {"content_category": category, **all_done("delete_comment")})
+        if d.by_default:
+            continue
+        if d.outcome == "allow" and any(r.effect == "allow" for r in d.reasons):
+            allow.append(category)
+            reasons += [r for r in d.reasons if r.effect == "allow"]
+        elif d.outcome == "deny":
+            deny.append(category)
+            reasons += d.reasons
+    if not allow and not deny:
+        return _cell(pack, None, None, ())
+    summary = f"A comment may be removed for: {_words(allow) or 'nothing named'}."
+    if deny:
+        summary += f" Kept: {_words(deny)}."
+    return _cell(pack, {"allow": allow, "deny": deny}, summary, reasons)
+
+
+def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
+    grounds = _removal_grounds(pack, ask).value
+    if grounds is None or not grounds["allow"]:
+        return _cell(pack, None, None, ())
+    steps: dict[str, dict[str, Any]] = {}
+    reasons = []
+    for category in grounds["allow"]:
+        d = ask("delete_comment", {"content_category": category})
+        if d.outcome != "required_steps":
+            continue
+        reasons += d.reasons
+        for step in d.steps:
+            entry = steps.setdefault(step.id, {"step": step.id, "level": step.level, "for": []})
+            entry["for"].append(category)
+    value = {"grounds": grounds["allow"], "steps": list(steps.values())}
+    if not steps:
+        summary = "Nothing needs to be done before a comment is removed."
+    else:
+        summary = "Before a comment is removed: " + "; ".join(
+            f"{s['step']} ({_words(s['for'])})" for s in steps.values()) + "."
+    return _cell(pack, value, summary, reasons)
+
+
+def _per_value(action: str, fact: str) -> Derive:
+    """The outcome of ``action`` for each value of its enum ``fact``."""
+    def derive(pack: CompiledPack, ask: _Ask) -> Cell:
+        values: dict[str, Any] = {}
+        reasons = []
+        for v in vocab.ACTIONS[action].fact(fact).type.values:
+            d = ask(action, {fact: v})
+            if d.by_default:
+                values[v] = None
+                continue
+            entry: dict[str, Any] = {
+                "outcome": d.outcome,
+                "level": "must" if any(r.level == "must" for r in d.reasons) else "should"}
+            if d.steps:
+                entry["steps"] = [s.id for s in d.steps]
+            values[v] = entry
+            reasons += d.reasons
+        if all(v is None for v in values.values()):
+            return _cell(pack, None, None, ())
+        by_outcome: dict[str, list[str]] = {}
+        for v, entry in values.items():
+            by_outcome.setdefault(entry["outcome"] if entry else "not regulated", []).append(v)
+        summary = "; ".join(f"{outcome.replace('_', ' ')}: {_words(vs)}"
+                            for outcome, vs in by_outcome.items()) + "."
+        return _cell(pack, values, summary, reasons)
+    return derive
+
+
+def _steps_of(action: str, facts: Mapping[str, Any]) -> Derive:
+    """The steps ``action`` needs when none of them is done."""
+    def derive(pack: CompiledPack, ask: _Ask) -> Cell:
+        d = ask(action, facts)
+        if d.by_default:
+            return _cell(pack, None, None, ())
+        value = [s.id for s in d.steps]
+        if d.outcome == "deny":
+            summary = "Not allowed: " + " ".join(r.text for r in d.reasons)
+        elif value:
+            summary = "Steps: " + "; ".join(s.text for s in d.steps)
+        else:
+            summary = "Nothing needs to be done first."
+        return _cell(pack, value, summary, d.reasons)
+    return derive
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived("new_channel", "What a new channel must have",
+            "create_channel for an organisation account with nothing done: the steps "
+            "listed", _steps_of("create_channel", {"account_type": "organisation"})),
+    Derived("removal_grounds", "Grounds for removing a comment",
+            "delete_comment for each content_category with every step done: the "
+            "categories an allow rule permits, and those a deny rule keeps",
+            _removal_grounds),
+    Derived("removal_steps", "What must happen before a comment is removed",
+            "delete_comment for each ground of removal with nothing done: the steps "
+            "listed, and for which categories", _removal_steps),
+    Derived("image_rights", "Where a post's images may come from",
+            "publish_post for each image_source: the outcome",
+            _per_value("publish_post", "image_source")),
+    Derived("private_accounts", "Private accounts used for work",
+            "use_private_account for each purpose: the outcome",
+            _per_value("use_private_account", "purpose")),
+    Derived("closing_channel", "Closing a channel",
+            "close_channel with nothing done: the steps listed",
+            _steps_of("close_channel", {})),
+)
+
+#: The order topics are shown in: from starting a channel to closing it.
+ORDER = ("channel_approver", "credential_custody", "new_channel", "snapshot_interval",
+         "response_time", "removal_grounds", "removal_steps", "allowed_likes", "image_rights",
+         "private_accounts", "break_time_use", "closing_channel")
+
+
+def topic_ids() -> tuple[str, ...]:
+    """Every topic id, settings and derived, in the order shown."""
+    ids = list(vocab.TOPICS) + [d.id for d in DERIVED]
+    return tuple(sorted(ids, key=lambda i: ORDER.index(i) if i in ORDER else len(ORDER)))
+
+
+def rules_using(pack: CompiledPack, topic_id: str) -> tuple[CompiledRule, ...]:
+    """The rules of ``pack`` whose conditions or ``for each`` refer to the topic."""
+    def refers(e: Any) -> bool:
+        if e is None or isinstance(e, (str, bool, int, dt.date)):
+            return False
+        if isinstance(e, tuple):
+            return any(refers(x) for x in e)
+        if getattr(e, "id", None) == topic_id and type(e).__name__ == "Name":
+            return True
+        if getattr(e, "base", None) == topic_id:
+            return True
+        return any(refers(getattr(e, f.name)) for f in attrs.fields(type(e))
+                   if f.name != "span")
+    return tuple(r for r in pack.rules
+                 if refers(r.ast.when) or refers(r.ast.done)
+                 or (r.ast.for_each is not None and r.ast.for_each.topic == topic_id))
+
+
+def _setting(pack: CompiledPack, topic_id: str) -> Cell:
+    setting = pack.topics[topic_id]
+    refs = tuple(dict.fromkeys(
+        RuleRef(r.id, r.kind, r.level, r.reason.text, r.reason_sv, r.source)
+        for r in rules_using(pack, topic_id)))
+    sections = tuple(dict.fromkeys(
+        s for s in [setting.source] + [r.section for r in refs] if s))
+    summary = setting.summary
+    return Cell(setting.value, summary.en if summary else None, setting.source,
+                summary.sv if summary else None, sections, refs)
+
+
+def compare(packs: Mapping[str, CompiledPack], at: dt.date) -> Comparison:
+    """Every topic across ``packs`` (in the mapping's order), derived topics decided at
+    ``at``."""
+    validators = {name: FactValidator(action) for name, action in vocab.ACTIONS.items()}
+    askers = {pid: _Ask(pack, at, validators) for pid, pack in packs.items()}
+    derived = {d.id: d for d in DERIVED}
+    rows = []
+    for topic_id in topic_ids():
+        if topic_id in vocab.TOPICS:
+            values = {pid: _setting(pack, topic_id) for pid, pack in packs.items()}
+            rows.append(TopicRow(topic_id, vocab.TOPICS[topic_id].title, "setting", None,
+                                 values))
+        else:
+            d = derived[topic_id]
+            values = {pid: d.derive(pack, askers[pid]) for pid, pack in packs.items()}
+            rows.append(TopicRow(topic_id, d.title, "derived", d.question, values))
+    return Comparison(tuple(packs), at, tuple(rows))

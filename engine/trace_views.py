@@ -1,0 +1,283 @@
+"""Show why a pack decided a request: for developers, and for officials in plain words.
+
+``developer`` prints the decision, then every rule of the pack for the action in order
+(applied or not; for a condition that did not hold, the parts that failed and the values
+they saw), the combining step that produced the outcome, and the sections cited.
+``official`` is a short account of what to do and why, naming the guideline and its
+sections, in Swedish (or English) for a communicator to paste into an answer.
+``side_by_side`` shows one request's outcome in several packs with the rules that decided
+each. ``explain_request`` gathers what they show (an :class:`Explained`): the engine's
+:class:`Decision`, the trace of ``engine.trace``, and whether findings of other
+evaluators (plugins) are in the decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import textwrap
+from typing import Any, Iterable, Mapping, Sequence
+
+import attrs
+
+from engine import vocabulary as vocab
+from engine.compiler import CompiledPack
+from engine.model import Decision, Reason, Step
+from engine.trace import Check, Combining, RuleTrace, Trace
+
+OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
+
+
+@attrs.frozen
+class Explained:
+    """A decision with its trace and combining step: what ``policy explain PACK ACTION``
+    shows, and its JSON form."""
+
+    decision: Decision
+    facts: dict[str, Any]
+    combining: Combining
+    trace: Trace
+    other_evaluators: bool      # the decision has findings the pack's rules do not give
+
+
+def explain_request(engine: Any, pack: str, action: str, facts: Mapping[str, Any],
+                    at: Any = None) -> Explained:
+    """Decide a request with ``engine`` and trace it through the pack's rules.
+
+    Bad input raises the engine's :class:`~engine.errors.RequestError`, as ``decide`` does.
+    """
+    from engine.decide import decide as combine
+    from engine.trace import combining, trace
+    from engine.validate import FactValidator
+
+    decision = engine.decide(pack, action, facts, at)
+    compiled = engine.pack(pack)
+    normalised = FactValidator(vocab.ACTIONS[action]).normalise(facts)
+    t = trace(compiled, action, normalised, decision.at)
+    ours = combine(compiled, action, t.findings, decision.at) == decision
+    return Explained(decision, {k: _plain(v) for k, v in normalised.items()},
+                     combining(t.findings, compiled.default), t, not ours)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def show(value: Any) -> str:
+    """A fact value as the developer view writes it (JSON; missing for None)."""
+    return "missing" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+# ---- developer ---------------------------------------------------------------------------
+
+def _effect(rule: RuleTrace, pack: CompiledPack) -> str:
+    if rule.kind != "require":
+        return rule.kind
+    step = next((r.step for r in pack.rules if r.id == rule.rule and r.bindings == rule.bindings
+                 and r.step is not None), None)
+    return f"require {step.id}" if step else "require"
+
+
+def _check_lines(check: Check, indent: str) -> list[str]:
+    mark = "\u2713" if check.held else "\u2717"
+    lines = [f"{indent}{mark} {check.text}"]
+    if check.parts:
+        for part in check.parts:
+            lines += _check_lines(part, indent + "    ")
+    elif check.seen:
+        lines.append(f"{indent}    saw " + ", ".join(f"{s.name} = {show(s.value)}"
+                                                 for s in check.seen))
+    return lines
+
+
+def _condition(word: str, check: Check, indent: str) -> list[str]:
+    verdict = "held" if check.held else "did not hold"
+    lines = [f"{indent}{word} {check.text}: {verdict}"]
+    if check.parts:
+        for part in check.parts:
+            lines += _check_lines(part, indent + "  ")
+        if not check.held:
+            lines.append(f"{indent}  failed: " + "; ".join(c.text for c in check.failed()))
+    elif check.seen:
+        lines.append(f"{indent}  saw " + ", ".join(f"{s.name} = {show(s.value)}"
+                                              for s in check.seen))
+    return lines
+
+
+_VERDICT = {"deny": "matched: denies", "allow": "matched: allows",
+            "unmet": "applies, step not done", "met": "applies, step done"}
+
+
+def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack) -> list[str]:
+    where = f" \u00b7 \u201c{rule.section}\u201d" if rule.section else ""
+    binding = "".join(f" [{var} = {value}]" for var, value in rule.bindings)
+    verdict = _VERDICT[rule.finding.kind] if rule.finding else "does not apply"
+    lines = [f"{number}. {rule.rule}{binding} \u00b7 {_effect(rule, pack)} \u00b7 {rule.level}"
+             f"{where}", f"   \u2192 {verdict}"]
+    if rule.when is not None:
+        lines += _condition("when", rule.when, "   ")
+    if rule.applies and rule.kind == "require":
+        if rule.done is None:
+            lines.append("   no 'done when': the step stands whenever the rule applies")
+        else:
+            lines += _condition("done when", rule.done, "   ")
+    return lines
+
+
+def developer(explained: Explained, pack: CompiledPack, width: int = 80) -> str:
+    from engine.cli import render_decision
+
+    d, t = explained.decision, explained.trace
+    lines = [render_decision(d), ""]
+    lines.append("Facts as the rules see them (absent true/false, number and set facts are "
+                 "false, 0 and empty):")
+    lines += textwrap.wrap(", ".join(f"{k} = {show(v)}" for k, v in explained.facts.items()),
+                           width=max(40, width), initial_indent="  ", subsequent_indent="  ")
+    lines.append("")
+    if t.rules:
+        lines.append(f"Rules of {t.pack} for {t.action}, in order ({len(t.rules)}):")
+        for number, rule in enumerate(t.rules, 1):
+            lines.append("")
+            lines += _rule_lines(number, rule, pack)
+    else:
+        lines.append(f"Pack {t.pack} has no rule for {t.action}.")
+    c = explained.combining
+    lines.append("")
+    lines.append(f"Combining: step {c.step} of 4: {c.text} \u2192 {c.outcome}"
+                 + (f" (rules: {', '.join(c.rules)})" if c.step != 4 else ""))
+    if explained.other_evaluators:
+        lines.append("Note: other evaluators (plugins) added findings of their own; the "
+                     "decision above includes them.")
+    lines.append("")
+    lines.append("Sources:")
+    lines += ["  " + s for s in _sources(pack, d.reasons, d.steps, "en")]
+    return "\n".join(lines) + "\n"
+
+
+def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step],
+             lang: str) -> list[str]:
+    sections = list(dict.fromkeys(
+        x.source.section for x in list(steps) + list(reasons) if x.source.section))
+    doc = pack.document or pack.name
+    dated = pack.dated.isoformat() if pack.dated else ("odaterad" if lang == "sv" else "undated")
+    if not sections:
+        return [f"{pack.name}, {doc} ({dated}): " + (
+            "inget avsnitt; riktlinjen tar inte upp detta" if lang == "sv"
+            else "no section; the guideline does not address this")]
+    word = ("avsnittet" if len(sections) == 1 else "avsnitten") if lang == "sv" else (
+        "section" if len(sections) == 1 else "sections")
+    return [f"{pack.name}, {doc} ({dated}), {word} "
+            + ", ".join(f"\u201d{s}\u201d" if lang == "sv" else f"\u201c{s}\u201d"
+                        for s in sections)]
+
+
+# ---- official ----------------------------------------------------------------------------
+
+ACTION_PHRASES: Mapping[str, tuple[str, str]] = {
+    "create_channel": ("Starta en ny kanal i sociala medier", "Starting a new social media channel"),
+    "like_page": ("Gilla eller följa en annan sida", "Liking or following another page"),
+    "delete_comment": ("Ta bort en besökares kommentar", "Removing a visitor's comment"),
+    "use_private_account": ("Använda ett privat konto i arbetet", "Using a private account for work"),
+    "private_use_at_work": ("Använda sociala medier privat på arbetstid",
+                            "Using social media privately during working hours"),
+    "publish_post": ("Publicera ett inlägg", "Publishing a post"),
+    "audit_channel": ("Kontrollera en kanals dokumentation", "Checking a channel's documentation"),
+    "close_channel": ("Avsluta en kanal", "Closing a channel"),
+}
+
+_WORDS = {
+    "sv": {"yes": "Ja.", "no": "Nej.", "no_should": "Nej, det bör undvikas.",
+           "steps": "Ja, när följande är gjort:", "why": "Varför:", "basis": "Stöd:",
+           "must": "ska", "should": "bör", "by": "görs av",
+           "default_allow": "Riktlinjen tar inte upp detta, så den hindrar det inte.",
+           "default_deny": "Riktlinjen tar inte upp detta, och utan stöd i den är svaret nej."},
+    "en": {"yes": "Yes.", "no": "No.", "no_should": "No, it should be avoided.",
+           "steps": "Yes, once the following is done:", "why": "Why:", "basis": "Based on:",
+           "must": "must", "should": "should", "by": "by",
+           "default_allow": "The guideline does not address this, so it does not stand in "
+                            "the way.",
+           "default_deny": "The guideline does not address this, and without its support "
+                           "the answer is no."},
+}
+
+
+def _sv_reason(pack: CompiledPack, reason: Reason) -> str:
+    for rule in pack.rules:
+        if rule.id == reason.rule and rule.reason == reason:
+            return rule.reason_sv or reason.text
+    return reason.text
+
+
+def _sv_step(pack: CompiledPack, step: Step) -> str:
+    for rule in pack.rules:
+        if rule.step is not None and rule.step.id == step.id:
+            return rule.step_sv or step.text
+    return step.text
+
+
+def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
+    """A short plain-language account: the answer, what to do, why, and where it says so."""
+    w = _WORDS[lang]
+    sv = lang == "sv"
+    phrase = ACTION_PHRASES.get(decision.action, (decision.action, decision.action))[0 if sv else 1]
+    lines = [f"{pack.name}: {phrase}"]
+    if decision.by_default:
+        lines.append(w["default_allow"] if decision.outcome == "allow" else w["default_deny"])
+    elif decision.outcome == "deny":
+        hard = any(r.level == "must" for r in decision.reasons)
+        lines.append(w["no"] if hard else w["no_should"])
+    elif decision.outcome == "required_steps":
+        lines.append(w["steps"])
+        for number, step in enumerate(decision.steps, 1):
+            text = _sv_step(pack, step) if sv else step.text
+            who = ""
+            if step.by:
+                role = vocab.ROLE_LABELS.get(step.by, (step.by, step.by))[0 if not sv else 1]
+                who = f"; {w['by']} {role}"
+            lines.append(f"{number}. {text} ({w[step.level]}{who})")
+    else:
+        lines.append(w["yes"])
+    if not decision.by_default and decision.outcome != "required_steps":
+        texts = list(dict.fromkeys(_sv_reason(pack, r) if sv else r.text
+                                   for r in decision.reasons))
+        lines.append(f"{w['why']} " + " ".join(texts))
+    lines.append(f"{w['basis']} " + "; ".join(_sources(pack, decision.reasons, decision.steps,
+                                                         lang)) + ".")
+    return "\n".join(lines) + "\n"
+
+
+# ---- several packs -----------------------------------------------------------------------
+
+def side_by_side(explained: Sequence[Explained], width: int) -> str:
+    """One request through several packs: outcome, the rules that decided, sections."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False,
+                      emoji=False, markup=False, legacy_windows=False)
+    first = explained[0].decision
+    console.print(f"{first.action} in {len(explained)} packs ({first.at.isoformat()})",
+                  overflow="fold")
+    table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("pack", no_wrap=True)
+    table.add_column("outcome", overflow="fold")
+    table.add_column("decided by", ratio=2, overflow="fold")
+    table.add_column("sections", ratio=1, overflow="fold")
+    for e in explained:
+        d = e.decision
+        outcome = OUTCOME_WORDS[d.outcome].lower() + (" (by default)" if d.by_default else "")
+        if d.steps:
+            outcome += "".join(f"\n- {s.id}" for s in d.steps)
+        rules = ", ".join(dict.fromkeys(r.rule for r in d.reasons))
+        sections = "; ".join(dict.fromkeys(
+            r.source.section for r in d.reasons if r.source.section)) or "-"
+        table.add_row(d.pack, outcome, rules, sections)
+    console.print(table)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"

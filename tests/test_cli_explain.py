@@ -1,0 +1,190 @@
+"""``policy explain``: the real command in a subprocess for the matrix, the JSON and a
+trace; the other options and the bad-input messages through click's runner."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from engine import vocabulary as vocab
+from engine.cli import main
+from tests.test_cli import policy
+
+PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
+
+
+@pytest.fixture(autouse=True)
+def loaded_once(engine, monkeypatch):
+    """Runner tests share the session's engine; the subprocess tests load their own."""
+    monkeypatch.setattr("engine.cli_explain._load_engine", lambda: engine)
+
+
+def run(*args: str, columns: int = 80):
+    return CliRunner().invoke(main, ["explain", *args], env={"COLUMNS": str(columns)})
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_matrix_fits_the_terminal(columns):
+    r = policy("explain", "--at", "2025-01-01", env=dict(os.environ, COLUMNS=str(columns)))
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert "half-yearly" in r.stdout
+    if columns == 80:
+        assert any(line.split() == ["topic", *PACKS] for line in lines)
+
+
+def test_json_has_the_contracts_shape():
+    r = policy("explain", "--format", "json", "--at", "2025-01-01")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    topics = {t["id"]: t for t in data["topics"]}
+    assert set(vocab.TOPICS) <= set(topics)
+    for topic in data["topics"]:
+        assert isinstance(topic["title"], str) and topic["title"]
+        assert set(topic["values"]) == set(PACKS)
+        for cell in topic["values"].values():
+            assert {"value", "summary", "source"} <= set(cell)
+            assert cell["summary"] is None or isinstance(cell["summary"], str)
+            assert cell["source"] is None or isinstance(cell["source"], str)
+    roles, custodians = set(vocab.ROLE.values), set(vocab.CUSTODIAN.values)
+    pages = set(vocab.PAGE_CATEGORY.values)
+    for pack in PACKS:
+        def value(topic):
+            return topics[topic]["values"][pack]["value"]
+        assert value("channel_approver") is None or set(value("channel_approver")) <= roles
+        assert value("credential_custody") is None or set(value("credential_custody")) <= custodians
+        assert value("snapshot_interval") in ("half_yearly", "yearly", None)
+        likes = value("allowed_likes")
+        assert likes is None or (set(likes) == {"allow", "deny"}
+                                 and set(likes["allow"]) | set(likes["deny"]) <= pages)
+        assert value("break_time_use") in ("breaks_only", "department_head_decides", "allowed",
+                                           None)
+        assert value("response_time") is None or type(value("response_time")) is int
+    assert topics["snapshot_interval"]["values"]["tyreso"] == {
+        **topics["snapshot_interval"]["values"]["tyreso"], "value": "half_yearly",
+        "source": "Dokumentera varje halvår"}
+
+
+def test_trace_end_to_end():
+    r = policy("explain", "norsjo", "audit_channel", "--facts", "{}", "--at", "2025-01-01")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert out.splitlines()[0] == "norsjo · audit_channel · 2025-01-01: REQUIRED STEPS"
+    assert "periodic-snapshot · require archive-snapshot · should" in out
+    assert "failed: last_snapshot_on is set; months_since(last_snapshot_on) < snapshot_interval" in out
+    assert "saw last_snapshot_on = missing" in out
+    assert "snapshot-before-major-change · require archive-snapshot-before-change" in out
+    assert "→ does not apply" in out
+    assert "Combining: step 2 of 4" in out
+
+
+def test_bad_input_from_the_real_command():
+    r = policy("explain", "--topic", "snapshot_intervall")
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: unknown topic 'snapshot_intervall' (did you mean "
+                               "'snapshot_interval'?)")
+    assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1
+
+
+def test_topic_detail():
+    r = run("--topic", "allowed_likes", "--at", "2025-01-01")
+    assert r.exit_code == 0, r.output
+    assert "no-likes-for-companies-or-parties (deny, must · “Gilla andra”)" in r.output
+    assert r.output.count("not regulated") == 4
+
+
+def test_packs_limits_and_orders_the_columns():
+    r = run("--packs", "vara,tyreso", "--format", "markdown", "--at", "2025-01-01")
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == "| topic | vara | tyreso |"
+
+
+def test_diff_shows_only_differing_topics():
+    r = run("--diff", "tyreso", "toreboda", "--format", "json", "--at", "2025-01-01")
+    ids = [t["id"] for t in json.loads(r.output)["topics"]]
+    assert "allowed_likes" in ids and "snapshot_interval" not in ids
+    r = run("--diff", "vara", "vara")
+    assert r.output == "vara and vara agree on every topic.\n"
+
+
+def test_html_format():
+    r = run("--format", "html", "--packs", "tyreso")
+    assert r.exit_code == 0
+    assert r.output.startswith("<!DOCTYPE html>") and "</html>" in r.output
+
+
+def test_trace_for_officials_in_swedish_and_english():
+    r = run("tyreso", "create_channel", "--facts", '{"account_type": "organisation"}',
+            "--for", "official", "--at", "2025-01-01")
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[:3] == ["Tyresö kommun: Starta en ny kanal i sociala medier",
+                         "Ja, när följande är gjort:",
+                         "1. Få kanalen godkänd av chef. (ska; görs av chef)"]
+    assert lines[-1].startswith("Stöd: Tyresö kommun, Riktlinjer för sociala medier (utdrag) "
+                                "(odaterad), avsnitten ”Uppstart av ny kanal”")
+    r = run("vara", "use_private_account", "--facts", '{"purpose": "answer_work_question"}',
+            "--for", "official", "--lang", "en")
+    assert r.output.splitlines()[1] == "No, it should be avoided."
+    assert "section “Privatperson”" in r.output
+
+
+def test_all_packs_side_by_side():
+    r = run("publish_post", "--all-packs", "--facts", '{"image_source": "creator_consent"}',
+            "--at", "2025-01-01", columns=100)
+    assert r.exit_code == 0, r.output
+    rows = {line.split()[0]: line for line in r.output.splitlines()
+            if line.split() and line.split()[0] in PACKS}
+    assert "deny" in rows["perstorp"] and "no-images-from-other-sources" in rows["perstorp"]
+    assert "allow" in rows["tyreso"] and "images-with-rights" in rows["tyreso"]
+    assert "(by default)" in rows["vara"]
+    r = run("publish_post", "--all-packs", "--packs", "perstorp,tyreso", "--format", "json",
+            "--facts", '{"image_source": "creator_consent"}')
+    assert [e["decision"]["outcome"] for e in json.loads(r.output)] == ["deny", "allow"]
+
+
+def test_trace_json():
+    r = run("tyreso", "like_page", "--facts", '{"page_category": "own"}', "--format", "json",
+            "--at", "2025-01-01")
+    data = json.loads(r.output)
+    assert data["decision"]["outcome"] == "allow"
+    assert data["combining"]["step"] == 3 and data["combining"]["outcome"] == "allow"
+    assert data["facts"] == {"page_category": "own"}
+    first = data["trace"]["rules"][0]
+    assert first["rule"] == "like-allowed-pages" and first["when"]["held"] is True
+    assert first["when"]["seen"][0] == {"name": "page_category", "value": "own"}
+    assert first["finding"]["kind"] == "allow"
+    assert data["other_evaluators"] is False
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--topic", "likes"], "error: unknown topic 'likes'"),
+    (["--packs", "tyreso,varra"], "error: unknown pack 'varra' (did you mean 'vara'?)"),
+    (["--diff", "tyreso", "toreb"], "error: unknown pack 'toreb' (did you mean 'toreboda'?)"),
+    (["--diff", "tyreso", "vara", "--packs", "vara"], "error: give either --diff A B or --packs"),
+    (["--at", "2025-13-01"], "error: --at must be a date as YYYY-MM-DD"),
+    (["--facts", "{}"], "error: --facts belongs to a decision trace"),
+    (["tyreso"], "error: name an ACTION after the pack"),
+    (["tyreso", "like"], "error: unknown action 'like' (did you mean 'like_page'?)"),
+    (["tyresoo", "like_page"], "error: unknown pack 'tyresoo' (did you mean 'tyreso'?)"),
+    (["tyreso", "like_page", "--facts", '{"page_category": "own"'], "error: --facts is not valid JSON"),
+    (["tyreso", "like_page", "--facts", '{"page_categry": "own"}'],
+     "error: unknown fact \"page_categry\" for action 'like_page' (did you mean 'page_category'?)"),
+    (["tyreso", "like_page", "--facts", "[]"], "error: --facts must be a JSON object"),
+    (["tyreso", "like_page", "--format", "html"], "error: --format html is for the comparison"),
+    (["tyreso", "like_page", "--topic", "allowed_likes"], "error: --topic belongs to the comparison"),
+    (["--all-packs"], "error: --all-packs needs an ACTION"),
+    (["tyreso", "like_page", "--all-packs"], "error: --all-packs runs the request through every pack"),
+    (["like_page", "--all-packs", "--packs", "nope"], "error: unknown pack 'nope'"),
+    (["tyreso", "like_page", "--packs", "vara"], "error: --packs goes with --all-packs"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    r = CliRunner().invoke(main, ["explain", *args])
+    assert r.exit_code == 2, r.output
+    assert r.output.startswith(message), r.output
+    assert len(r.output.splitlines()) == 1
+    assert isinstance(r.exception, SystemExit)
