@@ -504,6 +504,11 @@ class _Compiler:
 
     def expr_Compare(self, e: ast.Compare, scope: "_Scope", expected: vocab.Type | None) -> _Typed:
         left, right = self.pair(e.left, e.right, scope)
+        # an interval topic compared with a number means its months, on either side
+        if left.type is vocab.INTERVAL and right.type.kind == "int":
+            left = self.expr(e.left, scope, vocab.INT)
+        elif right.type is vocab.INTERVAL and left.type.kind == "int":
+            right = self.expr(e.right, scope, vocab.INT)
         lt, rt = left.type, right.type
         if not _compatible(lt, rt):
             self.error(f"cannot compare a {lt.name} with a {rt.name}", e.span, "type")

@@ -173,3 +173,17 @@ def test_missing_values_make_comparisons_false_in_generated_code():
     plan = pack.plans["publish_post"]
     assert plan({"image_source": None}, None) == []
     assert len(plan({"image_source": "own_archive"}, None)) == 1
+
+
+def test_interval_topic_compares_as_months_on_either_side():
+    for condition in ("months_since(last_snapshot_on) < snapshot_interval",
+                      "snapshot_interval > months_since(last_snapshot_on)"):
+        pack = compile_source(f"""
+            topic snapshot_interval = yearly
+            rule r on audit_channel require s "S" done when {condition}
+            """)
+        plan = pack.plans["audit_channel"]
+        import datetime as dt
+        at = dt.date(2025, 6, 1)
+        assert plan({"last_snapshot_on": dt.date(2024, 6, 2)}, at)[0].kind == "met"
+        assert plan({"last_snapshot_on": dt.date(2024, 6, 1)}, at)[0].kind == "unmet"
