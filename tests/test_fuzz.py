@@ -93,6 +93,7 @@ def test_mutated_built_in_pack(text):
 @example("pack p\n\x00")
 @example('pack p\n name "\\u{110000}"')
 @example("pack p\n dated 2025-13-45")
+@example('rule r on like_page deny when ' + 'not ' * 500 + 'true because "x"')  # RecursionError once
 def test_random_text(text):
     load("pack p\n" + text)
     load(text)
@@ -137,6 +138,8 @@ NAMES = st.sampled_from(["page_category", "approved_by", "admin_count", "last_sn
 @given(st.sampled_from(sorted(ENGINE.packs)) | JSON, st.sampled_from(
     ["like_page", "create_channel", "audit_channel", "delete_comment"]) | JSON,
        st.dictionaries(NAMES | st.text(max_size=8), JSON, max_size=4) | JSON, JSON)
+@example(["tyreso"], "like_page", {}, None)          # a list as pack raised TypeError once
+@example("tyreso", ["like_page"], {}, None)          # a list as action raised TypeError once
 def test_python_api_raises_only_request_errors(pack, action, facts, at):
     try:
         ENGINE.decide(pack, action, facts, at if isinstance(at, str) else None)
