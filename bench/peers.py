@@ -13,7 +13,8 @@ First the agreement check: every engine must give the same outcome, step ids and
 ``by_default`` as this engine on every request; on a mismatch the request and both
 answers are printed and the command exits 1. Then the timing: several rounds, the
 engines in a different order each round, each call timed on its own with
-``perf_counter_ns`` (median and p99), and an untimed pass for decisions per second. Two
+``perf_counter_ns`` (median and p99), and a pass without per-call timers for decisions
+per second (on the thread's CPU time, so that other processes do not count). Two
 workloads: all eight actions, and the two-action subset (like_page, create_channel).
 
 This is a benchmark to run and read, not a test: the numbers depend on the machine.
@@ -91,8 +92,8 @@ def measure(engines: list[Any], reqs: list[workload.Request], rounds: int,
 
 
 def batch_cost(engine: Any, reqs: list[workload.Request], rounds: int) -> tuple[float, float]:
-    """Mean µs per decision: ``decide`` one by one, and ``decide_many`` on the batch."""
-    from time import perf_counter_ns as timer
+    """Mean CPU µs per decision: ``decide`` one by one, and ``decide_many`` on the batch."""
+    from time import thread_time_ns as timer
     batch = [{"pack": p, "action": a, "facts": f, "at": at} for p, a, f, at in reqs]
     single, many = [], []
     for _ in range(rounds):
@@ -144,7 +145,8 @@ def run(workload_name: str, reqs: list[workload.Request], engine: Any, floor: An
             rows.append((peer.name, None, None, peer.reason))
         else:
             rows.append((peer.name, stats[peer.name], f"{calls[peer.name]:.2f}", peer.note))
-    print(table(f"{workload_name} ({rounds} rounds; × this engine = median ratio):", rows, ours,
+    print(table(f"{workload_name} ({rounds} rounds; decisions/s on CPU time; × this engine = "
+                "ratio of medians):", rows, ours,
                 len(reqs)))
     fl = stats[floor.name]["median"]
     print(f"  this engine / floor: {ours / fl:.1f}× (median {ours:.2f} µs vs {fl:.2f} µs)")
