@@ -270,8 +270,12 @@ class Casbin:
         # question reads only that action's lines: with eval() in the matcher Casbin
         # parses every line it tries, on every call.
         by_action: dict[tuple[str, str], list[list[str]]] = {}
+        defaults: dict[str, str] = {}
         for line in lines:
-            by_action.setdefault((line[0], line[1]), []).append(line)
+            if line[2] == "default":
+                defaults[line[0]] = line[3]
+            else:
+                by_action.setdefault((line[0], line[1]), []).append(line)
         plans: dict[tuple[str, str], tuple[Callable[..., bool], bool, list[str], bool]] = {}
         for key, group in by_action.items():
             enforcer = casbin.Enforcer(model)
@@ -282,7 +286,6 @@ class Casbin:
                     steps.append(line[3])
             plans[key] = (counted(enforcer.enforce, counter), any(line[2] == "deny" for line in group),
                           steps, any(line[2] == "spoke" for line in group))
-        defaults = {pack: "allow" for pack in PACKS}     # both packs: default allow
 
         def decide(pack: str, action: str, facts: dict[str, Any], at: str) -> Result:
             plan = plans.get((pack, action))
