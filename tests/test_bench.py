@@ -1,0 +1,97 @@
+"""The benchmark's correctness checks, on a small workload and without timing anything.
+
+The floor and every installed peer must answer every request as the engine does
+(outcome, step ids, by_default), the check must catch an engine that does not, and the
+scaling benchmark's generated pack must decide what its generator expects. A peer that
+is not installed is skipped with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bench import adapters, floor, peers, scaling, workload
+from engine import vocabulary as vocab
+
+REQUESTS = workload.requests(adapters.PACKS, 400, seed=11)
+
+
+@pytest.fixture(scope="module")
+def this_engine():
+    return adapters.Engine()
+
+
+def test_the_workload_reaches_every_outcome_pack_and_action(this_engine):
+    outcomes = {this_engine.result(this_engine.decide(*r))[0] for r in REQUESTS}
+    assert outcomes == {"allow", "deny", "required_steps"}
+    assert {(p, a) for p, a, _, _ in REQUESTS} == {(p, a) for p in adapters.PACKS
+                                                   for a in vocab.ACTIONS}
+
+
+def test_the_workload_is_fixed_by_its_seed():
+    assert workload.requests(adapters.PACKS, 50, seed=3) == workload.requests(adapters.PACKS, 50, seed=3)
+    assert workload.requests(adapters.PACKS, 50, seed=3) != workload.requests(adapters.PACKS, 50, seed=4)
+
+
+def test_the_floor_agrees_with_the_engine(this_engine):
+    peers.check_agreement(this_engine, [adapters.Floor()], REQUESTS)
+
+
+def test_the_floor_counts_calendar_months_as_the_engine_does():
+    start = dt.date(2023, 7, 1)
+    for at in workload.AT_DATES:
+        day = dt.date.fromisoformat(at)
+        for offset in range(0, 800, 3):
+            last = start + dt.timedelta(days=offset)
+            assert floor._snapshot_fresh(last.isoformat(), at, 6) == (
+                vocab.months_since(last, day) < 6), (last, at)
+
+
+@pytest.mark.parametrize("peer", adapters.PEERS, ids=lambda p: p.package)
+def test_a_peer_agrees_with_the_engine(this_engine, peer):
+    pytest.importorskip(peer.package, reason=f"{peer.name} is not installed; "
+                                             "pip install -e '.[bench]'")
+    counter = [0]
+    loaded = peer(counter)
+    calls = peers.check_agreement(this_engine, [loaded], REQUESTS, {loaded.name: counter})
+    assert calls[loaded.name] > 0          # the peer itself answered, not the adapter
+
+
+def test_a_disagreeing_engine_is_a_mismatch_naming_the_request(this_engine):
+    class AlwaysAllow:
+        name = "always-allow"
+
+        @staticmethod
+        def decide(pack, action, facts, at):
+            return ("allow", (), False)
+
+        result = staticmethod(lambda r: r)
+
+    with pytest.raises(peers.Mismatch, match=r"always-allow disagrees with this engine\n"
+                                             r"  request: pack=\w+ action=\w+"):
+        peers.check_agreement(this_engine, [AlwaysAllow()], REQUESTS)
+
+
+def test_an_engine_that_raises_is_a_mismatch(this_engine):
+    class Broken:
+        name = "broken"
+
+        @staticmethod
+        def decide(pack, action, facts, at):
+            raise RuntimeError("no policy")
+
+        result = staticmethod(lambda r: r)
+
+    with pytest.raises(peers.Mismatch, match="broken: error: RuntimeError: no policy"):
+        peers.check_agreement(this_engine, [Broken()], REQUESTS[:5])
+
+
+def test_the_scaling_pack_decides_what_its_generator_expects():
+    engine, _ = scaling.load(20)
+    reqs = scaling.requests(20, 300, seed=5)
+    scaling.check(engine, reqs)
+    outcomes = {scaling.expected(20, facts)[0] for _, _, facts, _ in reqs}
+    assert outcomes == {"allow", "deny", "required_steps"}
+    assert len(engine.packs["scaling20"].rules_for("create_channel")) == 20
