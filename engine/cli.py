@@ -243,3 +243,11 @@ def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
     click.echo(f"{passed} passed, {failed} failed")
     if failed or uncovered:
         sys.exit(1)
+
+
+def _register_authoring_commands() -> None:
+    from engine.cli_authoring import register
+    register(main)
+
+
+_register_authoring_commands()
