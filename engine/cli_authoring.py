@@ -1,10 +1,10 @@
-"""The ``policy`` commands for pack authors: ``fmt``, ``check``, ``diff`` and ``new``.
+"""The ``policy`` commands for pack authors: ``fmt`` and ``check``.
 
 Registered on the main command group at the end of ``engine.cli``. Like the other
 commands, each imports what it needs when it runs, and bad usage ends with one
 ``error: …`` line on stderr and exit status 2. Findings are not bad usage: ``fmt
 --check`` exits 1 when a file is not formatted, ``check`` exits 1 on errors (0 when there
-are only warnings), ``diff`` exits 1 when the decisions differ.
+are only warnings).
 """
 
 from __future__ import annotations
@@ -118,6 +118,116 @@ def _echo_diff(before: str, after: str, name: str) -> None:
     click.echo("".join(diff), nl=False)
 
 
+
+
+# ---- policy check -----------------------------------------------------------------------
+
+def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[tuple[str, str, str | None, str | None]]:
+    """(text, origin, tests text, tests origin) for each pack to check."""
+    from engine.errors import PackLoadError
+    if not paths:
+        return _installed_sources()
+    targets, done = [], set()
+    for path in iter_sources(paths):
+        policy_path = path.with_suffix(".policy")
+        if policy_path in done:
+            continue
+        if not policy_path.is_file():
+            raise PackLoadError(f"{path}: there is no pack file {policy_path.name} beside this "
+                                "test file", code="bad-path")
+        done.add(policy_path)
+        tests_path = policy_path.with_suffix(".tests")
+        tests = read_source(tests_path) if tests_path.is_file() else None
+        targets.append((read_source(policy_path), str(policy_path), tests,
+                        str(tests_path) if tests is not None else None))
+    return targets
+
+
+def _installed_sources() -> list[tuple[str, str, str | None, str | None]]:
+    """The sources every installed plugin offers, without compiling them."""
+    from engine.errors import PolicyError
+    from engine.model import PackSource
+    from engine.plugins import make_plugin_manager
+
+    targets = []
+    for impl in make_plugin_manager().hook.policy_packs.get_hookimpls():
+        try:
+            sources = list(impl.function() or ())
+        except PolicyError as e:
+            fail(str(e))
+        for source in sources:
+            if isinstance(source, PackSource):
+                targets.append((source.text, source.origin, source.tests, source.tests_origin))
+    return targets
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Messages for people, or JSON for tools.")
+@click.option("--at", "at", metavar="YYYY-MM-DD",
+              help="The date requests are decided at while checking (default 2025-01-01).")
+@reports_errors
+def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None) -> None:
+    """Check pack sources: errors, rules that never apply, conflicts, unused topics, …
+
+    PATHS are pack folders, .policy or .tests files, or folders holding them (default:
+    every installed pack). Every problem is reported, sorted by position, each with a
+    stable code. Exit status 1 when there are errors, 0 when there are only warnings,
+    2 on bad usage.
+    """
+    import json
+
+    from engine.analysis import check_source
+    from engine.enumeration import DEFAULT_AT
+
+    day = _date_option(at) if at else DEFAULT_AT
+    reports = [check_source(text, origin, tests, tests_origin, day)
+               for text, origin, tests, tests_origin in _check_targets(paths)]
+    errors = sum(r.errors for r in reports)
+    warnings = sum(r.warnings for r in reports)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "packs": [{
+                "pack": r.pack_id, "origin": r.origin, "errors": r.errors,
+                "warnings": r.warnings,
+                "enumerated": {e.action: {"requests": e.requests, "space": e.space,
+                                          "capped": e.capped} for e in r.enumerated},
+            } for r in reports],
+            "diagnostics": [d.to_json() for r in reports for d in r.diagnostics],
+            "errors": errors, "warnings": warnings,
+        }, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            for diagnostic in report.diagnostics:
+                click.echo(diagnostic.render())
+        for report in reports:
+            largest = max((e.requests for e in report.enumerated), default=0)
+            capped = [e.action for e in report.enumerated if e.capped]
+            click.echo(f"{report.pack_id or '?'}: {_count(report.errors, 'error')}, "
+                       f"{_count(report.warnings, 'warning')} ({report.origin}"
+                       + (f"; up to {largest:,} requests decided per check" if largest else "")
+                       + (f"; sampled, not exhaustive, for {', '.join(capped)}" if capped else "")
+                       + ")")
+        click.echo(f"{_count(len(reports), 'pack')} checked: {_count(errors, 'error')}, "
+                   f"{_count(warnings, 'warning')}")
+    if errors:
+        sys.exit(1)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _date_option(text: str) -> Any:
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"--at must be a date as YYYY-MM-DD, got {text!r}")
+
+
 def register(main: Any) -> None:
     """Add the authoring commands to the ``policy`` group."""
-    main.add_command(fmt_command)
+    for command in (check_command, fmt_command):
+        main.add_command(command)

@@ -113,6 +113,7 @@ class _Compiler:
         }
         self.temp = itertools.count()
         self.findings = itertools.count()
+        self.bad_topics: set[str] = set()     # set with a value that has errors
 
     # ---- errors -------------------------------------------------------------------
     def error(self, message: str, span: Span | None, code: str = "compile") -> None:
@@ -198,6 +199,8 @@ class _Compiler:
             value = None
             if setting is not None and setting.value is not None:
                 value = self.topic_value(topic, setting.value)
+                if value is None:   # reported; rules using it need not say so again
+                    self.bad_topics.add(topic.id)
             topics[topic.id] = TopicValue(
                 topic.id, topic.title, value, declared=setting is not None,
                 summary=setting.summary if setting else None,
@@ -292,8 +295,9 @@ class _Compiler:
                 self.error(f"'for each' needs a topic holding a list; '{fe.topic}' holds a "
                            f"{vocab.TOPICS[fe.topic].type.name}", fe.span, "type")
             elif topic.value is None:
-                self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule cannot "
-                           "go through its values", fe.span, "unregulated-topic")
+                if fe.topic not in self.bad_topics:
+                    self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule "
+                               "cannot go through its values", fe.span, "unregulated-topic")
             else:
                 var_type = vocab.TOPICS[fe.topic].type.element
                 bindings = [((fe.var, v),) for v in topic.value]
@@ -416,6 +420,8 @@ class _Compiler:
     def topic_ref(self, topic_id: str, span: Span | None, expected: vocab.Type | None) -> _Typed:
         topic = self.topics[topic_id]
         if topic.value is None:
+            if topic_id in self.bad_topics:
+                raise _Bad
             self.error(f"topic '{topic_id}' is not regulated in this pack, so a rule cannot "
                        "depend on it; set it with 'topic " + topic_id + " = …'", span,
                        "unregulated-topic")
@@ -445,6 +451,8 @@ class _Compiler:
             raise _Bad
         value = self.topics[e.base].value
         if value is None:
+            if e.base in self.bad_topics:
+                raise _Bad
             self.error(f"topic '{e.base}' is not regulated in this pack, so a rule cannot depend "
                        "on it", e.span, "unregulated-topic")
             raise _Bad

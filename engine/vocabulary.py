@@ -119,6 +119,7 @@ class DerivedFact:
     type: Type
     meaning: str
     compute: Callable[[Mapping[str, Any]], Any] = attrs.field(eq=False, repr=False)
+    inputs: tuple[str, ...] = ()          # the request's facts it is computed from
 
 
 @attrs.frozen
@@ -167,7 +168,8 @@ ACTIONS: Mapping[str, Action] = {a.name: a for a in (
     ), derived=(
         DerivedFact("credential_holders", set_of(CUSTODIAN),
                     "credentials_held_by, plus central_storage when credentials_in_central_storage",
-                    _credential_holders),
+                    _credential_holders,
+                    inputs=("credentials_held_by", "credentials_in_central_storage")),
     )),
     Action("like_page", "the municipality's account likes/follows another page", (
         Fact("page_category", PAGE_CATEGORY, "the kind of page", required=True),
