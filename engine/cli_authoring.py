@@ -1,10 +1,10 @@
-"""The ``policy`` commands for pack authors: ``fmt`` and ``check``.
+"""The ``policy`` commands for pack authors: ``fmt``, ``check`` and ``diff``.
 
 Registered on the main command group at the end of ``engine.cli``. Like the other
 commands, each imports what it needs when it runs, and bad usage ends with one
 ``error: …`` line on stderr and exit status 2. Findings are not bad usage: ``fmt
 --check`` exits 1 when a file is not formatted, ``check`` exits 1 on errors (0 when there
-are only warnings).
+are only warnings), ``diff`` exits 1 when the decisions differ.
 """
 
 from __future__ import annotations
@@ -227,7 +227,69 @@ def _date_option(text: str) -> Any:
         fail(f"--at must be a date as YYYY-MM-DD, got {text!r}")
 
 
+
+# ---- policy diff ------------------------------------------------------------------------
+
+def _pack_from(arg: str) -> Any:
+    """A compiled pack from a .policy file, a pack folder, or an installed pack's id."""
+    from dsl.parser import parse_pack
+    from engine.compiler import compile_pack
+    from engine.core import Engine
+
+    path = pathlib.Path(arg)
+    if path.is_dir():
+        found = sorted(path.glob("*.policy"))
+        if len(found) != 1:
+            fail(f"{path}: a pack folder holds one .policy file; found {len(found)}")
+        path = found[0]
+    if path.is_file():
+        return compile_pack(parse_pack(read_source(path), str(path)))
+    if path.suffix == ".policy" or "/" in arg or "\\" in arg:
+        fail(f"{arg}: no such file or folder")
+    return Engine.load().pack(arg)
+
+
+@click.command("diff")
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("--at", "at", metavar="YYYY-MM-DD",
+              help="The date requests are decided at (default 2025-01-01).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A report for people, or JSON for tools.")
+@reports_errors
+def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
+    """Show every decision that changes between two versions of a pack.
+
+    OLD and NEW are .policy files, pack folders or installed pack ids. With only one
+    argument, a file or folder, it is compared with the installed pack of the same id.
+    Every request that matters to either version is decided with both; changes of
+    outcome, steps or level are listed per action with example requests. Exit status 0
+    when no decision changes, 1 when some do, 2 on bad usage.
+    """
+    import json
+
+    from engine.enumeration import DEFAULT_AT
+    from engine.semdiff import diff_packs, render, to_json
+
+    if new is None:
+        new_pack = _pack_from(old)
+        from engine.core import Engine
+        old_pack = Engine.load().pack(new_pack.id)
+    else:
+        old_pack, new_pack = _pack_from(old), _pack_from(new)
+    if old_pack.id != new_pack.id and fmt == "text":
+        click.echo(f"note: comparing two different packs, '{old_pack.id}' and '{new_pack.id}'",
+                   err=True)
+    result = diff_packs(old_pack, new_pack, _date_option(at) if at else DEFAULT_AT)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(result))
+    if result.changes:
+        sys.exit(1)
+
+
 def register(main: Any) -> None:
     """Add the authoring commands to the ``policy`` group."""
-    for command in (check_command, fmt_command):
+    for command in (check_command, diff_command, fmt_command):
         main.add_command(command)
