@@ -15,6 +15,7 @@ position, so that an author sees all of them at once.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Iterable, Sequence
 
 import attrs
@@ -46,6 +47,14 @@ def one_of(choices: Iterable[str], limit: int = 12) -> str:
     if len(shown) == 1:
         return shown[0]
     return ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+_AN = re.compile(r"\ba (int|interval|image_source|account_type|enum|element)\b")
+
+
+def with_articles(message: str) -> str:
+    """Fix "a int", "a interval" (messages built from type names) to "an …"."""
+    return _AN.sub(r"an \1", message)
 
 
 class PolicyError(ValueError):
