@@ -1,4 +1,4 @@
-"""The ``policy`` commands for pack authors: ``fmt``, ``check`` and ``diff``.
+"""The ``policy`` commands for pack authors: ``fmt``, ``check``, ``diff`` and ``new``.
 
 Registered on the main command group at the end of ``engine.cli``. Like the other
 commands, each imports what it needs when it runs, and bad usage ends with one
@@ -219,13 +219,12 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
-def _date_option(text: str) -> Any:
+def _date_option(text: str, option: str = "--at", also: str = "") -> Any:
     import datetime as dt
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"--at must be a date as YYYY-MM-DD, got {text!r}")
-
+        fail(f"{option} must be a date as YYYY-MM-DD{also}, got {text!r}")
 
 
 # ---- policy diff ------------------------------------------------------------------------
@@ -289,7 +288,47 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
         sys.exit(1)
 
 
+
+# ---- policy new -------------------------------------------------------------------------
+
+@click.command("new")
+@click.argument("pack_id")
+@click.option("--name", metavar="TEXT", help='The municipality, e.g. "Exempelby kommun".')
+@click.option("--document", metavar="TEXT", default="Riktlinjer för sociala medier",
+              show_default=True, help="The guideline's title.")
+@click.option("--dated", metavar="YYYY-MM-DD|undated", default="undated", show_default=True,
+              help="The date of the guideline.")
+@click.option("--dir", "into", type=click.Path(file_okay=False, path_type=pathlib.Path),
+              default=".", help="Where to create the pack's folder (default: here).")
+@reports_errors
+def new_command(pack_id: str, name: str | None, document: str, dated: str,
+                into: pathlib.Path) -> None:
+    """Start a new pack PACK_ID as a distribution of its own.
+
+    Creates policy-pack-PACK_ID/ with a pyproject.toml (the policy.packs entry point),
+    the pack source with its header and every topic, a first test case and a README.
+    After `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
+    """
+    from engine.core import Engine
+    from engine.scaffold import scaffold
+
+    engine = Engine.load()
+    taken = {i: p.pack.origin for i, p in engine.loaded.items()}
+    taken.update({f.pack_id: f.origin for f in engine.failed if f.pack_id})
+    day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
+    created = scaffold(pack_id, into, name=name, document=document, dated=day, taken=taken)
+    click.echo(f"created {created.root}:")
+    for path in created.files:
+        click.echo(f"  {path.relative_to(created.root)}")
+    package_dir = created.root / created.package
+    click.echo("next:\n"
+               f"  pip install -e {created.root}\n"
+               f"  policy packs\n"
+               f"  policy test {package_dir}\n"
+               f"  policy check {created.root}")
+
+
 def register(main: Any) -> None:
     """Add the authoring commands to the ``policy`` group."""
-    for command in (check_command, diff_command, fmt_command):
+    for command in (check_command, diff_command, fmt_command, new_command):
         main.add_command(command)
