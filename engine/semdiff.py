@@ -104,6 +104,7 @@ class Change:
     what: str
     count: int
     examples: tuple[tuple[Mapping[str, Any], Verdict, Verdict], ...]   # simplest first
+    whatever: tuple[str, ...] = ()     # facts whose value does not matter to this change
 
     def example_texts(self) -> list[str]:
         action = vocab.ACTIONS[self.action]
@@ -150,8 +151,16 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
                 groups.setdefault(change_of(before, after), []).append((facts, before, after))
         base = en.defaults(action)
         for what, requests in groups.items():
+            free = _free_facts(space, [r[0] for r in requests])
             requests.sort(key=lambda r: sum(1 for k in base if r[0].get(k) != base[k]))
-            changes.append(Change(action.name, what, len(requests), tuple(requests[:EXAMPLES])))
+            examples, seen = [], set()
+            for facts, before, after in requests:    # one example per value of what matters
+                key = tuple(facts[f] for f in space.facts if f not in free)
+                if key not in seen:
+                    seen.add(key)
+                    examples.append((facts, before, after))
+            changes.append(Change(action.name, what, len(requests), tuple(examples[:EXAMPLES]),
+                                  tuple(f for f in space.facts if f in free)))
     topics = tuple((t, old.topics[t].value, new.topics[t].value) for t in vocab.TOPICS
                    if old.topics[t].value != new.topics[t].value)
     old_ids = list(dict.fromkeys(r.id for r in old.rules))
@@ -159,6 +168,23 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
     return PackDiff(old, new, at, tuple(changes), tuple(spaces), topics,
                     tuple(i for i in new_ids if i not in old_ids),
                     tuple(i for i in old_ids if i not in new_ids))
+
+
+def _free_facts(space: en.Space, requests: list[Mapping[str, Any]]) -> set[str]:
+    """The facts a group of requests takes every value of, whatever the other facts: the
+    change does not depend on them. (Only meaningful when the space was not sampled.)"""
+    if space.capped:
+        return set()
+    rows = [tuple(facts[f] for f in space.facts) for facts in requests]
+    free = set()
+    for i, (fact, values) in enumerate(zip(space.facts, space.domains)):
+        others: dict[tuple[Any, ...], int] = {}
+        for row in rows:
+            key = row[:i] + row[i + 1:]
+            others[key] = others.get(key, 0) + 1
+        if all(n == len(values) for n in others.values()):
+            free.add(fact)
+    return free
 
 
 def render(diff: PackDiff) -> str:
@@ -178,8 +204,9 @@ def render(diff: PackDiff) -> str:
         lines.append(f"{action}: {total} of {space.requests} requests decided differently"
                      + (" (a sample: the space was capped)" if space.capped else ""))
         for change in changes:
+            whatever = (f", whatever {', '.join(change.whatever)}" if change.whatever else "")
             lines.append(f"  {change.what}: {change.count} request{'s' if change.count != 1 else ''}"
-                         + (", for example:" if change.count > 1 else ":"))
+                         + whatever + (", for example:" if len(change.examples) > 1 else ":"))
             for (facts, before, after), text in zip(change.examples, change.example_texts()):
                 lines.append(f"    {text}")
                 if before.outcome != after.outcome and "required_steps" in (before.outcome,
@@ -202,6 +229,7 @@ def to_json(diff: PackDiff) -> dict[str, Any]:
         action = vocab.ACTIONS[change.action]
         changes.append({
             "action": change.action, "change": change.what, "count": change.count,
+            "whatever": list(change.whatever),
             "examples": [{"facts": en.request_json(action, facts), "before": before.to_json(),
                           "after": after.to_json()} for facts, before, after in change.examples],
         })

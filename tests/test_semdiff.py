@@ -63,6 +63,15 @@ def test_a_dropped_rule_shows_as_example_requests(engine):
     assert "  deny (should) → allow (by default): 1 request:" in text
 
 
+def test_facts_a_change_does_not_depend_on_are_named_not_enumerated(engine):
+    new = edited("toreboda", "  deny when content_category == criticism",
+                 "  deny when content_category in [criticism, question]")
+    [change] = diff_packs(engine.packs["toreboda"], new).changes
+    assert (change.what, change.count) == ("allow (by default) → deny", 8)
+    assert change.whatever == ("content_saved", "author_saved", "registered")
+    assert change.example_texts() == ["delete_comment {content_category: question}"]
+
+
 def test_a_topic_change_adds_a_step_everywhere_it_applies(engine):
     new = edited("tyreso", "topic channel_approver = [manager]",
                  "topic channel_approver = [manager, communicator]")
