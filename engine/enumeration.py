@@ -356,6 +356,112 @@ def space(action: vocab.Action, rules: Sequence[ast.Rule], found: Mentions,
     return Space(action, facts, domains, at, cap)
 
 
+# ---- blocks: independent facts, compressed to how they make rules behave ---------------
+
+@attrs.frozen
+class Block:
+    """Facts that rules read together, and the distinct ways they make those rules behave.
+
+    Each case is a representative assignment of the block's facts (the simplest) and how
+    many assignments give the same findings from every rule that reads them.
+    """
+
+    facts: tuple[str, ...]
+    cases: tuple[tuple[Mapping[str, Any], int], ...]
+    sampled: bool = False
+    members: tuple[tuple[tuple[Any, ...], ...], ...] = ()   # each case's assignments
+    domains: tuple[tuple[Any, ...], ...] = ()
+
+
+@attrs.frozen
+class Blocks:
+    """The requests of one action, as combinations of the cases of independent blocks.
+
+    A rule's findings depend only on the facts it reads, and facts that no rule reads
+    together are independent; so every decision of the full space is the decision of one
+    combination, and each combination stands for the product of its cases' counts.
+    """
+
+    action: vocab.Action
+    blocks: tuple[Block, ...]
+    at: dt.date
+    size: int                    # requests in the full space
+    cap: int = CAP
+
+    @property
+    def combinations(self) -> int:
+        return math.prod(len(b.cases) for b in self.blocks)
+
+    @property
+    def capped(self) -> bool:
+        return self.combinations > self.cap or any(b.sampled for b in self.blocks)
+
+    def requests(self) -> Iterator[tuple[dict[str, Any], int, tuple[int, ...]]]:
+        """(facts, how many requests they stand for, the case chosen in each block)."""
+        cases = [b.cases for b in self.blocks]
+        indices = Space(self.action, (), tuple(tuple(range(len(c))) for c in cases), self.at,
+                        self.cap).assignments()
+        base = defaults(self.action)
+        for chosen in indices:
+            facts, weight = dict(base), 1
+            for block_cases, i in zip(cases, chosen):
+                partial, count = block_cases[i]
+                facts.update(partial)
+                weight *= count
+            for derived in self.action.derived:
+                facts[derived.name] = derived.compute(facts)
+            yield facts, weight, tuple(chosen)
+
+
+def blocks(action: vocab.Action, packs: Sequence[CompiledPack], found: Mentions,
+           at: dt.date = DEFAULT_AT, cap: int = CAP) -> Blocks:
+    """The action's requests that matter to any of ``packs``, compressed block by block."""
+    rules = [(pack, rule, set(base_facts(rule_facts(rule.ast, action), action)))
+             for pack in packs for rule in pack.rules_for(action.name)]
+    parent: dict[str, str] = {}
+
+    def root(fact: str) -> str:
+        while parent.setdefault(fact, fact) != fact:
+            fact = parent[fact]
+        return fact
+
+    for _, _, facts in rules:
+        if facts:
+            first, *others = sorted(facts)
+            root(first)
+            for other in others:
+                parent[root(other)] = root(first)
+    groups: dict[str, list[str]] = {}
+    for fact in (f.name for f in action.facts if f.name in parent):
+        groups.setdefault(root(fact), []).append(fact)
+    by_name = {f.name: f for f in action.facts}
+    out, size = [], 1
+    for facts in groups.values():
+        mine = {id(f) for _, rule, used in rules if used and used <= set(facts)
+                for f in (rule.matched, rule.met) if f is not None}
+        sub = Space(action, tuple(facts),
+                    tuple(domain(by_name[f], action, found, at) for f in facts), at, cap)
+        size *= sub.size
+        seen: dict[tuple[Any, ...], list[Any]] = {}
+        for request in sub.requests():
+            signature = tuple(tuple(id(f) for f in evaluate(pack, action.name, request, at)
+                                    if id(f) in mine) for pack in packs)
+            partial = {f: request[f] for f in facts}
+            case = seen.setdefault(signature, [partial, 0, []])
+            case[1] += 1
+            case[2].append(tuple(partial.values()))
+            if _away(partial, action) < _away(case[0], action):
+                case[0] = partial
+        out.append(Block(tuple(facts), tuple((c[0], c[1]) for c in seen.values()), sub.capped,
+                         tuple(tuple(c[2]) for c in seen.values()), sub.domains))
+    return Blocks(action, tuple(out), at, size, cap)
+
+
+def _away(facts: Mapping[str, Any], action: vocab.Action) -> int:
+    base = defaults(action)
+    return sum(1 for k, v in facts.items() if v != base.get(k))
+
+
 def action_mentions(packs: Sequence[CompiledPack], action: vocab.Action) -> Mentions:
     """What the rules of every pack in ``packs`` mention for ``action``, merged."""
     merged = Mentions()

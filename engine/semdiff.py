@@ -113,8 +113,12 @@ class Change:
 
 @attrs.frozen
 class ActionSpace:
+    """How one action's requests were covered: ``requests`` in the full space, decided as
+    ``combinations`` of distinct cases (``capped``: a sample of them)."""
+
     action: str
     requests: int
+    combinations: int
     capped: bool
 
 
@@ -139,28 +143,28 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
     changes: list[Change] = []
     spaces: list[ActionSpace] = []
     for action in vocab.ACTIONS.values():
-        rules = [r.ast for p in (old, new) for r in p.rules_for(action.name)]
         found = en.action_mentions([old, new], action)
-        space = en.space(action, rules, found, at, cap)
-        spaces.append(ActionSpace(action.name, space.checked, space.capped))
-        groups: dict[str, list[tuple[Mapping[str, Any], Verdict, Verdict]]] = {}
-        for facts in space.requests():
+        space = en.blocks(action, [old, new], found, at, cap)
+        spaces.append(ActionSpace(action.name, space.size, space.combinations, space.capped))
+        groups: dict[str, list[tuple[Mapping[str, Any], int, tuple[int, ...], Verdict, Verdict]]] = {}
+        for facts, weight, chosen in space.requests():
             before = Verdict.of(en.decide(old, action.name, facts, at))
             after = Verdict.of(en.decide(new, action.name, facts, at))
             if before != after:
-                groups.setdefault(change_of(before, after), []).append((facts, before, after))
+                groups.setdefault(change_of(before, after), []).append(
+                    (facts, weight, chosen, before, after))
         base = en.defaults(action)
         for what, requests in groups.items():
-            free = _free_facts(space, [r[0] for r in requests])
+            free = [] if space.capped else _free_facts(space, [r[2] for r in requests])
             requests.sort(key=lambda r: sum(1 for k in base if r[0].get(k) != base[k]))
             examples, seen = [], set()
-            for facts, before, after in requests:    # one example per value of what matters
-                key = tuple(facts[f] for f in space.facts if f not in free)
+            for facts, _, _, before, after in requests:   # one per value of what matters
+                key = tuple(repr(v) for k, v in facts.items() if k not in free)
                 if key not in seen:
                     seen.add(key)
                     examples.append((facts, before, after))
-            changes.append(Change(action.name, what, len(requests), tuple(examples[:EXAMPLES]),
-                                  tuple(f for f in space.facts if f in free)))
+            changes.append(Change(action.name, what, sum(r[1] for r in requests),
+                                  tuple(examples[:EXAMPLES]), tuple(free)))
     topics = tuple((t, old.topics[t].value, new.topics[t].value) for t in vocab.TOPICS
                    if old.topics[t].value != new.topics[t].value)
     old_ids = list(dict.fromkeys(r.id for r in old.rules))
@@ -170,21 +174,31 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
                     tuple(i for i in old_ids if i not in new_ids))
 
 
-def _free_facts(space: en.Space, requests: list[Mapping[str, Any]]) -> set[str]:
-    """The facts a group of requests takes every value of, whatever the other facts: the
-    change does not depend on them. (Only meaningful when the space was not sampled.)"""
-    if space.capped:
-        return set()
-    rows = [tuple(facts[f] for f in space.facts) for facts in requests]
-    free = set()
-    for i, (fact, values) in enumerate(zip(space.facts, space.domains)):
-        others: dict[tuple[Any, ...], int] = {}
-        for row in rows:
-            key = row[:i] + row[i + 1:]
-            others[key] = others.get(key, 0) + 1
-        if all(n == len(values) for n in others.values()):
-            free.add(fact)
+def _free_facts(space: en.Blocks, chosen: list[tuple[int, ...]]) -> list[str]:
+    """The facts a group of changed requests takes every value of, whatever the other
+    facts are: the change does not depend on them.
+
+    Blocks are independent, so it is enough to look inside each block: for every choice
+    of the other blocks' cases, the block's assignments in the group (the members of its
+    cases in the group) must take every value of the fact, whatever its other facts."""
+    free = []
+    for b, block in enumerate(space.blocks):
+        present: dict[tuple[int, ...], set[int]] = {}
+        for row in chosen:
+            present.setdefault(row[:b] + row[b + 1:], set()).add(row[b])
+        groups = [[m for i in cases for m in block.members[i]] for cases in present.values()]
+        for f, (fact, values) in enumerate(zip(block.facts, block.domains)):
+            if all(_takes_every_value(members, f, len(values)) for members in groups):
+                free.append(fact)
     return free
+
+
+def _takes_every_value(members: list[tuple[Any, ...]], f: int, values: int) -> bool:
+    rest: dict[tuple[Any, ...], int] = {}
+    for m in members:
+        key = m[:f] + m[f + 1:]
+        rest[key] = rest.get(key, 0) + 1
+    return all(n == values for n in rest.values())
 
 
 def render(diff: PackDiff) -> str:
@@ -201,11 +215,12 @@ def render(diff: PackDiff) -> str:
         total = sum(c.count for c in changes)
         space = next(s for s in diff.spaces if s.action == action)
         lines.append("")
-        lines.append(f"{action}: {total} of {space.requests} requests decided differently"
-                     + (" (a sample: the space was capped)" if space.capped else ""))
+        lines.append(f"{action}: {total:,} of {space.requests:,} requests decided differently"
+                     + (" (from a sample: there were too many to decide all)" if space.capped
+                        else ""))
         for change in changes:
             whatever = (f", whatever {', '.join(change.whatever)}" if change.whatever else "")
-            lines.append(f"  {change.what}: {change.count} request{'s' if change.count != 1 else ''}"
+            lines.append(f"  {change.what}: {change.count:,} request{'s' if change.count != 1 else ''}"
                          + whatever + (", for example:" if len(change.examples) > 1 else ":"))
             for (facts, before, after), text in zip(change.examples, change.example_texts()):
                 lines.append(f"    {text}")
@@ -239,7 +254,8 @@ def to_json(diff: PackDiff) -> dict[str, Any]:
         "at": diff.at.isoformat(),
         "changed": bool(diff.changes),
         "changes": changes,
-        "requests": {s.action: {"requests": s.requests, "capped": s.capped} for s in diff.spaces},
+        "requests": {s.action: {"requests": s.requests, "decided": s.combinations,
+                                "capped": s.capped} for s in diff.spaces},
         "topics": [{"id": t, "old": a, "new": b} for t, a, b in diff.topics],
         "rules_added": list(diff.rules_added), "rules_removed": list(diff.rules_removed),
     }

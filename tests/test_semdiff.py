@@ -63,6 +63,42 @@ def test_a_dropped_rule_shows_as_example_requests(engine):
     assert "  deny (should) → allow (by default): 1 request:" in text
 
 
+EDITS = [
+    ("tyreso", "topic channel_approver = [manager]", "topic channel_approver = [manager, communicator]"),
+    ("toreboda", "  deny when content_category == criticism",
+     "  deny when content_category in [criticism, question]"),
+    ("vara", "  default allow", "  default deny"),
+    ("perstorp", "done when credential_holders contains all credential_custody",
+     "done when credential_holders contains any credential_custody or substitute_appointed"),
+]
+
+
+@pytest.mark.parametrize("pack_id, old, new", EDITS, ids=[e[0] for e in EDITS])
+def test_deciding_cases_of_independent_blocks_counts_what_deciding_every_request_counts(
+        engine, pack_id, old, new):
+    """Compressing each block of facts to its distinct cases loses nothing: the counts of
+    each kind of change are those of deciding every request of the full space."""
+    from engine import enumeration as en
+    from engine import vocabulary as vocab
+    from engine.semdiff import Verdict, change_of
+
+    before, after = engine.packs[pack_id], edited(pack_id, old, new)
+    counted: dict[tuple[str, str], int] = {}
+    for action in vocab.ACTIONS.values():
+        rules = [r.ast for p in (before, after) for r in p.rules_for(action.name)]
+        space = en.space(action, rules, en.action_mentions([before, after], action))
+        assert not space.capped
+        for facts in space.requests():
+            a = Verdict.of(en.decide(before, action.name, facts, en.DEFAULT_AT))
+            b = Verdict.of(en.decide(after, action.name, facts, en.DEFAULT_AT))
+            if a != b:
+                key = (action.name, change_of(a, b))
+                counted[key] = counted.get(key, 0) + 1
+    result = diff_packs(before, after)
+    assert {(c.action, c.what): c.count for c in result.changes} == counted
+    assert counted
+
+
 def test_facts_a_change_does_not_depend_on_are_named_not_enumerated(engine):
     new = edited("toreboda", "  deny when content_category == criticism",
                  "  deny when content_category in [criticism, question]")
@@ -110,7 +146,7 @@ def test_diff_command(tmp_path):
     assert r.returncode == 0
     data = json.loads(r.stdout)
     assert data["changed"] is False and data["requests"]["use_private_account"] == {
-        "requests": 4, "capped": False}
+        "requests": 4, "decided": 2, "capped": False}
 
 
 def test_diff_command_bad_usage(tmp_path):
