@@ -207,7 +207,7 @@ class _Checker:
 
     def check_clauses(self, rule: ast.Rule) -> None:
         if rule.source is None:
-            where = (f"one of the sections the header lists" if self.pack.sections
+            where = ("one of the sections the header lists" if self.pack.sections
                      else "the heading of the guideline's section")
             self.warn("missing-source", f"rule '{rule.id}' does not cite its section; add "
                       f"'source \"…\"' with {where}", head_span(rule))
@@ -248,14 +248,16 @@ class _Checker:
             if other is rule:
                 continue
             differences = [what for what, a, b in (
-                ("text", other.step.text, rule.step.text), ("Swedish text", other.step_sv, rule.step_sv),
-                ("role", other.step.by, rule.step.by), ("level", other.step.level, rule.step.level))
-                if a != b]
+                ("text", other.step.text, rule.step.text),
+                ("Swedish text", other.step_sv, rule.step_sv),
+                ("role", other.step.by, rule.step.by),
+                ("level", other.step.level, rule.step.level)) if a != b]
             if differences:
+                differ = " and ".join(differences)
                 self.warn("step-text-conflict", f"rules '{other.id}' and '{rule.id}' both require "
-                          f"step '{rule.step.id}' but with a different {' and '.join(differences)}; "
-                          "a decision lists a step id once, so one of them would be lost: give "
-                          "the steps ids of their own, or the same texts",
+                          f"step '{rule.step.id}' but with a different {differ}; a decision lists "
+                          "a step id once, so one of them would be lost: give the steps ids of "
+                          "their own, or the same texts",
                           rule.ast.effect.span if rule.ast.effect else head_span(rule.ast), ERROR)
 
 
@@ -289,7 +291,8 @@ class _ActionChecker:
         self.checker.enumerated.append(Enumerated(self.action.name, self.largest, full.size,
                                                   self.capped))
 
-    def outcomes(self, rules: Sequence[CompiledRule]) -> list[tuple[dict[str, Any], dict[int, str]]]:
+    def outcomes(self, rules: Sequence[CompiledRule]
+                 ) -> list[tuple[dict[str, Any], dict[int, str]]]:
         """Each request over the facts ``rules`` read, with what each rule did on it."""
         space = en.space(self.action, [r.ast for r in rules], self.found, self.checker.at)
         self.largest = max(self.largest, space.checked)
@@ -313,16 +316,18 @@ class _ActionChecker:
         applies = [did[id(rule)] for _, did in results if id(rule) in did]
         ast_rule = rule.ast
         if not applies:
+            where = ast_rule.when.span if ast_rule.when is not None else head_span(ast_rule)
             self.checker.warn("never-applies", f"{self.name(rule)} can never apply to "
                               f"'{self.action.name}': its condition is false for every request "
                               f"({len(results)} checked); correct the condition or remove the rule",
-                              (ast_rule.when.span if ast_rule.when is not None else head_span(ast_rule)))
+                              where)
             return False
         if rule.kind == "require" and ast_rule.done is not None:
             if "met" not in applies:
                 self.checker.warn("never-done", f"the step '{rule.step.id}' of {self.name(rule)} "
-                                  f"can never count as done for '{self.action.name}': its 'done when' "
-                                  "is false for every request it applies to", ast_rule.done.span)
+                                  f"can never count as done for '{self.action.name}': its "
+                                  "'done when' is false for every request it applies to",
+                                  ast_rule.done.span)
             elif "fire" not in applies:
                 self.checker.warn("always-done", f"the step '{rule.step.id}' of {self.name(rule)} "
                                   f"is never required for '{self.action.name}': its 'done when' is "
@@ -379,7 +384,7 @@ class _ActionChecker:
             example={"action": self.action.name, "facts": en.request_json(self.action, example)})
 
 
-# ---- helpers --------------------------------------------------------------------------
+# ---- spans and expressions --------------------------------------------------------------
 
 def head_span(node: ast.Rule | ast.TopicSetting) -> Span | None:
     """The span of ``rule ID`` / ``topic ID``: the first line of the item."""

@@ -122,7 +122,10 @@ def _echo_diff(before: str, after: str, name: str) -> None:
 
 # ---- policy check -----------------------------------------------------------------------
 
-def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[tuple[str, str, str | None, str | None]]:
+Target = tuple[str, str, "str | None", "str | None"]   # text, origin, tests text, tests origin
+
+
+def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[Target]:
     """(text, origin, tests text, tests origin) for each pack to check."""
     from engine.errors import PackLoadError
     if not paths:
@@ -143,7 +146,7 @@ def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[tuple[str, str, str 
     return targets
 
 
-def _installed_sources() -> list[tuple[str, str, str | None, str | None]]:
+def _installed_sources() -> list[Target]:
     """The sources every installed plugin offers, without compiling them."""
     from engine.errors import PolicyError
     from engine.model import PackSource

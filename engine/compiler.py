@@ -689,12 +689,14 @@ def _condition_hint(expr: ast.Expr, t: vocab.Type) -> str:
         f"{expr.base}.{expr.field}" if isinstance(expr, ast.Field) else None)
     if name is None:
         return "compare it with something to make a condition"
+    choices = t.element.values if t.kind == "set" and t.element else t.values
+    value = choices[0] if choices else "…"
     return {
         "int": f"compare it with a number, e.g. '{name} >= 2'",
         "date": f"compare it, e.g. 'months_since({name}) < 6' or '{name} is set'",
         "string": f"compare it with a text, e.g. '{name} == \"…\"'",
-        "enum": f"compare it with one of its values, e.g. '{name} == {t.values[0] if t.values else '…'}'",
-        "set": f"ask what it holds, e.g. '{name} contains {t.element.values[0] if t.element else '…'}'",
+        "enum": f"compare it with one of its values, e.g. '{name} == {value}'",
+        "set": f"ask what it holds, e.g. '{name} contains {value}'",
     }.get(t.kind, "compare it with something to make a condition")
 
 
@@ -708,4 +710,5 @@ def _compare_hint(left: ast.Expr, t: vocab.Type) -> str:
     if t.kind == "set":
         return "ask what a set holds with 'contains' or 'in'"
     return {"int": "compare it with a number", "date": "compare it with a date (YYYY-MM-DD)",
-            "string": "compare it with a text in double quotes"}.get(t.kind, "compare like with like")
+            "string": "compare it with a text in double quotes"}.get(
+                t.kind, "compare like with like")

@@ -286,9 +286,10 @@ def _dates(found: Mentions, at: dt.date) -> list[dt.date]:
         points.update((exact, exact + dt.timedelta(days=1)))
     for d in {p for c in found.days for p in (c - 1, c, c + 1) if p >= 0}:
         points.add(at - dt.timedelta(days=d))
+    one = dt.timedelta(days=1)
     for day in found.dates:
-        points.update(day + dt.timedelta(days=k) for k in (-1, 0, 1)
-                      if dt.date.min + dt.timedelta(days=1) <= day <= dt.date.max - dt.timedelta(days=1))
+        if dt.date.min + one <= day <= dt.date.max - one:
+            points.update((day - one, day, day + one))
     return sorted(points, reverse=True)
 
 
@@ -513,7 +514,8 @@ def instance_of(pack: CompiledPack, action: str) -> dict[int, tuple[CompiledRule
     return found
 
 
-def simplest(examples: Iterable[Mapping[str, Any]], action: vocab.Action) -> Mapping[str, Any] | None:
+def simplest(examples: Iterable[Mapping[str, Any]],
+             action: vocab.Action) -> Mapping[str, Any] | None:
     """The request with the fewest facts away from their defaults."""
     base = defaults(action)
     return min(examples, key=lambda f: sum(1 for k in base if f.get(k) != base[k]), default=None)

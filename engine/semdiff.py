@@ -146,7 +146,8 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
         found = en.action_mentions([old, new], action)
         space = en.blocks(action, [old, new], found, at, cap)
         spaces.append(ActionSpace(action.name, space.size, space.combinations, space.capped))
-        groups: dict[str, list[tuple[Mapping[str, Any], int, tuple[int, ...], Verdict, Verdict]]] = {}
+        groups: dict[str, list[tuple[Mapping[str, Any], int, tuple[int, ...], Verdict,
+                                     Verdict]]] = {}
         for facts, weight, chosen in space.requests():
             before = Verdict.of(en.decide(old, action.name, facts, at))
             after = Verdict.of(en.decide(new, action.name, facts, at))
@@ -220,9 +221,10 @@ def render(diff: PackDiff) -> str:
                         else ""))
         for change in changes:
             whatever = (f", whatever {', '.join(change.whatever)}" if change.whatever else "")
-            lines.append(f"  {change.what}: {change.count:,} request{'s' if change.count != 1 else ''}"
-                         + whatever + (", for example:" if len(change.examples) > 1 else ":"))
-            for (facts, before, after), text in zip(change.examples, change.example_texts()):
+            plural = "s" if change.count != 1 else ""
+            lines.append(f"  {change.what}: {change.count:,} request{plural}" + whatever
+                         + (", for example:" if len(change.examples) > 1 else ":"))
+            for (_, before, after), text in zip(change.examples, change.example_texts()):
                 lines.append(f"    {text}")
                 if before.outcome != after.outcome and "required_steps" in (before.outcome,
                                                                               after.outcome):

@@ -54,7 +54,8 @@ def records(draw, values):
 
 values = st.recursive(st.one_of(scalars, lists), lambda inner: records(inner), max_leaves=6)
 
-fields = st.builds(ast.Field, st.sampled_from(sorted(vocab.TOPICS)), st.sampled_from(["allow", "deny"]))
+fields = st.builds(ast.Field, st.sampled_from(sorted(vocab.TOPICS)),
+                   st.sampled_from(["allow", "deny"]))
 operands = st.one_of(names.map(ast.Name), constants, lists, fields)
 
 
@@ -120,7 +121,8 @@ def rules(draw):
         effect=draw(effects),
         when=draw(st.none() | expressions),
         done=draw(st.none() | expressions),
-        for_each=draw(st.none() | st.builds(ast.ForEach, ids, st.sampled_from(sorted(vocab.TOPICS)))),
+        for_each=draw(st.none() | st.builds(ast.ForEach, ids,
+                                            st.sampled_from(sorted(vocab.TOPICS)))),
         level=draw(st.sampled_from([None, "must", "should"])),
         because=draw(st.none() | text_values),
         source=draw(st.none() | texts),

@@ -134,4 +134,5 @@ def test_check_command_bad_usage_is_exit_2(tmp_path):
     assert r.returncode == 2 and "no such file or folder" in r.stderr
     (tmp_path / "lone.tests").write_text("")
     r = policy("check", str(tmp_path / "lone.tests"))
-    assert r.returncode == 2 and "there is no pack file lone.policy beside this test file" in r.stderr
+    assert r.returncode == 2
+    assert "there is no pack file lone.policy beside this test file" in r.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.test_cli import policy
@@ -27,7 +26,8 @@ def test_fmt_check_prints_a_diff_and_exits_1(tmp_path):
 def test_fmt_rewrites_files_and_then_check_passes(tmp_path):
     path = tmp_path / "p.policy"
     path.write_text(UNFORMATTED)
-    (tmp_path / "p.tests").write_text('test "t" request like_page {page_category: own} expect allow\n')
+    (tmp_path / "p.tests").write_text(
+        'test "t" request like_page {page_category: own} expect allow\n')
     r = policy("fmt", str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert f"formatted {path}" in r.stdout
@@ -55,6 +55,7 @@ def test_fmt_reports_a_broken_file_and_formats_the_others(tmp_path):
 
 def test_fmt_bad_paths_are_usage_errors(tmp_path):
     r = policy("fmt", str(tmp_path / "nope.policy"))
-    assert (r.returncode, r.stderr.strip()) == (2, f"error: {tmp_path / 'nope.policy'}: no such file or folder")
+    assert (r.returncode, r.stderr.strip()) == (
+        2, f"error: {tmp_path / 'nope.policy'}: no such file or folder")
     r = policy("fmt", str(tmp_path))
     assert r.returncode == 2 and "no .policy or .tests files in this folder" in r.stderr

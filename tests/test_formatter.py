@@ -126,7 +126,8 @@ def test_brackets_are_written_where_the_grammar_needs_them():
     assert "deny when a and b and c" in fmt("pack p\nrule r on x deny when (a and b) and c\n")
     out = fmt("pack p\nrule r on x deny when a and (b and c) or (d or e)\n")
     assert "deny when a and (b and c) or (d or e)" in out
-    assert parse_pack(out) == parse_pack("pack p\nrule r on x deny when a and (b and c) or (d or e)\n")
+    assert parse_pack(out) == parse_pack(
+        "pack p\nrule r on x deny when a and (b and c) or (d or e)\n")
 
 
 def test_comments_stay_with_their_clauses():

@@ -92,4 +92,5 @@ def test_highlight_source_for_terminals_and_html(monkeypatch):
     assert "\x1b[" in highlight_source("rule r\n")
     monkeypatch.setitem(sys.modules, "pygments", None)
     assert highlight_source("rule r <x>\n") == "rule r <x>\n"
-    assert highlight_source("rule r <x>\n", "html") == '<pre class="policy">rule r &lt;x&gt;\n</pre>'
+    assert highlight_source("rule r <x>\n", "html") == (
+        '<pre class="policy">rule r &lt;x&gt;\n</pre>')

@@ -64,7 +64,8 @@ def test_a_dropped_rule_shows_as_example_requests(engine):
 
 
 EDITS = [
-    ("tyreso", "topic channel_approver = [manager]", "topic channel_approver = [manager, communicator]"),
+    ("tyreso", "topic channel_approver = [manager]",
+     "topic channel_approver = [manager, communicator]"),
     ("toreboda", "  deny when content_category == criticism",
      "  deny when content_category in [criticism, question]"),
     ("vara", "  default allow", "  default deny"),
@@ -123,13 +124,15 @@ def test_a_level_change_is_a_change(engine):
     new = edited("tyreso", "  deny when contains_confidential\n  level must",
                  "  deny when contains_confidential\n  level should")
     result = diff_packs(engine.packs["tyreso"], new)
-    assert {(c.action, c.what) for c in result.changes} == {("publish_post", "deny → deny (should)")}
+    assert {(c.action, c.what) for c in result.changes} == {
+        ("publish_post", "deny → deny (should)")}
 
 
 def test_a_new_default_changes_every_unregulated_request(engine):
     new = edited("vara", "  default allow", "  default deny")
     result = diff_packs(engine.packs["vara"], new)
-    actions = {c.action for c in result.changes if c.what == "allow (by default) → deny (by default)"}
+    actions = {c.action for c in result.changes
+               if c.what == "allow (by default) → deny (by default)"}
     assert {"like_page", "delete_comment", "publish_post", "close_channel"} <= actions
 
 
