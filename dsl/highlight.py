@@ -3,9 +3,9 @@
 :class:`PolicyLexer` is a Pygments lexer for ``*.policy`` and ``*.tests`` files,
 registered through Pygments' ``pygments.lexers`` entry point, so anything that uses
 Pygments (``pygmentize``, Sphinx, MkDocs, rich) finds it by the name ``policy`` or by the
-file name. ``highlight_source(text, "terminal" | "html")`` is what the engine's own views
-of rule sources call; without Pygments installed (it is the optional extra
-``highlight``) it returns the text plain (or HTML-escaped), so nothing depends on it.
+file name. ``highlight_source(text, "terminal" | "html")`` is the call for views that
+show rule sources; without Pygments installed (it is the optional extra ``highlight``) it
+returns the text plain (or HTML-escaped), so nothing depends on it.
 
 Words are classed the way the language reads them: item keywords (``pack``, ``topic``,
 ``rule``, ``test``) and the id after them, clause keywords, the condition words

@@ -142,7 +142,7 @@ def check_source(text: str, origin: str, tests: str | None = None,
         enumerated = checker.enumerated
     if tests is not None:
         diagnostics += _check_tests(tests, tests_origin or "<tests>", pack,
-                                    recovered.broken_rules or bool(recovered.errors))
+                                    bool(recovered.broken_rules or recovered.errors))
     pack_id = recovered.pack.header.id if recovered.pack is not None else None
     return Report(origin, pack_id, tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
                   tuple(enumerated))
@@ -155,7 +155,7 @@ def _follows_from(error: SourceError, broken_topics: Iterable[str]) -> bool:
 
 
 def _check_tests(text: str, origin: str, pack: CompiledPack | None,
-                 pack_incomplete: Any) -> list[Diagnostic]:
+                 pack_incomplete: bool) -> list[Diagnostic]:
     from engine.testing import check_cases
 
     try:

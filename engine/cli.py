@@ -245,9 +245,11 @@ def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
         sys.exit(1)
 
 
-def _register_authoring_commands() -> None:
-    from engine.cli_authoring import register
-    register(main)
+# The commands for pack authors live in their own module (they use fail and
+# reports_errors from this one).
+from engine import cli_authoring  # noqa: E402
 
-
-_register_authoring_commands()
+main.add_command(cli_authoring.check_command)
+main.add_command(cli_authoring.diff_command)
+main.add_command(cli_authoring.fmt_command)
+main.add_command(cli_authoring.new_command)

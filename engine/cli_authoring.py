@@ -1,6 +1,6 @@
 """The ``policy`` commands for pack authors: ``fmt``, ``check``, ``diff`` and ``new``.
 
-Registered on the main command group at the end of ``engine.cli``. Like the other
+Added to the main command group at the end of ``engine.cli``. Like the other
 commands, each imports what it needs when it runs, and bad usage ends with one
 ``error: …`` line on stderr and exit status 2. Findings are not bad usage: ``fmt
 --check`` exits 1 when a file is not formatted, ``check`` exits 1 on errors (0 when there
@@ -330,8 +330,3 @@ def new_command(pack_id: str, name: str | None, document: str, dated: str,
                f"  policy test {package_dir}\n"
                f"  policy check {created.root}")
 
-
-def register(main: Any) -> None:
-    """Add the authoring commands to the ``policy`` group."""
-    for command in (check_command, diff_command, fmt_command, new_command):
-        main.add_command(command)

@@ -31,6 +31,7 @@ import datetime as dt
 import itertools
 import math
 import random
+import sys
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import attrs
@@ -322,7 +323,7 @@ class Space:
         if not self.capped:
             yield from itertools.product(*self.domains)
             return
-        for index in sorted(random.Random(0).sample(range(self.size), self.cap)):
+        for index in _sample(self.size, self.cap):
             values = []
             for d in reversed(self.domains):
                 index, i = divmod(index, len(d))
@@ -338,6 +339,17 @@ class Space:
             for derived in self.action.derived:
                 facts[derived.name] = derived.compute(facts)
             yield facts
+
+
+def _sample(size: int, k: int) -> list[int]:
+    """``k`` distinct indices below ``size``, spread evenly at random, the same every run."""
+    rng = random.Random(0)
+    if size <= sys.maxsize:
+        return sorted(rng.sample(range(size), k))
+    picked: set[int] = set()
+    while len(picked) < k:
+        picked.add(rng.randrange(size))
+    return sorted(picked)
 
 
 def defaults(action: vocab.Action) -> dict[str, Any]:

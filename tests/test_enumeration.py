@@ -116,3 +116,11 @@ def test_every_request_behaves_like_an_enumerated_one(engine, pack_id, data):
     facts = FactValidator(action).normalise(data.draw(facts_for(action)))
     found = tuple(id(f) for f in en.evaluate(pack, action.name, facts, AT))
     assert found in signatures(pack, action)
+
+
+def test_a_space_too_large_to_count_in_a_machine_word_is_still_sampled():
+    action = vocab.ACTIONS["delete_comment"]
+    domains = tuple(tuple(range(1000)) for _ in range(8))        # 10**24 assignments
+    space = en.Space(action, tuple(f"f{i}" for i in range(8)), domains, AT, cap=5)
+    picked = list(space.assignments())
+    assert space.capped and len(set(picked)) == 5 and picked == list(space.assignments())
