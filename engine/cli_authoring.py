@@ -46,9 +46,11 @@ def iter_sources(paths: Iterable[pathlib.Path]) -> Iterator[pathlib.Path]:
 
 
 def read_source(path: pathlib.Path) -> str:
+    """A source file's text, with its line endings as written."""
     from engine.errors import PackLoadError
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8", newline="") as file:
+            return file.read()
     except (OSError, UnicodeDecodeError) as e:
         raise PackLoadError(f"{path}: cannot read it: {e}", code="unreadable-pack") from None
 
@@ -96,13 +98,14 @@ def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
         if check:
             _echo_diff(text, result, str(path))
         else:
-            path.write_text(result, encoding="utf-8")
+            with open(path, "w", encoding="utf-8", newline="\n") as file:
+                file.write(result)
             click.echo(f"formatted {path}")
     for error in errors:
         click.echo(f"error: {error}", err=True)
     if check:
-        verdict = (f"{len(changed)} of {total} files would be reformatted" if changed
-                   else f"{total} files already formatted")
+        verdict = (f"{len(changed)} of {_count(total, 'file')} would be reformatted" if changed
+                   else f"{_count(total, 'file')} already formatted")
     else:
         verdict = f"{len(changed)} formatted, {total - len(changed)} unchanged"
     click.echo(verdict + (f", {len(errors)} with errors" if errors else ""))

@@ -19,7 +19,7 @@ def test_fmt_check_prints_a_diff_and_exits_1(tmp_path):
     assert r.returncode == 1, r.stderr
     assert f"+++ {path} (formatted)" in r.stdout
     assert "+  dated undated" in r.stdout
-    assert r.stdout.splitlines()[-1] == "1 of 1 files would be reformatted"
+    assert r.stdout.splitlines()[-1] == "1 of 1 file would be reformatted"
     assert path.read_text() == UNFORMATTED
 
 
@@ -36,6 +36,15 @@ def test_fmt_rewrites_files_and_then_check_passes(tmp_path):
         'test "t"\n  request like_page {page_category: own}\n  expect allow\n')
     r = policy("fmt", "--check", str(path), str(tmp_path / "p.tests"))
     assert (r.returncode, r.stdout) == (0, "2 files already formatted\n")
+
+
+def test_fmt_writes_unix_line_endings(tmp_path):
+    path = tmp_path / "p.policy"
+    path.write_bytes(FORMATTED.replace("\n", "\r\n").encode())
+    r = policy("fmt", "--check", str(path))
+    assert r.returncode == 1 and "1 of 1 file would be reformatted" in r.stdout
+    assert policy("fmt", str(path)).returncode == 0
+    assert path.read_bytes() == FORMATTED.encode()
 
 
 def test_fmt_reads_standard_input():
