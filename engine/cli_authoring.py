@@ -103,6 +103,7 @@ def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
             click.echo(f"formatted {path}")
     for error in errors:
         click.echo(f"error: {error}", err=True)
+    total -= len(errors)
     if check:
         verdict = (f"{len(changed)} of {_count(total, 'file')} would be reformatted" if changed
                    else f"{_count(total, 'file')} already formatted")

@@ -284,3 +284,16 @@ def test_formatting_any_layout_keeps_meaning_and_comments_and_is_idempotent(data
     assert parse_any(formatted, file) == tree
     assert comments_in(formatted) == comments
     assert format_source(formatted, file) == formatted
+
+
+def test_fmt_on_the_broken_fixtures_formats_what_parses_and_reports_the_rest(tmp_path):
+    import shutil
+
+    from tests.test_cli import policy
+
+    folder = tmp_path / "broken"
+    shutil.copytree(ROOT / "tests/fixtures/broken", folder)
+    r = policy("fmt", "--check", str(folder))
+    assert r.returncode == 2
+    assert f"error: {folder / 'syntax.policy'}:16:11: unexpected string" in r.stderr
+    assert r.stdout.splitlines()[-1] == "3 files already formatted, 1 with errors"
