@@ -16,13 +16,20 @@ default. Each mentioned fact gets a finite domain of representative values:
 
 Within these domains the enumeration is exhaustive: two requests whose facts fall
 between the same thresholds get the same findings from every rule, so deciding one
-representative decides them all (at the one date ``at``). The product of the domains is
-capped (:data:`CAP` requests); a larger space is sampled evenly and deterministically,
-and :attr:`Space.capped` says so.
+representative decides them all (at the one date ``at``).
 
-``Space.requests()`` yields facts as the validator would hand them to the evaluator;
-``evaluate`` runs a compiled pack's plan on them and ``decide`` combines the findings,
-exactly as the engine does for a real request.
+Two ways to go through them. ``space()`` is the plain product over the facts some rules
+read (``policy check`` asks each question over the facts of the few rules it is about).
+``blocks()`` splits an action's facts into blocks no rule reads across, enumerates each
+block alone, and keeps one representative per distinct set of findings, with how many
+assignments it stands for; the combinations of the blocks' cases then stand for every
+request (``policy diff``). Either is capped at :data:`CAP` (requests, block assignments
+or combinations); beyond it the space is sampled evenly and deterministically, and
+``capped`` says so.
+
+Requests come as the facts the validator would hand the evaluator; ``evaluate`` runs a
+compiled pack's plan on them and ``decide`` combines the findings, exactly as the engine
+does for a real request.
 """
 
 from __future__ import annotations
