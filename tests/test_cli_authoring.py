@@ -68,3 +68,10 @@ def test_fmt_bad_paths_are_usage_errors(tmp_path):
         2, f"error: {tmp_path / 'nope.policy'}: no such file or folder")
     r = policy("fmt", str(tmp_path))
     assert r.returncode == 2 and "no .policy or .tests files in this folder" in r.stderr
+
+
+def test_the_builtin_packs_are_formatted():
+    """What CI checks too: every .policy and .tests under packs/ is as policy fmt writes it."""
+    r = policy("fmt", "--check", "packs")
+    assert r.returncode == 0, r.stdout
+    assert r.stdout == "10 files already formatted\n"
