@@ -12,6 +12,7 @@ The Lark parser (LALR, contextual lexer) is built once per process, on first use
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -21,7 +22,7 @@ import lark
 from lark import Lark, Token, Transformer, v_args
 
 from dsl import ast
-from engine.errors import PackErrors, PackSyntaxError, SourceError, Span
+from engine.errors import PackErrors, PackSyntaxError, SourceError, Span, did_you_mean
 
 __all__ = ["parse_pack", "parse_tests", "grammar_parser"]
 
@@ -80,10 +81,12 @@ def _expected(names: Any) -> str:
     described = sorted({_describe(n) for n in names})
     if not described:
         return ""
+    end = _TERMINAL_NAMES["$END"]
+    keywords = [d for d in described if d.startswith("'")]
+    others = [d for d in described if not d.startswith("'") and d != end]
+    described = others + keywords + ([end] if end in described else [])
     if len(described) > 8:
-        keywords = [d for d in described if d.startswith("'")]
-        others = [d for d in described if not d.startswith("'")]
-        described = others + keywords[:8 - len(others)] + ["…"]
+        described = (others + keywords)[:8] + ["…"]
     if len(described) == 1:
         return described[0]
     return ", ".join(described[:-1]) + " or " + described[-1]
@@ -91,6 +94,61 @@ def _expected(names: Any) -> str:
 
 def _token_text(token: Token) -> str:
     return f"'{token}'" if token.type != "STRING" else f"string {token}"
+
+
+def _acceptable(e: lark.UnexpectedToken) -> Any:
+    """The terminals the parser would really accept here (LALR's own list is wider)."""
+    try:
+        return e.interactive_parser.accepts() or e.expected
+    except Exception:  # noqa: BLE001 - a better message is a nicety, never a new failure
+        return e.expected
+
+
+def _keywords(terminals: Any) -> list[str]:
+    """The keywords among ``terminals``, as written."""
+    words = []
+    for name in terminals:
+        try:
+            pattern = grammar_parser().get_terminal(name).pattern
+        except KeyError:
+            continue
+        if isinstance(pattern, lark.lexer.PatternStr) and pattern.value.replace("_", "").isalpha():
+            words.append(pattern.value)
+    return words
+
+
+#: Keywords that start a clause or an item: read as a value, something before is missing.
+_CLAUSE_WORDS = frozenset({"on", "for", "when", "require", "done", "level", "because", "source",
+                           "summary", "rule", "topic", "test", "request", "expect", "steps",
+                           "rules", "sections", "version", "dated", "document"})
+
+_CHARACTER_HINTS = {
+    "'": "strings are written in double quotes, \"like this\"",
+    "\u201c": "write straight double quotes (\"), not typographic ones",
+    "\u201d": "write straight double quotes (\"), not typographic ones",
+    "&": "combine conditions with 'and'",
+    "|": "combine conditions with 'or'",
+    "!": "write 'not' before a condition, or '!=' to compare",
+    ";": "clauses need no separator; start each on a line of its own",
+    "-": "numbers are never negative, and a name starts with a letter",
+}
+
+
+def _date_problem(text: str) -> str:
+    """What is wrong with a YYYY-MM-DD that is not a date."""
+    year, month, day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"there is no month {month:02d}; months run from 01 to 12"
+    if year == 0:
+        return "there is no year 0000"
+    if day == 0:
+        return "there is no day 00; days run from 01"
+    last = calendar.monthrange(year, month)[1]
+    return f"{calendar.month_name[month]} {year} has {last} days; write YYYY-MM-DD with a real day"
+
+
+def _first(span: Span | None) -> str:
+    return f" (first at line {span.line})" if span is not None else ""
 
 
 def _parse(text: str, file: str, start: str) -> lark.Tree:
@@ -129,7 +187,9 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
             message = "unterminated string: a string must close with '\"' on the same line"
         else:
             message = f"unexpected character {char!r}"
-            if e.allowed:
+            if char in _CHARACTER_HINTS:
+                message += f": {_CHARACTER_HINTS[char]}"
+            elif e.allowed:
                 message += f"; expected {_expected(e.allowed)}"
         span = Span(file, e.line, e.column)
         raise PackSyntaxError.at(message, span, text) from None
@@ -142,8 +202,17 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
             span = Span(file, token.line, token.column, token.end_line, token.end_column)
         message = ("unexpected end of file" if token.type == "$END"
                    else f"unexpected {_token_text(token)}")
-        if e.expected:
-            message += f"; expected {_expected(e.expected)}"
+        expected = _acceptable(e)
+        if token.type == "NAME":
+            message += did_you_mean(str(token), _keywords(expected))
+        elif token.type == "EQUAL" and "COMPARE" in expected:
+            message += " (did you mean '=='?)"
+        if expected:
+            message += f"; expected {_expected(expected)}"
+        previous = (e.token_history or [None])[-1]
+        if previous is not None and previous.type == "NAME" and str(previous) in _CLAUSE_WORDS:
+            message += (f"; '{previous}' before it was read as a value, not as a keyword, so "
+                        f"something is missing before '{previous}'")
         if start == "pack_file" and token.line == 1 and token.column == 1 and token != "pack":
             message = "a pack file must start with 'pack ID'"
         raise PackSyntaxError.at(message, span, text) from None
@@ -211,8 +280,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
-            self._error(f"'{token}' is not a valid date: write YYYY-MM-DD with a real month "
-                        "and day", self._tspan(token), code="bad-date")
+            self._error(f"'{token}' is not a valid date: {_date_problem(str(token))}",
+                        self._tspan(token), code="bad-date")
             return None
 
     # values
@@ -251,7 +320,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         seen: set[str] = set()
         for key, _value, span in entries:
             if key in seen:
-                self._error(f"field '{key}' is given twice", span)
+                self._error(f"field '{key}' is given twice; give each field once", span)
             seen.add(key)
         return ast.RecordValue(tuple((k, v) for k, v, _ in entries), span=self._span(meta))
 
@@ -328,11 +397,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     @v_args(meta=True)
     def header(self, meta: Any, children: list[Any]) -> ast.Header:
         fields: dict[str, Any] = {}
+        first: dict[str, Span | None] = {}
         for kind, value, span in children[1:]:
             if kind in fields:
-                self._error(f"the header gives '{_HEADER_WORDS[kind]}' twice", span)
+                self._error(f"the header gives '{_HEADER_WORDS[kind]}' twice{_first(first[kind])}; "
+                            "keep one", span)
                 continue
-            fields[kind] = value
+            fields[kind], first[kind] = value, span
         dated = fields.pop("dated", None)
         if dated == "undated":
             fields["undated"] = True
@@ -362,7 +433,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def pack_default(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
         value = str(children[0])
         if value not in ("allow", "deny"):
-            self._error(f"a pack's default outcome is 'allow' or 'deny', not '{value}'",
+            self._error(f"a pack's default outcome is 'allow' or 'deny', not '{value}'"
+                        f"{did_you_mean(value, ('allow', 'deny'))}",
                         self._tspan(children[0]), code="bad-default")
         return ("default", value, self._span(meta))
 
@@ -375,11 +447,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def topic(self, meta: Any, children: list[Any]) -> ast.TopicSetting:
         name, value, *clauses = children
         fields: dict[str, Any] = {}
+        first: dict[str, Span | None] = {}
         for kind, clause_value, span in clauses:
             if kind in fields:
-                self._error(f"topic '{name}' gives '{kind}' twice", span)
+                self._error(f"topic '{name}' gives '{kind}' twice{_first(first[kind])}; keep one",
+                            span)
                 continue
-            fields[kind] = clause_value
+            fields[kind], first[kind] = clause_value, span
         return ast.TopicSetting(str(name), value, **fields, span=self._span(meta))
 
     def not_regulated(self, children: list[Any]) -> None:
@@ -398,14 +472,15 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def rule(self, meta: Any, children: list[Any]) -> ast.Rule:
         rule_id = str(children[0])
         fields: dict[str, Any] = {}
+        first: dict[str, Span | None] = {}
         for kind, value, span in children[1:]:
             key = "effect" if kind in ("allow", "deny", "require") else kind
             if key in fields:
                 what = "an effect (allow, deny or require)" if key == "effect" else f"'{_RULE_WORDS[key]}'"
-                self._error(f"rule '{rule_id}' gives {what} twice; a rule has one of each clause",
-                            span)
+                self._error(f"rule '{rule_id}' gives {what} twice{_first(first[key])}; a rule has "
+                            "one of each clause", span)
                 continue
-            fields[key] = value
+            fields[key], first[key] = value, span
             if key in ("actions", "level", "source"):
                 fields[f"{key}_span"] = span
         return ast.Rule(rule_id, **fields, span=self._span(meta))
@@ -467,10 +542,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def test_case(self, meta: Any, children: list[Any]) -> ast.TestCase:
         name = self._string(children[0])
         fields: dict[str, Any] = {}
+        first: dict[str, Span | None] = {}
         for kind, value, span in children[1:]:
             if kind in fields:
-                self._error(f"test \"{name}\" gives '{_TEST_WORDS[kind]}' twice", span)
+                self._error(f"test \"{name}\" gives '{_TEST_WORDS[kind]}' twice"
+                            f"{_first(first[kind])}; keep one", span)
                 continue
+            first[kind] = span
             if kind == "request":
                 action, facts, spans = value
                 fields.update(action=action, facts=facts, fact_spans=spans)
@@ -499,7 +577,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def expect(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
         value = str(children[0])
         if value not in ("allow", "deny", "required_steps"):
-            self._error(f"a test expects 'allow', 'deny' or 'required_steps', not '{value}'",
+            self._error(f"a test expects 'allow', 'deny' or 'required_steps', not '{value}'"
+                        f"{did_you_mean(value, ('allow', 'deny', 'required_steps'))}",
                         self._tspan(children[0]), code="bad-expect")
         return ("expect", value, self._span(meta))
 

@@ -248,3 +248,12 @@ def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
 from engine.cli_explain import explain  # noqa: E402  (the command imports from this module)
 
 main.add_command(explain)
+
+# The commands for pack authors live in their own module (they use fail and
+# reports_errors from this one).
+from engine import cli_authoring  # noqa: E402
+
+main.add_command(cli_authoring.check_command)
+main.add_command(cli_authoring.diff_command)
+main.add_command(cli_authoring.fmt_command)
+main.add_command(cli_authoring.new_command)

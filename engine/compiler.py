@@ -24,7 +24,8 @@ import attrs
 
 from dsl import ast
 from engine import vocabulary as vocab
-from engine.errors import PackCompileError, PackErrors, SourceError, Span, did_you_mean, one_of
+from engine.errors import (PackCompileError, PackErrors, SourceError, Span, did_you_mean, one_of,
+                           with_articles)
 from engine.model import Finding, Reason, Source, Step
 
 Plan = Callable[[Mapping[str, Any], dt.date], list]
@@ -114,10 +115,11 @@ class _Compiler:
         self.temp = itertools.count()
         self.findings = itertools.count()
         self.finding_names: dict[int, str] = {}
+        self.bad_topics: set[str] = set()     # set with a value that has errors
 
     # ---- errors -------------------------------------------------------------------
     def error(self, message: str, span: Span | None, code: str = "compile") -> None:
-        err = PackCompileError.at(message, span, self.pack.text, code=code)
+        err = PackCompileError.at(with_articles(message), span, self.pack.text, code=code)
         if not any(e.render() == err.render() for e in self.errors):
             self.errors.append(err)
 
@@ -177,8 +179,9 @@ class _Compiler:
     def check_section(self, section: str | None, span: Span | None) -> None:
         sections = self.pack.header.sections
         if section is not None and sections and section not in sections:
+            hint = did_you_mean(section, sections) or f"; they are {one_of(sections, limit=6)}"
             self.error(f"section \"{section}\" is not among the document's sections listed in "
-                       f"the header{did_you_mean(section, sections)}", span, "unknown-section")
+                       f"the header{hint}", span, "unknown-section")
 
     # ---- topics -------------------------------------------------------------------
     def compile_topics(self) -> dict[str, TopicValue]:
@@ -189,7 +192,10 @@ class _Compiler:
                            f"topics are {one_of(vocab.TOPICS)}", setting.span, "unknown-topic")
                 continue
             if setting.id in declared:
-                self.error(f"topic '{setting.id}' is set twice", setting.span, "duplicate-topic")
+                first = declared[setting.id].span
+                self.error(f"topic '{setting.id}' is set twice"
+                           + (f" (first at line {first.line})" if first else "")
+                           + "; set each topic once", setting.span, "duplicate-topic")
                 continue
             declared[setting.id] = setting
             self.check_section(setting.source, setting.span)
@@ -199,6 +205,8 @@ class _Compiler:
             value = None
             if setting is not None and setting.value is not None:
                 value = self.topic_value(topic, setting.value)
+                if value is None:   # reported; rules using it need not say so again
+                    self.bad_topics.add(topic.id)
             topics[topic.id] = TopicValue(
                 topic.id, topic.title, value, declared=setting is not None,
                 summary=setting.summary if setting else None,
@@ -244,7 +252,9 @@ class _Compiler:
                 raise _Bad
             items = [self.literal(item, t.element) for item in value.items]
             if len(set(items)) != len(items):
-                self.error("a list of values names one value twice", value.span, "type")
+                twice = next(i for i in items if items.count(i) > 1)
+                self.error(f"the list names '{twice}' twice; name each value once", value.span,
+                           "type")
             return items
         if t.kind == "enum":
             if isinstance(value, ast.Name) and value.id in t.values:
@@ -282,8 +292,9 @@ class _Compiler:
             self.error("'done when' belongs to a require rule: it says when the step is done",
                        rule.done.span, "misplaced-clause")
         if effect is not None and not isinstance(effect, ast.Require) and rule.because is None:
-            self.error(f"rule '{rule.id}' needs a 'because \"…\"' text saying why it "
-                       f"{effect.kind}s", rule.span, "missing-because")
+            verb = {"deny": "denies", "allow": "allows"}.get(effect.kind, effect.kind)
+            self.error(f"rule '{rule.id}' needs a 'because \"…\"' text saying why it {verb}",
+                       rule.span, "missing-because")
         self.check_section(rule.source, rule.source_span)
 
         bindings: list[tuple[tuple[str, str], ...]] = [()]
@@ -292,14 +303,15 @@ class _Compiler:
             fe = rule.for_each
             topic = self.topics.get(fe.topic)
             if topic is None:
-                self.error(f"unknown topic '{fe.topic}'{did_you_mean(fe.topic, vocab.TOPICS)}",
-                           fe.span, "unknown-topic")
+                self.error(f"unknown topic '{fe.topic}'{did_you_mean(fe.topic, vocab.TOPICS)}; "
+                           f"topics are {one_of(vocab.TOPICS)}", fe.span, "unknown-topic")
             elif vocab.TOPICS[fe.topic].type.kind != "set":
                 self.error(f"'for each' needs a topic holding a list; '{fe.topic}' holds a "
                            f"{vocab.TOPICS[fe.topic].type.name}", fe.span, "type")
             elif topic.value is None:
-                self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule cannot "
-                           "go through its values", fe.span, "unregulated-topic")
+                if fe.topic not in self.bad_topics:
+                    self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule "
+                               "cannot go through its values", fe.span, "unregulated-topic")
             else:
                 var_type = vocab.TOPICS[fe.topic].type.element
                 bindings = [((fe.var, v),) for v in topic.value]
@@ -369,8 +381,8 @@ class _Compiler:
         except _Bad:
             return None
         if typed.type.kind != "bool":
-            self.error(f"a condition must be true or false, but this is a {typed.type.name}",
-                       expr.span, "type")
+            self.error(f"a condition must be true or false, but this is a {typed.type.name}; "
+                       f"{_condition_hint(expr, typed.type)}", expr.span, "type")
             return None
         return typed
 
@@ -426,6 +438,8 @@ class _Compiler:
     def topic_ref(self, topic_id: str, span: Span | None, expected: vocab.Type | None) -> _Typed:
         topic = self.topics[topic_id]
         if topic.value is None:
+            if topic_id in self.bad_topics:
+                raise _Bad
             self.error(f"topic '{topic_id}' is not regulated in this pack, so a rule cannot "
                        "depend on it; set it with 'topic " + topic_id + " = …'", span,
                        "unregulated-topic")
@@ -455,8 +469,10 @@ class _Compiler:
             raise _Bad
         value = self.topics[e.base].value
         if value is None:
+            if e.base in self.bad_topics:
+                raise _Bad
             self.error(f"topic '{e.base}' is not regulated in this pack, so a rule cannot depend "
-                       "on it", e.span, "unregulated-topic")
+                       f"on it; set it with 'topic {e.base} = …'", e.span, "unregulated-topic")
             raise _Bad
         return _Typed(self.const(frozenset(value[e.field])), ftype)
 
@@ -511,7 +527,8 @@ class _Compiler:
             right = self.expr(e.right, scope, vocab.INT)
         lt, rt = left.type, right.type
         if not _compatible(lt, rt):
-            self.error(f"cannot compare a {lt.name} with a {rt.name}", e.span, "type")
+            self.error(f"cannot compare a {lt.name} with a {rt.name}; {_compare_hint(e.left, lt)}",
+                       e.span, "type")
             raise _Bad
         if e.op in ("<", "<=", ">", ">=") and lt.kind not in ("int", "date"):
             self.error(f"'{e.op}' compares numbers or dates, not {lt.name} values; use == or !=",
@@ -753,3 +770,34 @@ def _source_of(value: ast.Value) -> str:
     if isinstance(value, ast.Constant):
         return str(value.value)
     return type(value).__name__.lower()
+
+
+def _condition_hint(expr: ast.Expr, t: vocab.Type) -> str:
+    """How to turn a value that is not true/false into a condition."""
+    name = expr.id if isinstance(expr, ast.Name) else (
+        f"{expr.base}.{expr.field}" if isinstance(expr, ast.Field) else None)
+    if name is None:
+        return "compare it with something to make a condition"
+    choices = t.element.values if t.kind == "set" and t.element else t.values
+    value = choices[0] if choices else "…"
+    return {
+        "int": f"compare it with a number, e.g. '{name} >= 2'",
+        "date": f"compare it, e.g. 'months_since({name}) < 6' or '{name} is set'",
+        "string": f"compare it with a text, e.g. '{name} == \"…\"'",
+        "enum": f"compare it with one of its values, e.g. '{name} == {value}'",
+        "set": f"ask what it holds, e.g. '{name} contains {value}'",
+    }.get(t.kind, "compare it with something to make a condition")
+
+
+def _compare_hint(left: ast.Expr, t: vocab.Type) -> str:
+    """What a value of type ``t`` can be compared with."""
+    name = left.id if isinstance(left, ast.Name) else "it"
+    if t.kind == "bool":
+        return f"a true/false value is a condition by itself: write '{name}' or 'not {name}'"
+    if t.kind == "enum":
+        return f"compare it with one of its values: {one_of(t.values, limit=6)}"
+    if t.kind == "set":
+        return "ask what a set holds with 'contains' or 'in'"
+    return {"int": "compare it with a number", "date": "compare it with a date (YYYY-MM-DD)",
+            "string": "compare it with a text in double quotes"}.get(
+                t.kind, "compare like with like")

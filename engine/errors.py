@@ -15,6 +15,7 @@ position, so that an author sees all of them at once.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Iterable, Sequence
 
 import attrs
@@ -49,6 +50,12 @@ def one_of(choices: Iterable[str], limit: int = 12) -> str:
 
 
 _WIDTH = 100  # longest source line shown under a message
+_AN = re.compile(r"\ba (int|interval|image_source|account_type|enum|element)\b")
+
+
+def with_articles(message: str) -> str:
+    """Fix "a int", "a interval" (messages built from type names) to "an …"."""
+    return _AN.sub(r"an \1", message)
 
 
 class PolicyError(ValueError):

@@ -100,9 +100,10 @@ def check_cases(pack: CompiledPack, tests: ast.TestFile) -> None:
         for word, ids, known in (("step", case.steps, step_ids), ("rule", case.rules, rule_ids)):
             for name in ids or ():
                 if name not in known:
+                    hint = did_you_mean(name, known) or (
+                        f"; its {word} ids are {one_of(known, limit=8)}" if known else "")
                     error(f"test \"{case.name}\" names {word} '{name}', which pack '{pack.id}' "
-                          f"does not have{did_you_mean(name, known)}", case.span,
-                          f"unknown-{word}")
+                          f"does not have{hint}", case.span, f"unknown-{word}")
     if errors:
         raise PackErrors(errors)
 

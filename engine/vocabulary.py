@@ -122,6 +122,7 @@ class DerivedFact:
     type: Type
     meaning: str
     compute: Callable[[Mapping[str, Any]], Any] = attrs.field(eq=False, repr=False)
+    inputs: tuple[str, ...] = ()          # the request's facts it is computed from
 
 
 @attrs.frozen
@@ -170,7 +171,8 @@ ACTIONS: Mapping[str, Action] = {a.name: a for a in (
     ), derived=(
         DerivedFact("credential_holders", set_of(CUSTODIAN),
                     "credentials_held_by, plus central_storage when credentials_in_central_storage",
-                    _credential_holders),
+                    _credential_holders,
+                    inputs=("credentials_held_by", "credentials_in_central_storage")),
     )),
     Action("like_page", "the municipality's account likes/follows another page", (
         Fact("page_category", PAGE_CATEGORY, "the kind of page", required=True),
@@ -217,11 +219,16 @@ ACTIONS: Mapping[str, Action] = {a.name: a for a in (
 
 @attrs.frozen
 class Topic:
-    """A comparable setting of a pack, shown side by side by ``policy explain``."""
+    """A comparable setting of a pack, shown side by side by ``policy explain``.
+
+    ``informational`` topics are for comparison only: no action's facts can test them,
+    so no rule is expected to refer to them.
+    """
 
     id: str
     title: str
     type: Type
+    informational: bool = False
 
 
 TOPICS: Mapping[str, Topic] = {t.id: t for t in (
@@ -230,7 +237,7 @@ TOPICS: Mapping[str, Topic] = {t.id: t for t in (
     Topic("snapshot_interval", "How often a snapshot is archived", INTERVAL),
     Topic("allowed_likes", "Which pages the municipality may like", LIKES),
     Topic("break_time_use", "Private use of social media at work", BREAK_USE),
-    Topic("response_time", "Time limit for answering questions", HOURS),
+    Topic("response_time", "Time limit for answering questions", HOURS, informational=True),
 )}
 
 OUTCOMES = ("allow", "deny", "required_steps")

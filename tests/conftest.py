@@ -29,6 +29,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 AT = dt.date(2025, 1, 1)
 
+# Deliberately broken packs for policy check; their test files are not cases to run.
+collect_ignore_glob = ["fixtures/broken/*"]
+
 HEADER = """
 pack demo
   name "Demo"

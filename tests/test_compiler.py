@@ -50,7 +50,9 @@ def test_unknown_enum_value_has_did_you_mean():
 def test_bool_compared_with_string_is_a_type_error():
     [message] = errors_of('rule r on publish_post deny when contains_confidential == "yes" '
                           'because "x"\n')
-    assert message.endswith("cannot compare a bool with a string")
+    assert message.endswith("cannot compare a bool with a string; a true/false value is a "
+                            "condition by itself: write 'contains_confidential' or "
+                            "'not contains_confidential'")
 
 
 def test_order_comparison_needs_numbers_or_dates():
@@ -60,7 +62,8 @@ def test_order_comparison_needs_numbers_or_dates():
 
 def test_condition_must_be_boolean():
     [message] = errors_of('rule r on create_channel deny when admin_count because "x"\n')
-    assert message.endswith("a condition must be true or false, but this is a int")
+    assert message.endswith("a condition must be true or false, but this is an int; compare it "
+                            "with a number, e.g. 'admin_count >= 2'")
 
 
 def test_unknown_action_role_and_topic():
@@ -115,7 +118,7 @@ def test_topic_values_are_checked():
         topic break_time_use = {allow: []}
         ''')
     assert "'boss' is not a role value" in messages[0]
-    assert "'monthly' is not a interval value" in messages[1]
+    assert "'monthly' is not an interval value" in messages[1]
     assert "both allows and denies 'commercial'" in messages[2]
     assert "expected a break_use value" in messages[3] or "break_use" in messages[3]
 

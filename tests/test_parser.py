@@ -97,8 +97,8 @@ def test_unexpected_token_names_position_expectation_and_caret():
     assert text.startswith("bad.policy:6:8: unexpected end of file; expected 'must' or 'should'")
     err = error_of("pack p\nrule r\n  on like_page\n  deny when page_category in ==\n")
     assert str(err).splitlines() == [
-        "bad.policy:4:30: unexpected '=='; expected '(', '[', a date (YYYY-MM-DD), a name, "
-        "a number or a string",
+        "bad.policy:4:30: unexpected '=='; expected a date (YYYY-MM-DD), a name, a number, "
+        "a string, '(', '[', 'false' or 'true'",
         "      deny when page_category in ==",
         "    " + " " * 29 + "^^"]
 
@@ -128,9 +128,10 @@ def test_clause_errors_are_collected_and_sorted():
     assert isinstance(err, PackErrors)
     messages = [e.message for e in err.errors]
     assert messages == [
-        "the header gives 'name' twice",
-        "rule 'r' gives an effect (allow, deny or require) twice; a rule has one of each clause",
-        "rule 'r' gives 'level' twice; a rule has one of each clause",
+        "the header gives 'name' twice (first at line 2); keep one",
+        "rule 'r' gives an effect (allow, deny or require) twice (first at line 4); a rule has "
+        "one of each clause",
+        "rule 'r' gives 'level' twice (first at line 4); a rule has one of each clause",
     ]
     assert [e.span.line for e in err.errors] == [3, 4, 4]
     assert str(err).endswith("3 errors in pack source")

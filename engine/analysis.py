@@ -1,0 +1,459 @@
+"""Static analysis of pack sources: the engine behind ``policy check``.
+
+``check_source(text, origin, tests=…)`` runs every check on one pack (and its test
+file) and returns a :class:`Report` of :class:`Diagnostic` values, each with a severity,
+a stable code and a position, sorted by position. It collects rather than stops:
+
+1. errors the pack cannot load with: every syntax error (``dsl.recovery`` parses item
+   by item), then every compile error (unknown names, types, duplicate ids, sections);
+2. errors in the test file: syntax, and cases that name unknown facts, rules or steps;
+3. on a pack that compiles, the checks below. Those that ask about every request
+   decide every request that matters, over finite domains (``engine.enumeration``):
+
+   ===================== ======== ======================================================
+   code                  severity finding
+   ===================== ======== ======================================================
+   step-text-conflict    error    two rules require the same step id with other texts,
+                                  role or level (a decision lists a step id once)
+   never-applies         warning  a rule's condition is false for every request
+   never-done            warning  a step's ``done when`` is false whenever it applies
+   always-done           warning  a step's ``done when`` is true whenever it applies
+   shadowed-rule         warning  every request the rule applies to is denied anyway
+                                  (for a deny: by an earlier deny)
+   duplicate-rule        warning  a rule has the same effect on the same requests as an
+                                  earlier one
+   allow-deny-conflict   warning  a request both allowed and denied (deny wins); an
+                                  example request is given
+   unused-topic          warning  a topic setting that no rule refers to
+   hard-coded-topic      warning  a rule writes out a value a topic setting holds
+   missing-source        warning  a rule does not cite its section
+   missing-level         warning  a rule does not say must or should (must is assumed)
+   ===================== ======== ======================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import types
+from typing import Any, Iterable, Mapping, Sequence
+
+import attrs
+
+from dsl import ast
+from dsl.parser import parse_tests
+from dsl.recovery import parse_pack_recovering
+from engine import enumeration as en
+from engine import vocabulary as vocab
+from engine.compiler import CompiledPack, CompiledRule, compile_pack
+from engine.errors import PackErrors, PolicyError, SourceError, Span
+
+ERROR, WARNING = "error", "warning"
+
+
+@attrs.frozen
+class Diagnostic:
+    """One finding of ``policy check``."""
+
+    severity: str
+    code: str
+    message: str
+    span: Span | None
+    source_line: str | None = None
+    example: Mapping[str, Any] | None = None     # a request showing the problem
+
+    @classmethod
+    def of_error(cls, error: SourceError) -> "Diagnostic":
+        return cls(ERROR, error.code, error.message, error.span, error.source_line)
+
+    def render(self) -> str:
+        """``FILE:LINE:COL: severity[code]: message``, the line, and a caret."""
+        return PolicyError(f"{self.severity}[{self.code}]: {self.message}", span=self.span,
+                           source_line=self.source_line).render()
+
+    def sort_key(self) -> tuple[str, int, int]:
+        if self.span is None:
+            return ("", 0, 0)
+        return (self.span.file, self.span.line, self.span.column)
+
+    def to_json(self) -> dict[str, Any]:
+        span = self.span
+        out: dict[str, Any] = {
+            "severity": self.severity, "code": self.code, "message": self.message,
+            "file": span.file if span else None, "line": span.line if span else None,
+            "column": span.column if span else None,
+            "end_line": span.end_line if span else None,
+            "end_column": span.end_column if span else None,
+        }
+        if self.example is not None:
+            out["example"] = dict(self.example)
+        return out
+
+
+@attrs.frozen
+class Enumerated:
+    """How many requests of one action were decided to answer the checks.
+
+    Each check decides the requests over the facts of the rules it is about;
+    ``requests`` is the largest such set, ``space`` the size of the space over every
+    fact the action's rules read (what deciding them all at once would take).
+    """
+
+    action: str
+    requests: int
+    space: int
+    capped: bool
+
+
+@attrs.frozen
+class Report:
+    origin: str
+    pack_id: str | None
+    diagnostics: tuple[Diagnostic, ...]
+    enumerated: tuple[Enumerated, ...] = ()
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == WARNING)
+
+
+def check_source(text: str, origin: str, tests: str | None = None,
+                 tests_origin: str | None = None, at: dt.date = en.DEFAULT_AT) -> Report:
+    """Every check on one pack source and, when given, its test file."""
+    recovered = parse_pack_recovering(text, origin)
+    diagnostics = [Diagnostic.of_error(e) for e in recovered.errors]
+    pack: CompiledPack | None = None
+    if recovered.pack is not None:
+        try:
+            pack = compile_pack(recovered.pack)
+        except PackErrors as e:
+            diagnostics += [Diagnostic.of_error(err) for err in e.errors
+                            if not _follows_from(err, recovered.broken_topics)]
+    if recovered.errors:
+        pack = None      # lints on a pack with items left out would mislead
+    enumerated: list[Enumerated] = []
+    if pack is not None:
+        checker = _Checker(pack, text, at)
+        diagnostics += checker.run()
+        enumerated = checker.enumerated
+    if tests is not None:
+        diagnostics += _check_tests(tests, tests_origin or "<tests>", pack,
+                                    bool(recovered.broken_rules or recovered.errors))
+    pack_id = recovered.pack.header.id if recovered.pack is not None else None
+    return Report(origin, pack_id, tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
+                  tuple(enumerated))
+
+
+def _follows_from(error: SourceError, broken_topics: Iterable[str]) -> bool:
+    """A compile error that only says a topic is missing because its item did not parse."""
+    return error.code == "unregulated-topic" and any(
+        f"topic '{t}'" in error.message for t in broken_topics)
+
+
+def _check_tests(text: str, origin: str, pack: CompiledPack | None,
+                 pack_incomplete: bool) -> list[Diagnostic]:
+    from engine.testing import check_cases
+
+    try:
+        tests = parse_tests(text, origin)
+    except PackErrors as e:
+        return [Diagnostic.of_error(err) for err in e.errors]
+    except SourceError as e:
+        return [Diagnostic.of_error(e)]
+    if pack is None:   # the cases' requests can still be checked against the vocabulary
+        pack_incomplete = True
+        pack = types.SimpleNamespace(id="?", rules=())
+    try:
+        check_cases(pack, tests)
+    except PackErrors as e:
+        return [Diagnostic.of_error(err) for err in e.errors
+                if not (pack_incomplete and err.code in ("unknown-rule", "unknown-step"))]
+    return []
+
+
+# ---- the checks on a compiled pack ----------------------------------------------------
+
+class _Checker:
+    def __init__(self, pack: CompiledPack, text: str, at: dt.date) -> None:
+        self.pack = pack
+        self.text = text
+        self.at = at
+        self.found: list[Diagnostic] = []
+        self.enumerated: list[Enumerated] = []
+
+    def warn(self, code: str, message: str, span: Span | None, severity: str = WARNING,
+             example: Mapping[str, Any] | None = None) -> None:
+        line = None
+        if span is not None:
+            lines = self.text.splitlines()
+            if 1 <= span.line <= len(lines):
+                line = lines[span.line - 1]
+        self.found.append(Diagnostic(severity, code, message, span, line, example))
+
+    def run(self) -> list[Diagnostic]:
+        rules = list(self.pack.ast.rules)
+        for rule in rules:
+            self.check_clauses(rule)
+        self.check_topics(rules)
+        self.check_steps()
+        for action in vocab.ACTIONS.values():
+            if self.pack.rules_for(action.name):
+                _ActionChecker(self, action).run()
+        return self.found
+
+    def check_clauses(self, rule: ast.Rule) -> None:
+        if rule.source is None:
+            where = ("one of the sections the header lists" if self.pack.sections
+                     else "the heading of the guideline's section")
+            self.warn("missing-source", f"rule '{rule.id}' does not cite its section; add "
+                      f"'source \"…\"' with {where}", head_span(rule))
+        if rule.level is None:
+            self.warn("missing-level", f"rule '{rule.id}' does not say how binding it is, so "
+                      "'must' is assumed; add 'level must' (ska, måste, a legal duty) or "
+                      "'level should' (bör)", head_span(rule))
+
+    def check_topics(self, rules: Sequence[ast.Rule]) -> None:
+        used: set[str] = set()
+        for rule in rules:
+            if rule.for_each is not None:
+                used.add(rule.for_each.topic)
+            for expr in (rule.when, rule.done):
+                used |= {n for n in _topic_refs(expr)}
+        settings = {t.id: t for t in self.pack.ast.topics}
+        for topic_id, value in self.pack.topics.items():
+            informational = vocab.TOPICS[topic_id].informational
+            if value.value is not None and topic_id not in used and not informational:
+                self.warn("unused-topic", f"topic '{topic_id}' is set but no rule refers to it, "
+                          "so what policy explain shows for it is not what the pack decides; "
+                          f"refer to it in a rule (e.g. {_example_ref(topic_id)}) or write "
+                          f"'topic {topic_id} = not regulated' if no rule is meant to use it",
+                          head_span(settings[topic_id]))
+        for rule in rules:
+            for expr in (rule.when, rule.done):
+                for node, topic_ref, shown in _hard_coded(expr, self.pack):
+                    self.warn("hard-coded-topic", f"rule '{rule.id}' writes out {shown}, which "
+                              f"is what topic setting {topic_ref} holds; refer to the topic "
+                              f"instead ('{topic_ref}') so a change of the setting changes the "
+                              "rule too", node.span)
+
+    def check_steps(self) -> None:
+        first: dict[str, CompiledRule] = {}
+        for rule in self.pack.rules:
+            if rule.step is None:
+                continue
+            other = first.setdefault(rule.step.id, rule)
+            if other is rule:
+                continue
+            differences = [what for what, a, b in (
+                ("text", other.step.text, rule.step.text),
+                ("Swedish text", other.step_sv, rule.step_sv),
+                ("role", other.step.by, rule.step.by),
+                ("level", other.step.level, rule.step.level)) if a != b]
+            if differences:
+                differ = " and ".join(differences)
+                self.warn("step-text-conflict", f"rules '{other.id}' and '{rule.id}' both require "
+                          f"step '{rule.step.id}' but with a different {differ}; a decision lists "
+                          "a step id once, so one of them would be lost: give the steps ids of "
+                          "their own, or the same texts",
+                          rule.ast.effect.span if rule.ast.effect else head_span(rule.ast), ERROR)
+
+
+class _ActionChecker:
+    """The checks that decide every request of one action that matters."""
+
+    def __init__(self, checker: _Checker, action: vocab.Action) -> None:
+        self.checker = checker
+        self.pack = checker.pack
+        self.action = action
+        self.rules = list(self.pack.rules_for(action.name))
+        self.found = en.action_mentions([self.pack], action)
+        self.instances = en.instance_of(self.pack, action.name)
+        self.largest = 0
+        self.capped = False
+
+    def run(self) -> None:
+        live = [r for r in self.rules if self.check_applies(r)]
+        denies = [r for r in live if r.kind == "deny"]
+        shadowed = set()
+        for rule in live:
+            if self.check_shadowed(rule, denies):
+                shadowed.add(id(rule))
+        for a, b in itertools.combinations(live, 2):
+            if id(b) not in shadowed:
+                self.check_duplicate(a, b)
+        for allow in (r for r in live if r.kind == "allow" and id(r) not in shadowed):
+            for deny in denies:
+                self.check_conflict(allow, deny)
+        full = en.space(self.action, [r.ast for r in self.rules], self.found, self.checker.at)
+        self.checker.enumerated.append(Enumerated(self.action.name, self.largest, full.size,
+                                                  self.capped))
+
+    def outcomes(self, rules: Sequence[CompiledRule]
+                 ) -> list[tuple[dict[str, Any], dict[int, str]]]:
+        """Each request over the facts ``rules`` read, with what each rule did on it."""
+        space = en.space(self.action, [r.ast for r in rules], self.found, self.checker.at)
+        self.largest = max(self.largest, space.checked)
+        self.capped |= space.capped
+        out = []
+        for facts in space.requests():
+            did: dict[int, str] = {}
+            for finding in en.evaluate(self.pack, self.action.name, facts, self.checker.at):
+                rule, kind = self.instances.get(id(finding), (None, ""))
+                if rule is not None:
+                    did[id(rule)] = kind
+            out.append((facts, did))
+        return out
+
+    def name(self, rule: CompiledRule) -> str:
+        binding = ", ".join(f"{k} = {v}" for k, v in rule.bindings)
+        return f"rule '{rule.id}'" + (f" (for {binding})" if binding else "")
+
+    def check_applies(self, rule: CompiledRule) -> bool:
+        results = self.outcomes([rule])
+        applies = [did[id(rule)] for _, did in results if id(rule) in did]
+        ast_rule = rule.ast
+        if not applies:
+            where = ast_rule.when.span if ast_rule.when is not None else head_span(ast_rule)
+            self.checker.warn("never-applies", f"{self.name(rule)} can never apply to "
+                              f"'{self.action.name}': its condition is false for every request "
+                              f"({len(results)} checked); correct the condition or remove the rule",
+                              where)
+            return False
+        if rule.kind == "require" and ast_rule.done is not None:
+            if "met" not in applies:
+                self.checker.warn("never-done", f"the step '{rule.step.id}' of {self.name(rule)} "
+                                  f"can never count as done for '{self.action.name}': its "
+                                  "'done when' is false for every request it applies to",
+                                  ast_rule.done.span)
+            elif "fire" not in applies:
+                self.checker.warn("always-done", f"the step '{rule.step.id}' of {self.name(rule)} "
+                                  f"is never required for '{self.action.name}': its 'done when' is "
+                                  "true for every request it applies to", ast_rule.done.span)
+        return True
+
+    def check_shadowed(self, rule: CompiledRule, denies: Sequence[CompiledRule]) -> bool:
+        earlier = [d for d in denies if d is not rule and (
+            rule.kind != "deny" or self.rules.index(d) < self.rules.index(rule))]
+        if not earlier:
+            return False
+        results = self.outcomes([rule, *earlier])
+        covering: set[str] = set()
+        for _, did in results:
+            if id(rule) in did:
+                hits = [d.id for d in earlier if id(d) in did]
+                if not hits:
+                    return False
+                covering.update(hits)
+        by = ", ".join(f"'{r}'" for r in sorted(covering))
+        if rule.kind == "deny":
+            message = (f"{self.name(rule)} only denies '{self.action.name}' requests that "
+                       f"earlier rule{'s' if len(covering) > 1 else ''} {by} already "
+                       "deny; it adds a reason but never changes a decision")
+        else:
+            message = (f"{self.name(rule)} never decides '{self.action.name}': every request "
+                       f"it applies to is denied by {by}, and a deny wins")
+        self.checker.warn("shadowed-rule", message, head_span(rule.ast))
+        return True
+
+    def check_duplicate(self, first: CompiledRule, second: CompiledRule) -> None:
+        if (first.kind, first.level) != (second.kind, second.level):
+            return
+        if first.kind == "require" and first.step.id != second.step.id:
+            return
+        results = self.outcomes([first, second])
+        if all(did.get(id(first)) == did.get(id(second)) for _, did in results):
+            self.checker.warn("duplicate-rule", f"{self.name(second)} has the same effect as "
+                              f"{self.name(first)} on every '{self.action.name}' request; keep one "
+                              "of them", head_span(second.ast))
+
+    def check_conflict(self, allow: CompiledRule, deny: CompiledRule) -> None:
+        both = [facts for facts, did in self.outcomes([allow, deny])
+                if id(allow) in did and id(deny) in did]
+        if not both:
+            return
+        example = en.simplest(both, self.action)
+        request = en.request_text(self.action, example)
+        self.checker.warn(
+            "allow-deny-conflict", f"{self.name(allow)} allows and {self.name(deny)} denies "
+            f"the same requests ({len(both)} of those checked), e.g. {request}: the deny wins "
+            "there; make sure that is what the guideline means",
+            head_span(allow.ast if self.rules.index(allow) > self.rules.index(deny) else deny.ast),
+            example={"action": self.action.name, "facts": en.request_json(self.action, example)})
+
+
+# ---- spans and expressions --------------------------------------------------------------
+
+def head_span(node: ast.Rule | ast.TopicSetting) -> Span | None:
+    """The span of ``rule ID`` / ``topic ID``: the first line of the item."""
+    span = node.span
+    if span is None:
+        return None
+    word = "rule" if isinstance(node, ast.Rule) else "topic"
+    return Span(span.file, span.line, span.column, span.line,
+                span.column + len(word) + 1 + len(node.id))
+
+
+def _walk(expr: ast.Expr | None) -> Iterable[Any]:
+    if expr is None:
+        return
+    stack: list[Any] = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in attrs.fields(type(node)):
+            value = getattr(node, field.name)
+            if isinstance(value, tuple):
+                stack.extend(v for v in value if attrs.has(type(v)))
+            elif attrs.has(type(value)):
+                stack.append(value)
+
+
+def _topic_refs(expr: ast.Expr | None) -> set[str]:
+    refs = set()
+    for node in _walk(expr):
+        if isinstance(node, ast.Name) and node.id in vocab.TOPICS:
+            refs.add(node.id)
+        elif isinstance(node, ast.Field) and node.base in vocab.TOPICS:
+            refs.add(node.base)
+    return refs
+
+
+def _example_ref(topic_id: str) -> str:
+    t = vocab.TOPICS[topic_id].type
+    if t.kind == "record":
+        return f"'{topic_id}.{t.fields[0][0]}'"
+    if t.kind == "set":
+        return f"'for each x in {topic_id}'"
+    return f"'{topic_id} == …'"
+
+
+def _hard_coded(expr: ast.Expr | None, pack: CompiledPack) -> Iterable[tuple[Any, str, str]]:
+    """Literals in ``expr`` that spell out a topic setting: lists whose values are exactly a
+    list topic's (or a field's) values, and a number compared with ``months_since`` equal
+    to the snapshot interval."""
+    lists: dict[frozenset[str], str] = {}
+    for topic_id, value in pack.topics.items():
+        if isinstance(value.value, list) and len(value.value) > 1:
+            lists.setdefault(frozenset(value.value), topic_id)
+        elif isinstance(value.value, dict):
+            for key, items in value.value.items():
+                if len(items) > 1:
+                    lists.setdefault(frozenset(items), f"{topic_id}.{key}")
+    interval = pack.topics.get("snapshot_interval")
+    months = vocab.INTERVAL_MONTHS.get(interval.value) if interval and interval.value else None
+    for node in _walk(expr):
+        if isinstance(node, ast.ListValue):
+            names = frozenset(i.id for i in node.items if isinstance(i, ast.Name))
+            if len(names) == len(node.items) and names in lists:
+                shown = "[" + ", ".join(i.id for i in node.items) + "]"
+                yield node, lists[names], shown
+        elif isinstance(node, ast.Compare) and months is not None:
+            for side, other in ((node.left, node.right), (node.right, node.left)):
+                if (isinstance(side, ast.Call) and side.func == "months_since"
+                        and isinstance(other, ast.Constant) and other.value == months
+                        and not isinstance(other.value, bool)):
+                    yield other, "snapshot_interval", f"{months} months"

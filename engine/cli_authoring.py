@@ -1,0 +1,336 @@
+"""The ``policy`` commands for pack authors: ``fmt``, ``check``, ``diff`` and ``new``.
+
+Added to the main command group at the end of ``engine.cli``. Like the other
+commands, each imports what it needs when it runs, and bad usage ends with one
+``error: …`` line on stderr and exit status 2. Findings are not bad usage: ``fmt
+--check`` exits 1 when a file is not formatted, ``check`` exits 1 on errors (0 when there
+are only warnings), ``diff`` exits 1 when the decisions differ.
+"""
+
+from __future__ import annotations
+
+import difflib
+import pathlib
+import sys
+from typing import Any, Iterable, Iterator
+
+import click
+
+from engine.cli import fail, reports_errors
+
+SOURCE_SUFFIXES = (".policy", ".tests")
+
+
+def iter_sources(paths: Iterable[pathlib.Path]) -> Iterator[pathlib.Path]:
+    """Every ``*.policy`` and ``*.tests`` file named or under the named folders, in order.
+
+    Folders are searched recursively, skipping hidden ones; a path that does not exist,
+    or a folder without sources, is bad usage.
+    """
+    seen: set[pathlib.Path] = set()
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such file or folder")
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in SOURCE_SUFFIXES
+                           and p.is_file() and not any(
+                               part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                fail(f"{path}: no .policy or .tests files in this folder")
+        else:
+            found = [path]
+        for p in found:
+            if p not in seen:
+                seen.add(p)
+                yield p
+
+
+def read_source(path: pathlib.Path) -> str:
+    """A source file's text, with its line endings as written."""
+    from engine.errors import PackLoadError
+    try:
+        with open(path, encoding="utf-8", newline="") as file:
+            return file.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise PackLoadError(f"{path}: cannot read it: {e}", code="unreadable-pack") from None
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
+@click.option("--check", is_flag=True,
+              help="Change no file; print a diff of each file that is not formatted and "
+                   "exit 1 if there is one.")
+@reports_errors
+def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
+    """Lay out pack and test sources canonically, keeping their comments.
+
+    PATHS are .policy and .tests files or folders holding them (searched recursively;
+    default: the current folder); - reads standard input and writes the result to
+    standard output. Files are rewritten in place. A file that does not parse is
+    reported with its errors and left alone (exit 2).
+    """
+    from dsl.formatter import format_source
+    from engine.errors import PolicyError
+
+    if pathlib.Path("-") in paths:
+        if len(paths) > 1:
+            fail("'-' (standard input) cannot be combined with other paths")
+        text = sys.stdin.read()
+        result = format_source(text, "<stdin>")
+        if check:
+            _echo_diff(text, result, "<stdin>")
+            sys.exit(1 if result != text else 0)
+        click.echo(result, nl=False)
+        return
+
+    changed, total, errors = [], 0, []
+    for path in iter_sources(paths or (pathlib.Path("."),)):
+        total += 1
+        try:
+            text = read_source(path)
+            result = format_source(text, str(path))
+        except PolicyError as e:
+            errors.append(str(e))
+            continue
+        if result == text:
+            continue
+        changed.append(path)
+        if check:
+            _echo_diff(text, result, str(path))
+        else:
+            with open(path, "w", encoding="utf-8", newline="\n") as file:
+                file.write(result)
+            click.echo(f"formatted {path}")
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    total -= len(errors)
+    if check:
+        verdict = (f"{len(changed)} of {_count(total, 'file')} would be reformatted" if changed
+                   else f"{_count(total, 'file')} already formatted")
+    else:
+        verdict = f"{len(changed)} formatted, {total - len(changed)} unchanged"
+    click.echo(verdict + (f", {len(errors)} with errors" if errors else ""))
+    if errors:
+        sys.exit(2)
+    if check and changed:
+        sys.exit(1)
+
+
+def _echo_diff(before: str, after: str, name: str) -> None:
+    diff = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                f"{name} (as written)", f"{name} (formatted)")
+    click.echo("".join(diff), nl=False)
+
+
+
+
+# ---- policy check -----------------------------------------------------------------------
+
+Target = tuple[str, str, "str | None", "str | None"]   # text, origin, tests text, tests origin
+
+
+def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[Target]:
+    """(text, origin, tests text, tests origin) for each pack to check."""
+    from engine.errors import PackLoadError
+    if not paths:
+        return _installed_sources()
+    targets, done = [], set()
+    for path in iter_sources(paths):
+        policy_path = path.with_suffix(".policy")
+        if policy_path in done:
+            continue
+        if not policy_path.is_file():
+            raise PackLoadError(f"{path}: there is no pack file {policy_path.name} beside this "
+                                "test file", code="bad-path")
+        done.add(policy_path)
+        tests_path = policy_path.with_suffix(".tests")
+        tests = read_source(tests_path) if tests_path.is_file() else None
+        targets.append((read_source(policy_path), str(policy_path), tests,
+                        str(tests_path) if tests is not None else None))
+    return targets
+
+
+def _installed_sources() -> list[Target]:
+    """The sources every installed plugin offers, without compiling them."""
+    from engine.errors import PolicyError
+    from engine.model import PackSource
+    from engine.plugins import make_plugin_manager
+
+    targets = []
+    for impl in make_plugin_manager().hook.policy_packs.get_hookimpls():
+        try:
+            sources = list(impl.function() or ())
+        except PolicyError as e:
+            fail(str(e))
+        for source in sources:
+            if isinstance(source, PackSource):
+                targets.append((source.text, source.origin, source.tests, source.tests_origin))
+    return targets
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Messages for people, or JSON for tools.")
+@click.option("--at", "at", metavar="YYYY-MM-DD",
+              help="The date requests are decided at while checking (default 2025-01-01).")
+@reports_errors
+def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None) -> None:
+    """Check pack sources: errors, rules that never apply, conflicts, unused topics, …
+
+    PATHS are pack folders, .policy or .tests files, or folders holding them (default:
+    every installed pack). Every problem is reported, sorted by position, each with a
+    stable code. Exit status 1 when there are errors, 0 when there are only warnings,
+    2 on bad usage.
+    """
+    import json
+
+    from engine.analysis import check_source
+    from engine.enumeration import DEFAULT_AT
+
+    day = _date_option(at) if at else DEFAULT_AT
+    reports = [check_source(text, origin, tests, tests_origin, day)
+               for text, origin, tests, tests_origin in _check_targets(paths)]
+    errors = sum(r.errors for r in reports)
+    warnings = sum(r.warnings for r in reports)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "packs": [{
+                "pack": r.pack_id, "origin": r.origin, "errors": r.errors,
+                "warnings": r.warnings,
+                "enumerated": {e.action: {"requests": e.requests, "space": e.space,
+                                          "capped": e.capped} for e in r.enumerated},
+            } for r in reports],
+            "diagnostics": [d.to_json() for r in reports for d in r.diagnostics],
+            "errors": errors, "warnings": warnings,
+        }, ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            for diagnostic in report.diagnostics:
+                click.echo(diagnostic.render())
+        for report in reports:
+            largest = max((e.requests for e in report.enumerated), default=0)
+            capped = [e.action for e in report.enumerated if e.capped]
+            click.echo(f"{report.pack_id or '?'}: {_count(report.errors, 'error')}, "
+                       f"{_count(report.warnings, 'warning')} ({report.origin}"
+                       + (f"; up to {largest:,} requests decided per check" if largest else "")
+                       + (f"; sampled, not exhaustive, for {', '.join(capped)}" if capped else "")
+                       + ")")
+        click.echo(f"{_count(len(reports), 'pack')} checked: {_count(errors, 'error')}, "
+                   f"{_count(warnings, 'warning')}")
+    if errors:
+        sys.exit(1)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _date_option(text: str, option: str = "--at", also: str = "") -> Any:
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} must be a date as YYYY-MM-DD{also}, got {text!r}")
+
+
+# ---- policy diff ------------------------------------------------------------------------
+
+def _pack_from(arg: str) -> Any:
+    """A compiled pack from a .policy file, a pack folder, or an installed pack's id."""
+    from dsl.parser import parse_pack
+    from engine.compiler import compile_pack
+    from engine.core import Engine
+
+    path = pathlib.Path(arg)
+    if path.is_dir():
+        found = sorted(path.glob("*.policy"))
+        if len(found) != 1:
+            fail(f"{path}: a pack folder holds one .policy file; found {len(found)}")
+        path = found[0]
+    if path.is_file():
+        return compile_pack(parse_pack(read_source(path), str(path)))
+    if path.suffix == ".policy" or "/" in arg or "\\" in arg:
+        fail(f"{arg}: no such file or folder")
+    return Engine.load().pack(arg)
+
+
+@click.command("diff")
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("--at", "at", metavar="YYYY-MM-DD",
+              help="The date requests are decided at (default 2025-01-01).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A report for people, or JSON for tools.")
+@reports_errors
+def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
+    """Show every decision that changes between two versions of a pack.
+
+    OLD and NEW are .policy files, pack folders or installed pack ids. With only one
+    argument, a file or folder, it is compared with the installed pack of the same id.
+    Every request that matters to either version is decided with both; changes of
+    outcome, steps or level are listed per action with example requests. Exit status 0
+    when no decision changes, 1 when some do, 2 on bad usage.
+    """
+    import json
+
+    from engine.enumeration import DEFAULT_AT
+    from engine.semdiff import diff_packs, render, to_json
+
+    if new is None:
+        new_pack = _pack_from(old)
+        from engine.core import Engine
+        old_pack = Engine.load().pack(new_pack.id)
+    else:
+        old_pack, new_pack = _pack_from(old), _pack_from(new)
+    if old_pack.id != new_pack.id and fmt == "text":
+        click.echo(f"note: comparing two different packs, '{old_pack.id}' and '{new_pack.id}'",
+                   err=True)
+    result = diff_packs(old_pack, new_pack, _date_option(at) if at else DEFAULT_AT)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(result))
+    if result.changes:
+        sys.exit(1)
+
+
+
+# ---- policy new -------------------------------------------------------------------------
+
+@click.command("new")
+@click.argument("pack_id")
+@click.option("--name", metavar="TEXT", help='The municipality, e.g. "Exempelby kommun".')
+@click.option("--document", metavar="TEXT", default="Riktlinjer för sociala medier",
+              show_default=True, help="The guideline's title.")
+@click.option("--dated", metavar="YYYY-MM-DD|undated", default="undated", show_default=True,
+              help="The date of the guideline.")
+@click.option("--dir", "into", type=click.Path(file_okay=False, path_type=pathlib.Path),
+              default=".", help="Where to create the pack's folder (default: here).")
+@reports_errors
+def new_command(pack_id: str, name: str | None, document: str, dated: str,
+                into: pathlib.Path) -> None:
+    """Start a new pack PACK_ID as a distribution of its own.
+
+    Creates policy-pack-PACK_ID/ with a pyproject.toml (the policy.packs entry point),
+    the pack source with its header and every topic, a first test case and a README.
+    After `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
+    """
+    from engine.core import Engine
+    from engine.scaffold import scaffold
+
+    engine = Engine.load()
+    taken = {i: p.pack.origin for i, p in engine.loaded.items()}
+    taken.update({f.pack_id: f.origin for f in engine.failed if f.pack_id})
+    day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
+    created = scaffold(pack_id, into, name=name, document=document, dated=day, taken=taken)
+    click.echo(f"created {created.root}:")
+    for path in created.files:
+        click.echo(f"  {path.relative_to(created.root)}")
+    package_dir = created.root / created.package
+    click.echo("next:\n"
+               f"  pip install -e {created.root}\n"
+               f"  policy packs\n"
+               f"  policy test {package_dir}\n"
+               f"  policy check {created.root}")
+

@@ -1,0 +1,138 @@
+"""policy check's analysis: every problem at once, sorted, with stable codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dsl.recovery import parse_pack_recovering
+from engine.analysis import check_source
+from tests.test_cli import policy
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "tests/fixtures/broken"
+
+
+def check_fixture(name: str):
+    path = BROKEN / f"{name}.policy"
+    tests = path.with_suffix(".tests")
+    return check_source(path.read_text(encoding="utf-8"), str(path),
+                        tests.read_text(encoding="utf-8"), str(tests))
+
+
+def test_every_finding_of_the_lint_fixture_in_position_order():
+    report = check_fixture("lint")
+    found = [(d.span.file.rsplit("/", 1)[-1], d.span.line, d.severity, d.code)
+             for d in report.diagnostics]
+    assert found == [
+        ("lint.policy", 11, "warning", "unused-topic"),
+        ("lint.policy", 17, "warning", "unused-topic"),
+        ("lint.policy", 20, "warning", "unused-topic"),
+        ("lint.policy", 32, "warning", "hard-coded-topic"),
+        ("lint.policy", 39, "warning", "never-applies"),
+        ("lint.policy", 44, "warning", "shadowed-rule"),
+        ("lint.policy", 51, "warning", "duplicate-rule"),
+        ("lint.policy", 53, "warning", "hard-coded-topic"),
+        ("lint.policy", 65, "warning", "shadowed-rule"),
+        ("lint.policy", 72, "warning", "allow-deny-conflict"),
+        ("lint.policy", 79, "warning", "missing-level"),
+        ("lint.policy", 85, "warning", "missing-source"),
+        ("lint.policy", 85, "warning", "duplicate-rule"),
+        ("lint.policy", 87, "error", "step-text-conflict"),
+        ("lint.policy", 88, "warning", "hard-coded-topic"),
+        ("lint.policy", 94, "warning", "hard-coded-topic"),
+        ("lint.policy", 101, "warning", "never-done"),
+        ("lint.policy", 109, "warning", "always-done"),
+        ("lint.tests", 1, "error", "unknown-rule"),
+    ]
+    assert (report.errors, report.warnings) == (2, 17)
+    messages = {(d.span.line, d.code): d.message for d in report.diagnostics}
+    assert messages[(39, "never-applies")].startswith(
+        "rule 'never' can never apply to 'like_page': its condition is false for every "
+        "request (9 checked)")
+    assert messages[(44, "shadowed-rule")] == (
+        "rule 'like-companies-too' never decides 'like_page': every request it applies to is "
+        "denied by 'no-companies', and a deny wins")
+    assert "e.g. delete_comment {content_category: criticism}: the deny wins" in messages[
+        (72, "allow-deny-conflict")]
+    assert "with a different text and role" in messages[(87, "step-text-conflict")]
+    assert "writes out 6 months, which is what topic setting snapshot_interval holds" in (
+        messages[(94, "hard-coded-topic")])
+    conflict = next(d for d in report.diagnostics if d.code == "allow-deny-conflict")
+    assert conflict.example == {"action": "delete_comment",
+                                "facts": {"content_category": "criticism"}}
+
+
+def test_syntax_and_compile_errors_of_every_item_come_together():
+    report = check_fixture("syntax")
+    assert [(d.span.line, d.code) for d in report.diagnostics] == [
+        (5, "bad-date"), (11, "unknown-value"), (16, "syntax"), (20, "type"), (26, "syntax"),
+        (2, "unknown-value")]      # the last one is in syntax.tests
+    assert report.diagnostics[-1].span.file.endswith("syntax.tests")
+    assert all(d.severity == "error" for d in report.diagnostics)
+
+
+def test_recovery_leaves_out_only_the_broken_items():
+    recovered = parse_pack_recovering(
+        'pack p\n  name "P"\n'
+        'topic snapshot_interval = \n'
+        'rule a on like_page deny when page_category == because "x"\n'
+        'rule b on like_page allow because "y"\n'
+        'rule c on like_page allow when ( because "z"\n', "p.policy")
+    # the topic's missing value swallows the next 'rule' keyword: the error shows there
+    assert [(e.span.line, e.span.column) for e in recovered.errors] == [(4, 6), (4, 56), (6, 42)]
+    assert [r.id for r in recovered.pack.rules] == ["b"]
+    assert recovered.broken_rules == {"a", "c"}
+    assert recovered.broken_topics == {"snapshot_interval"}
+
+
+def test_a_broken_header_still_reports_the_items_errors():
+    recovered = parse_pack_recovering('pack p name\nrule a on x deny when ( because "x"\n')
+    assert recovered.pack is None
+    assert [(e.span.line, e.span.column) for e in recovered.errors] == [(2, 1), (2, 33)]
+    assert recovered.errors[0].message.startswith("unexpected 'rule'; expected a string")
+
+
+@pytest.mark.parametrize("pack_id", ["toreboda", "tyreso", "vara", "perstorp", "norsjo"])
+def test_builtin_packs_have_no_errors(pack_id):
+    path = ROOT / "packs" / pack_id / f"{pack_id}.policy"
+    tests = path.with_suffix(".tests")
+    report = check_source(path.read_text(encoding="utf-8"), str(path),
+                          tests.read_text(encoding="utf-8"), str(tests))
+    assert report.errors == 0, [d.render() for d in report.diagnostics]
+    assert {d.code for d in report.diagnostics} <= {"allow-deny-conflict"}
+    assert report.enumerated and not any(e.capped for e in report.enumerated)
+
+
+def test_check_command_exit_status_and_text():
+    r = policy("check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1].startswith("5 packs checked: 0 errors, ")
+    r = policy("check", str(BROKEN / "lint.policy"))
+    assert r.returncode == 1
+    assert f"{BROKEN / 'lint.policy'}:39:13: warning[never-applies]: rule 'never'" in r.stdout
+    assert r.stdout.splitlines()[-1] == "1 pack checked: 2 errors, 17 warnings"
+
+
+def test_check_command_json():
+    r = policy("check", str(BROKEN), "--format", "json")
+    assert r.returncode == 1
+    data = json.loads(r.stdout)
+    assert [p["pack"] for p in data["packs"]] == ["lint", "syntax"]
+    assert data["errors"] == 8 and data["warnings"] == 17
+    first = data["diagnostics"][0]
+    assert {k: first[k] for k in ("severity", "code", "line", "column")} == {
+        "severity": "warning", "code": "unused-topic", "line": 11, "column": 1}
+    assert data["packs"][0]["enumerated"]["like_page"] == {"requests": 9, "space": 9,
+                                                           "capped": False}
+
+
+def test_check_command_bad_usage_is_exit_2(tmp_path):
+    r = policy("check", str(tmp_path / "missing.policy"))
+    assert r.returncode == 2 and "no such file or folder" in r.stderr
+    (tmp_path / "lone.tests").write_text("")
+    r = policy("check", str(tmp_path / "lone.tests"))
+    assert r.returncode == 2
+    assert "there is no pack file lone.policy beside this test file" in r.stderr
