@@ -119,3 +119,12 @@ def highlight_source(text: str, output: str = "terminal") -> str:
     if output == "html":
         return str(highlight(text, PolicyLexer(), HtmlFormatter(cssclass="policy")))
     return str(highlight(text, PolicyLexer(), TerminalFormatter()))
+
+
+def source_css() -> str:
+    """The CSS for :func:`highlight_source`'s HTML (empty without Pygments)."""
+    try:
+        from pygments.formatters import HtmlFormatter
+    except ImportError:
+        return ""
+    return str(HtmlFormatter(cssclass="policy").get_style_defs(".policy"))

@@ -9,7 +9,9 @@ through every pack. Registered on the ``policy`` group at the end of ``engine.cl
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import sys
 from typing import Any
 
 import click
@@ -63,10 +65,14 @@ def _known(kind: str, name: str, valid: Any) -> str:
               help="Language of the official account and topic summaries (default: sv for "
                    "--for official, else en).")
 @click.option("--all-packs", is_flag=True, help="Run ACTION --facts through every pack.")
+@click.option("--source", "show_source", is_flag=True,
+              help="With --topic: also print each rule as written in its pack (highlighted "
+                   "on a terminal).")
 @reports_errors
 def explain(pack: str | None, action: str | None, facts_json: str | None, at: str | None,
             topic_id: str | None, pack_list: str | None, diff: tuple[str, str] | None,
-            fmt: str, audience: str, lang: str | None, all_packs: bool) -> None:
+            fmt: str, audience: str, lang: str | None, all_packs: bool,
+            show_source: bool) -> None:
     """Compare the packs topic by topic, or show why a pack decided a request.
 
     \b
@@ -100,7 +106,7 @@ def explain(pack: str | None, action: str | None, facts_json: str | None, at: st
     for given, name in ((facts_json, "--facts"), (audience != "developer", "--for")):
         if given:
             fail(f"{name} belongs to a decision trace: policy explain PACK ACTION {name} …")
-    _compare(at, topic_id, pack_list, diff, fmt, lang)
+    _compare(at, topic_id, pack_list, diff, fmt, lang, show_source)
 
 
 def _packs(engine: Any, pack_list: str | None) -> list[str]:
@@ -115,7 +121,8 @@ def _packs(engine: Any, pack_list: str | None) -> list[str]:
 
 
 def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
-             diff: tuple[str, str] | None, fmt: str, lang: str | None) -> None:
+             diff: tuple[str, str] | None, fmt: str, lang: str | None,
+             show_source: bool = False) -> None:
     from engine import explain_views as views
     from engine.explain import compare, topic_ids
 
@@ -142,7 +149,9 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
     elif diff and not comparison.topics:
         click.echo(f"{diff[0]} and {diff[1]} agree on every topic.")
     elif topic_id is not None and not diff:
-        click.echo(views.topic_detail(comparison, topic_id, _width(), lang or "en"), nl=False)
+        color = show_source and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(views.topic_detail(comparison, topic_id, _width(), lang or "en",
+                                      sources=show_source, color=color), nl=False)
     else:
         click.echo(views.matrix(comparison, _width()), nl=False)
 

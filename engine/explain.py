@@ -45,6 +45,7 @@ class RuleRef:
     text: str
     text_sv: str | None
     section: str | None
+    source_text: str | None = attrs.field(default=None, eq=False, repr=False)  # the rule as written
 
 
 @attrs.frozen
@@ -154,6 +155,15 @@ class Derived:
     derive: Derive = attrs.field(eq=False, repr=False)
 
 
+def rule_source(pack: CompiledPack, rule_id: str) -> str | None:
+    """The rule's text as written in the pack file (from its header line to its last)."""
+    for rule in pack.ast.rules:
+        if rule.id == rule_id and rule.span is not None and rule.span.end_line:
+            lines = pack.ast.text.splitlines()[rule.span.line - 1:rule.span.end_line]
+            return "\n".join(lines).rstrip() or None
+    return None
+
+
 def _ref(pack: CompiledPack, reason: Reason) -> RuleRef:
     """The rule behind a decision's reason (for a ``for each`` rule, its expansion)."""
     sv = None
@@ -162,7 +172,7 @@ def _ref(pack: CompiledPack, reason: Reason) -> RuleRef:
             sv = rule.reason_sv
             break
     return RuleRef(reason.rule, reason.effect, reason.level, reason.text, sv,
-                   reason.source.section)
+                   reason.source.section, rule_source(pack, reason.rule))
 
 
 def _cell(pack: CompiledPack, value: Any, summary: str | None,
@@ -319,7 +329,8 @@ def rules_using(pack: CompiledPack, topic_id: str) -> tuple[CompiledRule, ...]:
 def _setting(pack: CompiledPack, topic_id: str) -> Cell:
     setting = pack.topics[topic_id]
     refs = tuple(dict.fromkeys(
-        RuleRef(r.id, r.kind, r.level, r.reason.text, r.reason_sv, r.source)
+        RuleRef(r.id, r.kind, r.level, r.reason.text, r.reason_sv, r.source,
+                rule_source(pack, r.id))
         for r in rules_using(pack, topic_id)))
     sections = tuple(dict.fromkeys(
         s for s in [setting.source] + [r.section for r in refs] if s))

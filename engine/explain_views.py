@@ -192,12 +192,15 @@ def matrix(comparison: Comparison, width: int) -> str:
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = "en") -> str:
-    """One topic in full: per pack the value, the summary, the rules and their sections."""
+def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = "en",
+                 sources: bool = False, color: bool = False) -> str:
+    """One topic in full: per pack the value, the summary, the rules and their sections;
+    with ``sources``, each rule as written in the pack (highlighted when ``color``)."""
     from rich.console import Console
     from rich.padding import Padding
 
     topic = comparison.topic(topic_id)
+    blocks: list[str] = []
     console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     console.print(f"{topic.title} [{topic.id}]", overflow="fold")
@@ -217,12 +220,25 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
             text = rule.text_sv if lang == "sv" and rule.text_sv else rule.text
             where = f" \u00b7 \u201c{rule.section}\u201d" if rule.section else ""
             lines.append(f"- {rule.rule} ({rule.effect}, {rule.level}{where}): {text}")
+            if sources and rule.source_text:
+                blocks.append(rule.source_text)
+                lines.append(f"\0{len(blocks) - 1}")
         if cell.value is None and not summary and not cell.rules:
             lines.append("The guideline says nothing on this.")
         for line in lines:
             console.print(Padding(line, (0, 0, 0, 2)), overflow="fold")
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    out = []
+    for line in text.splitlines():
+        if line.strip().startswith("\0"):      # a rule's source, never wrapped
+            block = blocks[int(line.strip()[1:])]
+            if color:
+                from dsl.highlight import highlight_source
+                block = highlight_source(block, "terminal")
+            out.extend("      " + source_line for source_line in block.rstrip("\n").splitlines())
+        else:
+            out.append(line.rstrip())
+    return "\n".join(out) + "\n"
 
 
 # ---- markdown and HTML ---------------------------------------------------------------
@@ -266,11 +282,14 @@ details ul { margin: .3rem 0; padding-left: 1.1rem; }
 def html(comparison: Comparison) -> str:
     """A self-contained HTML page (inline CSS, no scripts, no network): the matrix, each
     cell a ``<details>`` that opens on its summary, rules and sources, and names its
-    sources in the cell's ``title`` (shown on hover)."""
+    sources in the cell's ``title`` (shown on hover). Each rule is shown as written in its
+    pack, highlighted when Pygments is installed."""
+    from dsl.highlight import highlight_source, source_css
+
     e = _html.escape
     packs = comparison.packs
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           "<title>Social-media guidelines compared</title>", f"<style>{_CSS}</style>",
+           "<title>Social-media guidelines compared</title>", f"<style>{_CSS}{source_css()}</style>",
            "</head>", "<body>", "<h1>Social-media guidelines compared</h1>",
            f"<p>Topic by topic, as the packs decide at {e(comparison.at.isoformat())}. "
            "Open a cell for its rules and the guideline's sections.</p>",
@@ -293,8 +312,9 @@ def html(comparison: Comparison) -> str:
             if cell.rules:
                 body.append("<ul>" + "".join(
                     f"<li><code>{e(r.rule)}</code> ({e(r.effect)}, {e(r.level)}): {e(r.text)}"
-                    + (f" \u2014 <cite>{e(r.section)}</cite>" if r.section else "") + "</li>"
-                    for r in cell.rules) + "</ul>")
+                    + (f" \u2014 <cite>{e(r.section)}</cite>" if r.section else "")
+                    + (highlight_source(r.source_text, "html") if r.source_text else "")
+                    + "</li>" for r in cell.rules) + "</ul>")
             body.append(f"<p>Source: {e(_sources(cell))}</p>")
             klass = ' class="unregulated"' if cell.value is None else ""
             row.append(f'<td{klass} title="{e(pack)}: {e(_sources(cell))}"><details>'

@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 
+import datetime as dt
+
 import pytest
 
 from engine.explain import compare
@@ -156,3 +158,30 @@ def test_the_documented_matrix_is_what_the_command_prints(comparison):
     doc = (Path(__file__).resolve().parent.parent / "docs" / "explain.md").read_text("utf-8")
     shown = doc.split("As\nprinted in an 80-column terminal:\n\n```text\n", 1)[1].split("\n```", 1)[0]
     assert shown + "\n" == matrix(comparison, 80)
+
+
+def test_topic_detail_shows_rule_sources_and_highlights_them():
+    from engine.core import Engine
+    from engine.explain import compare
+    from engine import explain_views as views
+    comparison = compare(Engine.load(strict=True).packs, dt.date(2025, 1, 1))
+    plain = views.topic_detail(comparison, "snapshot_interval", 100, sources=True)
+    assert "      rule periodic-snapshot" in plain
+    assert "done when last_snapshot_on is set and months_since(last_snapshot_on) < " \
+           "snapshot_interval" in plain
+    assert "\x1b[" not in plain
+    assert "rule periodic-snapshot" not in views.topic_detail(comparison, "snapshot_interval", 100)
+    pytest.importorskip("pygments")
+    coloured = views.topic_detail(comparison, "snapshot_interval", 100, sources=True, color=True)
+    assert "\x1b[" in coloured and "periodic-snapshot" in coloured
+
+
+def test_html_shows_highlighted_rule_sources():
+    pytest.importorskip("pygments")
+    from engine.core import Engine
+    from engine.explain import compare
+    from engine import explain_views as views
+    page = views.html(compare(Engine.load(strict=True).packs, dt.date(2025, 1, 1)))
+    assert '<div class="policy"><pre>' in page or '<pre class="policy">' in page
+    assert '<span class="k">deny</span>' in page
+    assert ".policy .k" in page                      # the highlighting's CSS is inline
