@@ -166,6 +166,14 @@ class Engine:
 
     def decide_request(self, request: Request | Mapping[str, Any]) -> Decision:
         """Decide a :class:`Request`, or a request object as parsed from JSON."""
+        if type(request) is dict and _PLAIN_KEYS >= request.keys() >= _REQUIRED_KEYS \
+                and type(request["pack"]) is str and type(request["action"]) is str \
+                and type(request["facts"]) is dict:
+            # A well-formed request object: decide checks every value itself, so the
+            # converter's copy is not needed (it is still what reports malformed ones).
+            at = _at_from_json(request.get("at"))
+            if at is not _BAD:
+                return self.decide(request["pack"], request["action"], request["facts"], at)
         if not isinstance(request, Request):
             request = request_from_json(request)
         return self.decide(request.pack, request.action, request.facts, request.at)
@@ -195,6 +203,26 @@ def _date(at: dt.date | str | None) -> dt.date:
             pass
     raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {at!r}", path="at",
                        code="bad-date")
+
+
+_PLAIN_KEYS = frozenset(("pack", "action", "facts", "at"))
+_REQUIRED_KEYS = frozenset(("pack", "action", "facts"))
+
+
+_BAD = object()
+
+
+def _at_from_json(at: Any) -> Any:
+    """``at`` of a JSON request (absent or null: today), or ``_BAD`` when it is not a
+    "YYYY-MM-DD" string (the converter then reports it)."""
+    if at is None:
+        return None
+    if type(at) is str and len(at) == 10:
+        try:
+            return _iso_date(at)
+        except ValueError:
+            pass
+    return _BAD
 
 
 @functools.lru_cache(maxsize=256)

@@ -51,3 +51,25 @@ def test_bad_request_json(data, message, path):
     if path is not None:
         assert info.value.path == path
     assert message.split(": ", 1)[-1] in str(info.value) if path is None else message in str(info.value)
+
+
+@pytest.mark.parametrize("data", [
+    {"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"}, "at": "2025-1-1"},
+    {"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"}, "at": 20250101},
+    {"pack": "tyreso", "action": "like_page", "facts": {}, "extra": True},
+    {"pack": "tyreso", "facts": {}},
+])
+def test_request_objects_fail_as_the_converter_says(engine, data):
+    with pytest.raises(RequestError) as direct:
+        request_from_json(data)
+    with pytest.raises(RequestError) as via_engine:
+        engine.decide_request(data)
+    assert str(via_engine.value) == str(direct.value)
+
+
+def test_plain_request_objects_decide_like_structured_ones(engine):
+    data = {"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"},
+            "at": "2025-01-01"}
+    assert engine.decide_request(data) == engine.decide_request(request_from_json(data))
+    assert engine.decide_request(dict(data, at=None)).at == engine.decide_request(
+        {k: v for k, v in data.items() if k != "at"}).at
