@@ -15,7 +15,9 @@ value is written once and both ``policy explain`` and the decisions read it from
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import heapq
 import itertools
 import re
 from typing import Any, Callable, Mapping, NamedTuple
@@ -642,13 +644,32 @@ class _Compiler:
             if key is None:
                 self.emit_plan(lines, fname, action, applicable, {})
                 continue
+            fact, values = key
+            # the rules each value can reach: those that name it, and those that name none
+            free, named = [], collections.defaultdict(list)
+            known = set(values)
+            for i, rule in enumerate(applicable):
+                needed = {v for part in _conjuncts(rule.ast.when)
+                          for v in _literal_equal(part, fact)} & known
+                if len(needed) == 1:
+                    named[needed.pop()].append(i)
+                else:
+                    free.append(i)
             table = []
-            for value in key.type.values:
-                self.emit_plan(lines, f"{fname}__{value}", action, applicable, {key.name: value})
+            for value in values:
+                reach = [applicable[i] for i in heapq.merge(free, named[value])]
+                self.emit_plan(lines, f"{fname}__{value}", action, reach, {fact.name: value})
                 table.append(f"{value!r}: {fname}__{value}")
             lines.append(f"_index_{action.name} = {{{', '.join(table)}}}")
             lines.append(f"def {fname}(f, at):")
-            lines.append(f"    return _index_{action.name}[f[{key.name!r}]](f, at)")
+            if fact.type.kind == "enum":
+                lines.append(f"    return _index_{action.name}[f[{fact.name!r}]](f, at)")
+                continue
+            # a number none of the rules names: only the rules that need none of them
+            others = [r for r in applicable if not _equals_any(r.ast.when, fact.name, values)]
+            lines.append(f"    return _index_{action.name}.get(f[{fact.name!r}], "
+                         f"{fname}__other)(f, at)")
+            self.emit_plan(lines, f"{fname}__other", action, others, {})
         code = "\n".join(lines) + "\n"
         namespace = dict(self.namespace)
         exec(compile(code, f"<pack {self.pack.header.id}>", "exec"), namespace)  # noqa: S102
@@ -660,6 +681,9 @@ class _Compiler:
         lines.append(f"def {fname}(f, at):")
         lines.append("    out = []")
         for rule in rules:
+            if any(_excludes(part, action.fact(name), value) for name, value in pinned.items()
+                   for part in _conjuncts(rule.ast.when)):
+                continue                      # names another value: cannot apply
             fe = rule.ast.for_each
             scope = _Scope(action, {fe.var: vocab.TOPICS[fe.topic].type.element} if fe else {},
                            pinned)
@@ -721,21 +745,77 @@ class _Scope:
     pinned: Mapping[str, str] = attrs.field(factory=dict)   # facts whose value is known
 
 
-def _index_fact(action: vocab.Action, rules: list[CompiledRule]) -> vocab.Fact | None:
-    """The required choice fact that the most rules test directly, if any."""
+def _index_fact(action: vocab.Action,
+                rules: list[CompiledRule]) -> tuple[vocab.Fact, list[Any]] | None:
+    """The fact to index an action's plan on, with the values to index: a required choice
+    fact that rules test (all its values), or a number fact that rules compare with ``==``
+    to constants (those constants). The one the most rules test wins; None if none."""
     best, best_count = None, 0
     for fact in action.facts:
-        if not (fact.required and fact.type.kind == "enum"):
+        kind = fact.type.kind
+        if not ((fact.required and kind == "enum") or kind == "int"):
             continue
-        count = 0
+        count, constants = 0, set()
         for rule in rules:
-            when = rule.ast.when
-            parts = when.items if isinstance(when, ast.And) else (when,) if when else ()
-            if any(_tests(part, fact.name) for part in parts):
+            parts = _conjuncts(rule.ast.when)
+            if kind == "enum" and any(_tests(part, fact.name) for part in parts):
                 count += 1
+            elif kind == "int":
+                found = {c for part in parts for c in _int_equal(part, fact.name)}
+                count += bool(found)
+                constants |= found
         if count > best_count:
-            best, best_count = fact, count
+            values = list(fact.type.values) if kind == "enum" else sorted(constants)
+            best, best_count = (fact, values), count
     return best
+
+
+def _conjuncts(when: ast.Expr | None) -> tuple[ast.Expr, ...]:
+    return when.items if isinstance(when, ast.And) else (when,) if when is not None else ()
+
+
+def _int_equal(expr: ast.Expr, name: str) -> set[int]:
+    """The constant in ``name == N`` (either way round), if ``expr`` is that."""
+    if isinstance(expr, ast.Compare) and expr.op == "==":
+        for a, b in ((expr.left, expr.right), (expr.right, expr.left)):
+            if a == ast.Name(name) and isinstance(b, ast.Constant) and type(b.value) is int:
+                return {b.value}
+    return set()
+
+
+def _literal_equal(part: ast.Expr, fact: vocab.Fact) -> set[Any]:
+    """The literal in ``fact == X`` (a number, or one of the fact's choices), if ``part``
+    is that."""
+    if not (isinstance(part, ast.Compare) and part.op == "=="):
+        return set()
+    for a, b in ((part.left, part.right), (part.right, part.left)):
+        if a == ast.Name(fact.name):
+            if isinstance(b, ast.Constant) and type(b.value) is int:
+                return {b.value}
+            if isinstance(b, ast.Name) and b.id in fact.type.values:
+                return {b.id}
+    return set()
+
+
+def _excludes(part: ast.Expr, fact: vocab.Fact | None, value: Any) -> bool:
+    """Whether ``part`` is plainly false when ``fact`` has ``value``: ``fact == X`` with a
+    literal X (a number, or one of the fact's choices) other than ``value``. A quick,
+    syntactic test made before any code is generated."""
+    if fact is None or not (isinstance(part, ast.Compare) and part.op == "=="):
+        return False
+    for a, b in ((part.left, part.right), (part.right, part.left)):
+        if a != ast.Name(fact.name):
+            continue
+        if isinstance(b, ast.Constant) and type(b.value) is int and type(value) is int:
+            return b.value != value
+        if isinstance(b, ast.Name) and b.id in fact.type.values:
+            return b.id != value
+    return False
+
+
+def _equals_any(when: ast.Expr | None, name: str, values: list[Any]) -> bool:
+    """Whether a top-level part of ``when`` needs ``name`` to equal one of ``values``."""
+    return any(_int_equal(part, name) & set(values) for part in _conjuncts(when))
 
 
 def _tests(expr: ast.Expr, name: str) -> bool:
