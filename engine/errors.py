@@ -149,3 +149,15 @@ class UnknownPackError(RequestError):
     """A request names a pack that is not installed (HTTP 404)."""
 
     code = "unknown-pack"
+
+
+class MalformedInputError(RequestError):
+    """Input that is not JSON at all: bad syntax, bad UTF-8, an empty body (HTTP 400)."""
+
+    code = "malformed-json"
+
+
+class InputTooLargeError(RequestError):
+    """A request body larger than the service accepts (HTTP 413)."""
+
+    code = "too-large"

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from typing import Any, TypeVar
 
 import cattrs
 from cattrs.preconf.json import make_converter as _json_converter
 
 from engine.errors import RequestError
 from engine.model import Request
+
+T = TypeVar("T")
 
 
 def _structure_date(value: Any, _type: Any) -> dt.date:
@@ -102,3 +104,26 @@ def request_from_json(data: Any, path: str = "$") -> Request:
 def to_json(value: Any) -> Any:
     """JSON-ready data (dicts, lists, strings, numbers) for any model value."""
     return converter().unstructure(value)
+
+
+def structure(data: Any, cls: type[T], *, what: str, at: str = "") -> T:
+    """Structure parsed JSON into ``cls``, raising :class:`RequestError` on bad input.
+
+    ``what`` says what a valid value looks like, for the message ("a batch request has
+    …"). The error's ``path`` points into the data without the root marker, as for
+    requests, after ``at`` (where ``data`` sits in a larger document).
+    """
+    try:
+        return converter().structure(data, cls)
+    except Exception as e:  # cattrs raises ClassValidationError groups
+        messages = cattrs.transform_error(e, path="$", format_exception=_format)
+        first = messages[0] if messages else str(e)
+        message, _, where = first.rpartition(" @ ")
+        if not message:
+            message, where = first, "$"
+        where = where[2:] if where.startswith("$.") else where.lstrip("$") or "$"
+        if at:
+            where = at if where == "$" else at + where if where[0] == "[" else f"{at}.{where}"
+        extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+        raise RequestError(f"{where}: {message}{extra}; {what}", path=where,
+                           code="bad-request") from None
