@@ -243,3 +243,8 @@ def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
     click.echo(f"{passed} passed, {failed} failed")
     if failed or uncovered:
         sys.exit(1)
+
+
+from engine.cli_service import serve  # noqa: E402  (it imports from this module)
+
+main.add_command(serve)
