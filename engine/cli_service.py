@@ -1,18 +1,24 @@
-"""``policy serve``: the HTTP decision service.
+"""``policy serve`` (the HTTP decision service) and ``policy log`` (read a decision log).
 
 ``serve`` checks its options (pack paths, token file, decision log, that the port is
 free) and hands the rest to uvicorn, which runs ``engine.service.app_from_environment``
 in one or more worker processes; the configuration travels to the workers as JSON in
 the environment variable ``POLICY_SERVICE_CONFIG``. The web libraries are imported only
 here, inside the commands, so ``policy decide`` does not pay for them.
+
+``log`` prints the entries of a decision log that match its filters, for people or as
+the original JSON lines.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import pathlib
 import socket
+import sys
+from typing import Any, Iterable
 
 import click
 
@@ -115,3 +121,94 @@ def _check_port(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as e:
             fail(f"cannot listen on {host}:{port}: {e.strerror}")
+
+
+# ---- policy log -------------------------------------------------------------------------
+
+_OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
+
+
+@click.command("log")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option("--pack", "packs", multiple=True, metavar="ID", help="Only this pack (repeatable).")
+@click.option("--action", "actions", multiple=True, metavar="ACTION",
+              help="Only this action (repeatable).")
+@click.option("--outcome", "outcomes", multiple=True,
+              type=click.Choice(["allow", "deny", "required_steps"]),
+              help="Only this outcome (repeatable).")
+@click.option("--since", metavar="WHEN",
+              help="From this time on: YYYY-MM-DD or an ISO date and time (Swedish time "
+                   "unless it has an offset).")
+@click.option("--until", metavar="WHEN",
+              help="Up to this time: a date includes the whole day; a time is exclusive.")
+@click.option("--request-id", metavar="ID", help="Only the decisions of this request.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A line per decision, or the log's own JSON lines.")
+@reports_errors
+def log(path: str, packs: tuple[str, ...], actions: tuple[str, ...], outcomes: tuple[str, ...],
+        since: str | None, until: str | None, request_id: str | None, fmt: str) -> None:
+    """Show the decisions in a decision log (PATH, or - for standard input), filtered.
+
+    Lines that are not whole entries are skipped with a warning on stderr.
+    """
+    from engine import vocabulary as vocab
+    from engine.decision_log import BadLine, LogFilter, read_entries
+    from engine.errors import did_you_mean, one_of
+
+    for action in actions:
+        if action not in vocab.ACTIONS:
+            fail(f"--action: unknown action '{action}'{did_you_mean(action, vocab.ACTIONS)}; "
+                 f"actions are {one_of(vocab.ACTIONS)}")
+    keep = LogFilter(frozenset(packs), frozenset(actions), frozenset(outcomes),
+                     _moment(since, "--since", end=False), _moment(until, "--until", end=True),
+                     request_id)
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")
+    except OSError as e:
+        fail(f"cannot read the decision log {path}: {e.strerror}")
+    with stream:
+        for _number, entry in read_entries(stream):
+            if isinstance(entry, BadLine):
+                click.echo(f"warning: {path}:{entry.number}: {entry.problem}; skipped", err=True)
+                continue
+            if not keep(entry):
+                continue
+            click.echo(json.dumps(entry, ensure_ascii=False) if fmt == "json"
+                       else render_entry(entry))
+
+
+def render_entry(entry: Any) -> str:
+    """One decision on one line: time, pack and version, action, outcome, request."""
+    decision = entry.get("decision") or {}
+    request = entry.get("request") or {}
+    when = str(entry.get("time", "?"))[:19].replace("T", " ")
+    outcome = str(decision.get("outcome"))
+    outcome = _OUTCOME_WORDS.get(outcome, outcome)
+    steps = _ids(s.get("id") for s in decision.get("steps") or ())
+    reasons = _ids(r.get("rule") for r in decision.get("reasons") or ())
+    index = f"[{entry['index']}]" if entry.get("index") is not None else ""
+    return (f"{when} UTC  {entry.get('pack')} {entry.get('pack_version')}  "
+            f"{request.get('action')}  {outcome}"
+            + (f" ({steps})" if steps else f" ({reasons})" if reasons else "")
+            + f"  {entry.get('source')} {entry.get('request_id')}{index}")
+
+
+def _ids(ids: Iterable[Any]) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+def _moment(text: str | None, option: str, *, end: bool) -> dt.datetime | None:
+    """A --since/--until value as an aware datetime (Swedish time unless given)."""
+    if text is None:
+        return None
+    from engine.core import STOCKHOLM
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
+        else:
+            moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option} {text}: give a date (YYYY-MM-DD) or an ISO date and time "
+             "(YYYY-MM-DDTHH:MM[:SS][+HH:MM])")
+    return moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
