@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import datetime as dt
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -45,7 +46,12 @@ Sink = Callable[[Sequence[bytes]], None]
 
 @attrs.frozen
 class LogEntry:
-    """One line of the decision log."""
+    """One line of the decision log but for its last field, ``decision``.
+
+    :func:`encode` adds the decision JSON, which :func:`decision_json` encodes once for
+    each distinct decision: decisions repeat a lot, and the service answers with the
+    same text.
+    """
 
     time: dt.datetime                 # when the decision was made, UTC
     request_id: str                   # the HTTP request (X-Request-ID) or CLI run
@@ -54,7 +60,6 @@ class LogEntry:
     pack: str
     pack_version: str
     request: Request                  # as the caller gave it, with the resolved "at"
-    decision: Decision
     index: int | None = None          # position in a batch
     pack_digest: str | None = None    # sha256 of the pack source that decided, when known
     authzen: Mapping[str, Any] | None = None   # subject, resource and context of an AuthZEN call
@@ -115,15 +120,24 @@ def scope_plugins() -> tuple[Any, ...]:
     return current.plugins if current is not None else ()
 
 
-def encode(entry: LogEntry) -> bytes:
-    """The entry as one line of JSON (UTF-8, ending in a newline)."""
+@functools.lru_cache(maxsize=4096)
+def decision_json(decision: Decision) -> str:
+    """The decision JSON as text, encoded once for each distinct decision."""
+    from engine.serialization import to_json
+    return json.dumps(to_json(decision), ensure_ascii=False, separators=(",", ":"))
+
+
+def encode(entry: LogEntry, decision: Decision) -> bytes:
+    """The entry and its decision as one line of JSON (UTF-8, ending in a newline)."""
     from engine.serialization import to_json
     data = to_json(entry)
+    tail = ',"decision":' + decision_json(decision) + "}\n"
     try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=repr)
-        return (text + "\n").encode("utf-8")
+        head = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=repr)
+        return (head[:-1] + tail).encode("utf-8")
     except UnicodeEncodeError:   # a lone surrogate in a free-text fact: escape it
-        return (json.dumps(data, separators=(",", ":"), default=repr) + "\n").encode("ascii")
+        head = json.dumps(data, separators=(",", ":"), default=repr)
+        return (head[:-1] + tail).encode("utf-8")
 
 
 class DecisionLog:
@@ -149,10 +163,10 @@ class DecisionLog:
                 decision_id=new_id(),
                 source=current.source if current else self.source,
                 pack=decision.pack, pack_version=decision.pack_version,
-                request=request, decision=decision, index=index,
+                request=request, index=index,
                 pack_digest=current.pack_digests.get(decision.pack) if current else None,
                 authzen=current.authzen if current else None)
-            line = encode(entry)
+            line = encode(entry, decision)
         except Exception:   # the hook must not raise; say loudly that an entry is missing
             logger.exception("could not record a decision of pack %r in the decision log",
                              getattr(decision, "pack", None))

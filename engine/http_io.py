@@ -55,6 +55,11 @@ def json_response(data: Any, status: int = 200,
     return Response(body, status, headers, media_type="application/json")
 
 
+def json_text_response(text: str, status: int = 200) -> Response:
+    """A response whose JSON is already encoded (text free of lone surrogates)."""
+    return Response(text.encode("utf-8"), status, media_type="application/json")
+
+
 def error_response(status: int, code: str, message: str, path: str | None = None,
                    headers: Mapping[str, str] | None = None) -> Response:
     return json_response(to_json(ErrorBody(ErrorDetail(code, message, path))), status, headers)

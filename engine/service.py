@@ -43,8 +43,8 @@ from engine import vocabulary as vocab
 from engine.core import Engine
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
-from engine.http_io import Gate, error_response, json_response, read_json, read_tokens
-from engine.model import Decision
+from engine.http_io import (Gate, error_response, json_response, json_text_response, read_json,
+                            read_tokens)
 from engine.reload import PackFile, PackState, PackStore, Problem, Snapshot, pack_files
 from engine.serialization import converter, structure, to_json
 
@@ -72,11 +72,6 @@ class ServiceConfig:
 @attrs.frozen
 class Batch:
     requests: list[Any]
-
-
-@attrs.frozen
-class BatchDecisions:
-    decisions: list[Decision]
 
 
 @attrs.frozen
@@ -227,9 +222,9 @@ class Service:
         data = await read_json(request, self.config.max_body)
         snapshot = self.store.snapshot
         with self._unit(request, snapshot) as unit:
-            body = to_json(snapshot.engine.decide_request(data))
+            decision = snapshot.engine.decide_request(data)
             unit.commit()
-        return json_response(body)
+        return json_text_response(dlog.decision_json(decision))
 
     async def decide_batch(self, request: Request) -> Response:
         data = await read_json(request, self.config.max_body)
@@ -244,9 +239,11 @@ class Service:
                                code="batch-too-long")
         snapshot = self.store.snapshot
         with self._unit(request, snapshot, batch=True) as unit:
-            body = to_json(BatchDecisions(snapshot.engine.decide_many(batch.requests)))
+            decisions = snapshot.engine.decide_many(batch.requests)
             unit.commit()
-        return json_response(body)
+        # {"decisions": [...]}, each decision's JSON encoded once (dlog.decision_json)
+        return json_text_response(
+            '{"decisions":[' + ",".join(map(dlog.decision_json, decisions)) + "]}")
 
     # ---- AuthZEN -----------------------------------------------------------------
     async def evaluation(self, request: Request) -> Response:
