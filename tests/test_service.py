@@ -449,3 +449,15 @@ def test_two_workers_share_one_log(tmp_path):
     finally:
         assert s.stop() in (0, -signal.SIGTERM)
     assert sorted(e["request_id"] for e in log_lines(log)) == sorted(f"w{i}" for i in range(30))
+
+
+def test_the_readme_client_example_works_as_written(server):
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```python", readme.index("A calling system in Python needs"))
+    code = readme[start + len("```python"):readme.index("```", start + 3)]
+    namespace: dict = {}
+    exec(compile(code.replace("http://127.0.0.1:8181", f"http://127.0.0.1:{server.port}"),
+                 "README.md", "exec"), namespace)
+    assert namespace["decision"]["outcome"] == "required_steps"
+    with pytest.raises(ValueError, match="did you mean 'commercial'"):
+        namespace["decide"]("tyreso", "like_page", {"page_category": "comercial"})
