@@ -112,10 +112,10 @@ class Snapshot:
     states: Mapping[str, PackState]                 # by pack id
     unidentified: tuple[PackState, ...] = ()        # failures whose pack id is unknown
     generation: int = 1
-
-    @property
-    def digests(self) -> Mapping[str, str]:
-        return {k: s.digest for k, s in self.states.items() if s.digest}
+    digests: Mapping[str, str] = attrs.field(       # of the versions serving, by pack id
+        init=False, default=attrs.Factory(
+            lambda self: {k: s.digest for k, s in self.states.items() if s.digest},
+            takes_self=True))
 
 
 def digest(text: str) -> str:

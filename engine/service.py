@@ -14,8 +14,9 @@ docs/service.md; ``/openapi.json`` (``engine.openapi``) describes them.
 Every request takes the pack store's snapshot once (``engine.reload``), so a reload
 never shows it a half-loaded pack. Bad input is one of the project's errors
 (``engine.errors``), answered as ``{"error": {"code", "message", "path"}}`` with 400
-(not JSON), 404 (unknown pack), 413 (too large) or 422 (well-formed but invalid);
-nothing a client sends gives a 500. Decisions are recorded by the decision log plugin
+(not JSON), 404 (unknown pack), 413 (too large) or 422 (well-formed but invalid), and
+503 for a pack that failed to load and has no good version; nothing a client sends
+gives a 500. Decisions are recorded by the decision log plugin
 (``engine.decision_log``), one unit of work per HTTP request.
 """
 
