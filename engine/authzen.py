@@ -179,7 +179,7 @@ def _complete(item: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str)
     parts: dict[str, Any] = {}
     where: dict[str, str] = {}
     for key, cls in (("subject", Subject), ("action", Action), ("resource", Resource)):
-        if item.get(key) is not None:
+        if key in item:                        # null included: it is not an object
             path = _join(prefix, key)
             value = item[key]
         elif defaults.get(key) is not None:
@@ -289,8 +289,8 @@ def evaluations_request(data: Any, max_items: int) -> tuple[str, list[Parts] | N
                            "\"evaluations\"", path="$", code="bad-request")
     top: Evaluations = _read(data, Evaluations, "")
     for key, cls in (("subject", Subject), ("action", Action), ("resource", Resource)):
-        if getattr(top, key) is not None:
-            _read(getattr(top, key), cls, key)
+        if key in data:                        # null included: it is not an object
+            _read(data[key], cls, key)
     _check_context(top.context, "context")
     options: Options = _read(top.options or {}, Options, "options")
     if options.evaluations_semantic not in SEMANTICS:

@@ -117,8 +117,9 @@ def _parts_somewhere() -> dict[str, Any]:
 
 
 def authzen_schemas(packs: Sequence[str], max_items: int) -> dict[str, Any]:
-    context = {"type": "object", "description": "Only \"at\" (YYYY-MM-DD, the date decided at) "
-               "is read; other keys are recorded in the decision log.",
+    context = {"type": "object", "nullable": True,
+               "description": "Only \"at\" (YYYY-MM-DD, the date decided at) is read; other "
+                              "keys are recorded in the decision log. null is no context.",
                "properties": {"at": dict(DATE, nullable=True)}}
     evaluation = {
         "allOf": [{"type": "object", "required": ["subject", "action", "resource"],
@@ -139,7 +140,7 @@ def authzen_schemas(packs: Sequence[str], max_items: int) -> dict[str, Any]:
                                 "items": item},
                 "options": _ref("AuthzenOptions")}}, _parts_somewhere()]},
             {"allOf": [_ref("AuthzenEvaluationRequest"), {"properties": {
-                "evaluations": {"type": "array", "maxItems": 0},
+                "evaluations": {"type": "array", "maxItems": 0, "nullable": True},
                 "options": _ref("AuthzenOptions")}}]},
         ]}
     answer = {"type": "object", "required": ["decision", "context"], "properties": {
@@ -154,9 +155,10 @@ def authzen_schemas(packs: Sequence[str], max_items: int) -> dict[str, Any]:
         "AuthzenAction": _entity("name", name="action"),
         "AuthzenResource": _entity("type", "id", name="resource"),
         "AuthzenContext": context,
-        "AuthzenOptions": {"type": "object", "properties": {"evaluations_semantic": {
-            "type": "string",
-            "enum": ["execute_all", "deny_on_first_deny", "permit_on_first_permit"]}}},
+        "AuthzenOptions": {"type": "object", "nullable": True, "properties": {
+            "evaluations_semantic": {
+                "type": "string",
+                "enum": ["execute_all", "deny_on_first_deny", "permit_on_first_permit"]}}},
         "AuthzenEvaluationRequest": evaluation,
         "AuthzenEvaluationsRequest": evaluations,
         "AuthzenAnswer": answer,
