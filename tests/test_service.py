@@ -11,6 +11,8 @@ import json
 import socket
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine import vocabulary as vocab
 from engine.serialization import to_json
@@ -126,6 +128,24 @@ def test_garbage_gets_a_4xx_and_the_server_keeps_serving(server, raw, status, co
     assert reply.status == status and reply.json["error"]["code"] == code, reply.body[:300]
     assert words in reply.json["error"]["message"]
     assert server.get("/healthz").status == 200
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+POSTS = ["/v1/decide", "/v1/decide/batch", "/access/v1/evaluation", "/access/v1/evaluations"]
+
+
+@settings(max_examples=min(50, settings().max_examples), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(POSTS),
+       body=st.binary(max_size=300) | JSON.map(lambda v: json.dumps(v).encode()))
+def test_no_body_ever_gets_a_server_error(server, path, body):
+    reply = server.post(path, raw=body)
+    assert reply.status < 500, (reply.status, reply.body[:300])
+    assert reply.headers["content-type"] == "application/json"
+    if reply.status >= 400:
+        assert set(reply.json["error"]) == {"code", "message", "path"}
 
 
 def test_a_body_over_the_limit_gets_413_with_or_without_content_length(server):

@@ -115,6 +115,33 @@ def test_no_request_sees_a_half_loaded_pack(watched):
     assert {v for _, pairs in seen for v, _ in pairs} == {"1.0.0", "2.0.0"}
 
 
+def test_a_pack_that_never_loaded_answers_503_and_shows_its_errors(tmp_path):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    write(packs / "demo.policy", V1)
+    write(packs / "broken.policy", BROKEN.replace("pack demo", "pack broken"))
+    s = Server(tmp_path, "--no-installed", "--packs", str(packs)).start()
+    try:
+        assert "pack 'broken' failed to load; not serving it" in s.stderr
+        reply = s.post("/v1/decide", dict(OTHER, pack="broken"))
+        assert reply.status == 503 and reply.json["error"]["code"] == "pack-unavailable"
+        assert "8:3: unknown action 'like_pages'" in reply.json["error"]["message"]
+        info = s.get("/v1/packs/broken").json
+        assert (info["status"], info["version"], info["errors"][0]["line"]) == ("error", None, 8)
+        assert s.get("/healthz").json == {"status": "ok", "packs": 1, "failed": 1,
+                                          "generation": 1}
+        answers = s.post("/access/v1/evaluations", {
+            "action": {"name": "like_page"},
+            "resource": {"type": "page", "id": "p", "properties": {"page_category": "own"}},
+            "evaluations": [{"subject": {"type": "municipality", "id": "broken"}},
+                            {"subject": {"type": "municipality", "id": "demo"}}]}).json
+        assert answers["evaluations"][0]["context"]["error"]["status"] == 503
+        assert answers["evaluations"][1]["decision"] is True
+        assert s.post("/v1/decide", OTHER).json["outcome"] == "deny"
+    finally:
+        s.stop()
+
+
 def test_sigterm_finishes_requests_in_flight_and_flushes_the_log(tmp_path):
     log = tmp_path / "log.jsonl"
     # a long flush interval: nothing reaches the file unless shutdown flushes it
