@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
-import fcntl
 import functools
 import itertools
 import json
@@ -220,11 +219,8 @@ class LogWriter:
         self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
                            0o640)
         with self._io:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-            try:
+            with _exclusive(self._fd):
                 self._repair()
-            finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
         if self.flush_interval > 0:
             self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
             self._thread.start()
@@ -289,8 +285,7 @@ class LogWriter:
                              len(batch))
                 return
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                try:
+                with _exclusive(fd):
                     size = self._repair()
                     try:
                         view = memoryview(data)
@@ -299,9 +294,7 @@ class LogWriter:
                     except OSError:
                         os.ftruncate(fd, size)   # never leave part of a batch behind
                         raise
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                os.fdatasync(fd)
+                _datasync(fd)
             except OSError as e:
                 logger.error("cannot write %d entries to the decision log %s: %s; keeping "
                              "them to try again", len(batch), self.path, e)
@@ -331,6 +324,21 @@ class LogWriter:
         logger.warning("decision log %s ended in a partial line of %d bytes (left by a crash); "
                        "moved it to %s.partial", self.path, size - keep, self.path)
         return keep
+
+
+_datasync = getattr(os, "fdatasync", os.fsync)     # macOS has fsync only
+
+
+@contextlib.contextmanager
+def _exclusive(fd: int) -> Iterator[None]:
+    """Hold an exclusive flock on the file (Unix; imported here so that the rest of
+    this module, which every `policy decide` imports, works without it)."""
+    import fcntl
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
