@@ -425,7 +425,7 @@ def test_the_openapi_document_lists_every_route(server):
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("guarded")
-    (tmp / "tokens").write_text("# the publishing tool\nsecret-one\n\nsecret-two\n")
+    (tmp / "tokens").write_text("# the publishing system\nsecret-one\n\nsecret-two\n")
     s = Server(tmp, "--token-file", str(tmp / "tokens")).start()
     yield s
     s.stop()
