@@ -7,6 +7,7 @@ and what is valid, and exit status 2; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import pathlib
@@ -35,9 +36,29 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def records_decisions(func: F) -> F:
+    """With ``--decision-log PATH`` (or ``POLICY_DECISION_LOG``), log the decisions made.
+
+    They are written when the command succeeds; a command that fails writes none.
+    """
+    @functools.wraps(func)
+    def wrapper(*args: Any, decision_log: str | None = None, **kwargs: Any) -> Any:
+        if not decision_log:
+            return func(*args, **kwargs)
+        from engine.decision_log import recording
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(recording(decision_log, "cli"))
+            except OSError as e:
+                fail(f"cannot append to the decision log {decision_log}: {e.strerror or e}")
+            return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
 def _load_engine() -> Any:
     from engine.core import Engine
-    return Engine.load()
+    from engine.decision_log import scope_plugins
+    return Engine.load(plugins=scope_plugins())
 
 
 def _parse_json(text: str, what: str) -> Any:
@@ -71,7 +92,11 @@ def main() -> None:
               help="The date the request is decided at (default: today in Sweden).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output for people, or the decision JSON.")
+@click.option("--decision-log", metavar="PATH", envvar="POLICY_DECISION_LOG",
+              help="Append the decisions to this decision log, as `policy serve` does "
+                   "(default: $POLICY_DECISION_LOG).")
 @reports_errors
+@records_decisions
 def decide(pack: str | None, action: str | None, facts_json: str | None, input_file: Any,
            at: str | None, fmt: str) -> None:
     """Decide one request: PACK ACTION with --facts, or requests from --input.
@@ -257,3 +282,8 @@ main.add_command(cli_authoring.check_command)
 main.add_command(cli_authoring.diff_command)
 main.add_command(cli_authoring.fmt_command)
 main.add_command(cli_authoring.new_command)
+
+from engine.cli_service import log, serve  # noqa: E402  (they import from this module)
+
+main.add_command(serve)
+main.add_command(log)

@@ -23,7 +23,8 @@ from engine import vocabulary as vocab
 from engine.compiler import CompiledPack
 from engine.decide import decide as combine
 from engine.evaluator import DslEvaluator
-from engine.errors import PolicyError, RequestError, UnknownPackError, did_you_mean, one_of
+from engine.errors import (PolicyError, RequestError, UnknownPackError, did_you_mean, one_of,
+                           show)
 from engine.model import Decision, Finding, Request
 from engine.plugins import FailedPack, LoadedPack, load_packs, make_plugin_manager
 from engine.serialization import request_from_json
@@ -121,7 +122,7 @@ class Engine:
 
     def pack(self, pack_id: str) -> CompiledPack:
         if not isinstance(pack_id, str):
-            raise RequestError(f"\"pack\" must be a pack id (a string), got {pack_id!r}",
+            raise RequestError(f"\"pack\" must be a pack id (a string), got {show(pack_id)}",
                                path="pack", code="bad-request")
         pack = self._packs.get(pack_id)
         if pack is not None:
@@ -141,7 +142,7 @@ class Engine:
         validator = self._validators.get(action) if isinstance(action, str) else None
         if validator is None:
             raise RequestError(
-                f"unknown action {action!r}{did_you_mean(action, vocab.ACTIONS) if isinstance(action, str) else ''}; "
+                f"unknown action {_quoted(action)}{did_you_mean(action, vocab.ACTIONS) if isinstance(action, str) else ''}; "
                 f"actions are {one_of(vocab.ACTIONS)}", path="action", code="unknown-action")
         normalised = validator.normalise(facts if facts is not None else {})
         when = at if type(at) is dt.date else _date(at)
@@ -196,13 +197,17 @@ def _date(at: dt.date | str | None) -> dt.date:
         return today()
     if isinstance(at, dt.date) and not isinstance(at, dt.datetime):
         return at
-    if isinstance(at, str) and len(at) == 10:
-        try:
-            return _iso_date(at)
-        except ValueError:
-            pass
-    raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {at!r}", path="at",
+    if isinstance(at, str):
+        parsed = _iso_date(at)
+        if parsed is not None:
+            return parsed
+    raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {show(at)}", path="at",
                        code="bad-date")
+
+
+def _quoted(value: Any) -> str:
+    """A name as messages quote it: 'like_page', or the JSON of something that is not one."""
+    return f"'{value}'" if isinstance(value, str) else show(value)
 
 
 _PLAIN_KEYS = frozenset(("pack", "action", "facts", "at"))
@@ -217,18 +222,17 @@ def _at_from_json(at: Any) -> Any:
     "YYYY-MM-DD" string (the converter then reports it)."""
     if at is None:
         return None
-    if type(at) is str and len(at) == 10:
-        try:
-            return _iso_date(at)
-        except ValueError:
-            pass
+    if type(at) is str:
+        parsed = _iso_date(at)
+        if parsed is not None:
+            return parsed
     return _BAD
 
 
 @functools.lru_cache(maxsize=256)
-def _iso_date(text: str) -> dt.date:
-    """Parse an ISO date; callers deciding many requests send the same few dates."""
-    return dt.date.fromisoformat(text)
+def _iso_date(text: str) -> dt.date | None:
+    """Parse "YYYY-MM-DD" (None if it is not); callers send the same few dates."""
+    return vocab.parse_date(text)
 
 
 __all__ = ["Engine", "today", "PolicyError"]

@@ -32,6 +32,20 @@ class Span:
     end_column: int | None = None
 
 
+def show(value: object, limit: int = 60) -> str:
+    """A value as it looks in JSON, shortened, for a message; never raises (a number too
+    long to print, for instance, is described instead)."""
+    import json
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        try:
+            text = repr(value)
+        except ValueError:
+            text = f"<a {type(value).__name__} too large to show>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for a near miss among ``choices``, else ``""``."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -166,3 +180,15 @@ class UnknownPackError(RequestError):
     """A request names a pack that is not installed (HTTP 404)."""
 
     code = "unknown-pack"
+
+
+class MalformedInputError(RequestError):
+    """Input that is not JSON at all: bad syntax, bad UTF-8, an empty body (HTTP 400)."""
+
+    code = "malformed-json"
+
+
+class InputTooLargeError(RequestError):
+    """A request body larger than the service accepts (HTTP 413)."""
+
+    code = "too-large"

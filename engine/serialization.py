@@ -10,43 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from typing import Any, TypeVar
 
 import cattrs
 from cattrs.preconf.json import make_converter as _json_converter
 
-from engine.errors import RequestError
+from engine.errors import RequestError, show
+from engine.vocabulary import parse_date
 from engine.model import Request
+
+T = TypeVar("T")
 
 
 def _structure_date(value: Any, _type: Any) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date(value)
-        except ValueError:
-            pass
-    return _bad_date(value)
+    parsed = parse_date(value)
+    return parsed if parsed is not None else _bad_date(value)
 
 
 def _bad_date(value: Any) -> dt.date:
-    raise ValueError(f"expected a date as \"YYYY-MM-DD\", got {_show(value)}")
+    raise ValueError(f"expected a date as \"YYYY-MM-DD\", got {show(value)}")
 
 
 def _structure_str(value: Any, _type: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {_show(value)}")
+        raise ValueError(f"expected a string, got {show(value)}")
     return value
 
 
-def _show(value: Any) -> str:
-    import json
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def make_converter() -> cattrs.Converter:
@@ -80,10 +72,10 @@ def request_from_json(data: Any, path: str = "$") -> Request:
     """
     if not isinstance(data, dict):
         raise RequestError(f"a request must be a JSON object with \"pack\", \"action\" and "
-                           f"\"facts\", got {_show(data)}", path=path, code="bad-request")
+                           f"\"facts\", got {show(data)}", path=path, code="bad-request")
     if "facts" in data and not isinstance(data["facts"], dict):
         raise RequestError(f"\"facts\" must be a JSON object of fact names to values, got "
-                           f"{_show(data['facts'])}", path="facts", code="bad-facts")
+                           f"{show(data['facts'])}", path="facts", code="bad-facts")
     try:
         return converter().structure(data, Request)
     except Exception as e:  # cattrs raises ClassValidationError groups
@@ -96,9 +88,32 @@ def request_from_json(data: Any, path: str = "$") -> Request:
         extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
         raise RequestError(f"{where}: {message}{extra}; a request has \"pack\" and \"action\" "
                            f"(strings), \"facts\" (an object) and optionally \"at\" (YYYY-MM-DD)",
-                           path=where, code="bad-request") from None
+                           path=where, code="bad-date" if where == "at" else "bad-request") from None
 
 
 def to_json(value: Any) -> Any:
     """JSON-ready data (dicts, lists, strings, numbers) for any model value."""
     return converter().unstructure(value)
+
+
+def structure(data: Any, cls: type[T], *, what: str, at: str = "") -> T:
+    """Structure parsed JSON into ``cls``, raising :class:`RequestError` on bad input.
+
+    ``what`` says what a valid value looks like, for the message ("a batch request has
+    …"). The error's ``path`` points into the data without the root marker, as for
+    requests, after ``at`` (where ``data`` sits in a larger document).
+    """
+    try:
+        return converter().structure(data, cls)
+    except Exception as e:  # cattrs raises ClassValidationError groups
+        messages = cattrs.transform_error(e, path="$", format_exception=_format)
+        first = messages[0] if messages else str(e)
+        message, _, where = first.rpartition(" @ ")
+        if not message:
+            message, where = first, "$"
+        where = where[2:] if where.startswith("$.") else where.lstrip("$") or "$"
+        if at:
+            where = at if where == "$" else at + where if where[0] == "[" else f"{at}.{where}"
+        extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+        raise RequestError(f"{where}: {message}{extra}; {what}", path=where,
+                           code="bad-request") from None

@@ -10,21 +10,14 @@ wrong and what is valid, with the path into the request (``facts.page_category``
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Callable, Mapping
 
 from engine import vocabulary as vocab
-from engine.errors import RequestError, did_you_mean, one_of
+from engine.errors import RequestError, did_you_mean, one_of, show
 
 Check = Callable[[Any], Any]
 
 
-def _show(value: Any) -> str:
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class FactValidator:
@@ -47,27 +40,25 @@ class FactValidator:
             def check(v: Any) -> Any:
                 if v is True or v is False:
                     return v
-                raise self._fail(fact, f"must be true or false, got {_show(v)}")
+                raise self._fail(fact, f"must be true or false, got {show(v)}")
         elif t.kind == "int":
             def check(v: Any) -> Any:
                 if type(v) is int and v >= 0:
                     return v
-                raise self._fail(fact, f"must be a whole number ≥ 0, got {_show(v)}")
+                raise self._fail(fact, f"must be a whole number ≥ 0, got {show(v)}")
         elif t.kind == "string":
             def check(v: Any) -> Any:
                 if isinstance(v, str):
                     return v
-                raise self._fail(fact, f"must be a string, got {_show(v)}")
+                raise self._fail(fact, f"must be a string, got {show(v)}")
         elif t.kind == "date":
             def check(v: Any) -> Any:
                 if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
                     return v
-                if isinstance(v, str) and len(v) == 10:
-                    try:
-                        return dt.date.fromisoformat(v)
-                    except ValueError:
-                        pass
-                raise self._fail(fact, f"must be a date as \"YYYY-MM-DD\", got {_show(v)}")
+                parsed = vocab.parse_date(v)
+                if parsed is not None:
+                    return parsed
+                raise self._fail(fact, f"must be a date as \"YYYY-MM-DD\", got {show(v)}")
         elif t.kind == "enum":
             values = frozenset(t.values)
 
@@ -75,7 +66,7 @@ class FactValidator:
                 if isinstance(v, str) and v in values:
                     return v
                 hint = did_you_mean(v, t.values) if isinstance(v, str) else ""
-                raise self._fail(fact, f"has no value {_show(v)}{hint}; valid values are "
+                raise self._fail(fact, f"has no value {show(v)}{hint}; valid values are "
                                        f"{one_of(t.values, limit=20)}", "unknown-value")
         elif t.kind == "set":
             element = t.element
@@ -86,16 +77,16 @@ class FactValidator:
                 if isinstance(v, (frozenset, set)):
                     v = sorted(v, key=str)
                 if not isinstance(v, (list, tuple)):
-                    raise self._fail(fact, f"must be a list of {element.name} values, got {_show(v)}")
+                    raise self._fail(fact, f"must be a list of {element.name} values, got {show(v)}")
                 for item in v:
                     if not (isinstance(item, str) and item in values):
                         hint = did_you_mean(item, element.values) if isinstance(item, str) else ""
-                        raise self._fail(fact, f"has no {element.name} {_show(item)}{hint}; valid "
+                        raise self._fail(fact, f"has no {element.name} {show(item)}{hint}; valid "
                                                f"values are {one_of(element.values, limit=20)}",
                                          "unknown-value")
                 result = frozenset(v)
                 if len(result) != len(v):
-                    raise self._fail(fact, f"lists a value twice: {_show(list(v))}; each value "
+                    raise self._fail(fact, f"lists a value twice: {show(list(v))}; each value "
                                            "may appear once")
                 return result
         else:  # pragma: no cover - the vocabulary has no other kinds
@@ -105,7 +96,7 @@ class FactValidator:
     def normalise(self, facts: Mapping[str, Any]) -> dict[str, Any]:
         if type(facts) is not dict and not isinstance(facts, Mapping):
             raise RequestError(f"facts must be an object of fact names to values, got "
-                               f"{_show(facts)}", path="facts", code="bad-facts")
+                               f"{show(facts)}", path="facts", code="bad-facts")
         out = dict(self.defaults)
         checks = self.checks
         for name, value in facts.items():
@@ -126,9 +117,10 @@ class FactValidator:
     def _unknown(self, name: Any) -> RequestError:
         names = self.action.names
         hint = did_you_mean(name, names) if isinstance(name, str) else ""
-        return RequestError(f"unknown fact {_show(name)} for action '{self.action.name}'{hint}; "
+        return RequestError(f"unknown fact {show(name)} for action '{self.action.name}'{hint}; "
                             f"its facts are {one_of(names, limit=20)}",
-                            path=f"facts.{name}", code="unknown-fact")
+                            path=f"facts.{name}" if isinstance(name, str) else "facts",
+                            code="unknown-fact")
 
 
 def validators() -> dict[str, FactValidator]:

@@ -11,6 +11,7 @@ Changing what is here changes the public API (see ``docs/contract.md``): add, ne
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any, Callable, Mapping
 
 import attrs
@@ -248,6 +249,20 @@ LEVELS = ("must", "should")
 # Calendar months, to the day: ``months_since(d, at)`` is the largest n with
 # ``add_months(d, n) <= at`` (negative when d lies after at), where adding months keeps
 # the day of the month and clamps it to the month's last day (31 Aug + 6 months = 28 Feb).
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def parse_date(text: Any) -> _dt.date | None:
+    """A "YYYY-MM-DD" string as a date, else None. Stricter than ``date.fromisoformat``,
+    which also takes ISO week and ordinal dates ("2025-W01-1") that the contract does not."""
+    if type(text) is str and _ISO_DATE.match(text):
+        try:
+            return _dt.date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
     index = day.year * 12 + (day.month - 1) + months

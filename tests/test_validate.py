@@ -67,3 +67,31 @@ def test_facts_are_normalised(engine):
     s2 = engine.decide("tyreso", "create_channel", {"account_type": "organisation",
                                                     "approved_by": {"manager"}}, AT)
     assert s1 == s2
+
+
+@pytest.mark.parametrize("call", [
+    lambda e: e.decide("tyreso", "like_page", {"page_category": 10 ** 5000}, AT),
+    lambda e: e.decide("tyreso", "like_page", {10 ** 5000: "own"}, AT),
+    lambda e: e.decide(10 ** 5000, "like_page", {}, AT),
+    lambda e: e.decide("tyreso", 10 ** 5000, {}, AT),
+    lambda e: e.decide("tyreso", "like_page", {"page_category": "own"}, 10 ** 5000),
+])
+def test_numbers_too_long_to_print_are_still_request_errors(engine, call):
+    with pytest.raises(RequestError) as info:   # repr() of such a number raises ValueError
+        call(engine)
+    assert "too large to show" in str(info.value) or "…" in str(info.value) or "..." in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["2025-W01-1", "2025-001", "20250101", "2025-01-01T00:00"])
+def test_only_calendar_dates_count_as_dates(engine, text):
+    from engine.serialization import request_from_json
+    with pytest.raises(RequestError, match="YYYY-MM-DD"):
+        engine.decide("tyreso", "close_channel", {}, text)
+    with pytest.raises(RequestError, match="YYYY-MM-DD"):
+        engine.decide("tyreso", "audit_channel", {"last_snapshot_on": text}, AT)
+    with pytest.raises(RequestError, match="YYYY-MM-DD") as info:
+        request_from_json({"pack": "tyreso", "action": "close_channel", "facts": {}, "at": text})
+    assert info.value.code == "bad-date"
+    with pytest.raises(RequestError) as direct:
+        engine.decide("tyreso", "close_channel", {}, text)
+    assert direct.value.code == "bad-date"

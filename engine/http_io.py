@@ -1,0 +1,238 @@
+"""HTTP in and out for the service: JSON bodies, error bodies, request ids, tokens.
+
+:func:`read_json` reads a request body within the size limit and :func:`parse_json`
+parses it strictly: UTF-8, JSON without ``NaN`` or repeated keys, integers Python can
+convert, nesting no deeper than :data:`MAX_DEPTH`. Anything else raises one of the
+project's request errors (``engine.errors``), which the service answers with 400, 413
+or 422. :func:`json_response` and :func:`error_response` are the way out, the error body
+being ``{"error": {"code", "message", "path"}}``.
+
+:class:`Gate` is the ASGI middleware in front of every endpoint: it keeps or makes the
+request id (``X-Request-ID``) and, when the service has tokens, checks the bearer token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from typing import Any, Mapping
+
+import attrs
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from engine import decision_log as dlog
+from engine.errors import InputTooLargeError, MalformedInputError, RequestError
+from engine.serialization import to_json
+
+MAX_DEPTH = 32        # nesting of a request body; far above what any valid request needs
+MAX_INT_DIGITS = 4300  # longer integer literals are refused (Python will not convert them)
+
+
+# ---- JSON out ---------------------------------------------------------------------------
+
+@attrs.frozen
+class ErrorDetail:
+    code: str
+    message: str
+    path: str | None
+
+
+@attrs.frozen
+class ErrorBody:
+    error: ErrorDetail
+
+
+def json_response(data: Any, status: int = 200,
+                  headers: Mapping[str, str] | None = None) -> Response:
+    try:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:   # a lone surrogate from the request, quoted in a message
+        body = json.dumps(data, separators=(",", ":")).encode("ascii")
+    return Response(body, status, headers, media_type="application/json")
+
+
+def json_text_response(text: str, status: int = 200) -> Response:
+    """A response whose JSON is already encoded (text free of lone surrogates)."""
+    return Response(text.encode("utf-8"), status, media_type="application/json")
+
+
+def error_response(status: int, code: str, message: str, path: str | None = None,
+                   headers: Mapping[str, str] | None = None) -> Response:
+    return json_response(to_json(ErrorBody(ErrorDetail(code, message, path))), status, headers)
+
+
+# ---- JSON in ----------------------------------------------------------------------------
+
+async def read_json(request: Request, max_body: int) -> Any:
+    """The request body as JSON, within the limits; bad input raises a RequestError."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > max_body:
+        raise _too_large(max_body)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise _too_large(max_body)
+        chunks.append(chunk)
+    return parse_json(b"".join(chunks))
+
+
+def _too_large(max_body: int) -> InputTooLargeError:
+    return InputTooLargeError(f"the request body is larger than {max_body} bytes; send fewer "
+                              "requests at a time", path="$")
+
+
+class _BadNumber(Exception):
+    pass
+
+
+class _BadConstant(Exception):
+    pass
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _BadNumber(f"the number {text[:20]}… has more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _BadNumber(f"the number {text[:30]} is out of range")
+    return value
+
+
+def _constant(text: str) -> Any:
+    raise _BadConstant(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for twice, _ in pairs:
+            if twice in seen:
+                break
+            seen.add(twice)
+        raise MalformedInputError(f"the request body is not valid JSON for this service: "
+                                  f"the key {json.dumps(twice)} appears twice in one object",
+                                  path="$", code="duplicate-key")
+    return obj
+
+
+def parse_json(body: bytes) -> Any:
+    """Parse a request body: strict UTF-8 and JSON, bounded numbers and nesting."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise MalformedInputError(f"the request body is not valid UTF-8 (byte {e.start}); send "
+                                  "JSON in UTF-8", path="$") from None
+    if not text.strip():
+        raise MalformedInputError("the request body is empty; send a JSON object", path="$")
+    try:
+        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant,
+                          object_pairs_hook=_object)
+    except json.JSONDecodeError as e:
+        raise MalformedInputError(f"the request body is not valid JSON: {e.msg} at line "
+                                  f"{e.lineno} column {e.colno}", path="$") from None
+    except _BadConstant as e:
+        raise MalformedInputError(f"the request body is not valid JSON: {e} is not a JSON value",
+                                  path="$") from None
+    except _BadNumber as e:
+        raise RequestError(f"{e}; no value of the vocabulary needs that", path="$",
+                           code="number-too-large") from None
+    except RecursionError:
+        raise _too_deep() from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
+        raise _too_deep()
+    return data
+
+
+def _too_deep() -> RequestError:
+    return RequestError(f"the request body nests deeper than {MAX_DEPTH} levels", path="$",
+                        code="too-deep")
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest if isinstance(value, (dict, list)) else 0
+
+
+# ---- request id and bearer tokens ------------------------------------------------------
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}\Z")
+
+
+def read_tokens(path: str) -> tuple[bytes, ...]:
+    """The sha256 digests of the tokens in a token file (one a line; # comments)."""
+    with open(path, encoding="utf-8") as f:
+        lines = [line.strip() for line in f]
+    tokens = [line for line in lines if line and not line.startswith("#")]
+    if not tokens:
+        raise ValueError(f"the token file {path} holds no token (one token a line)")
+    return tuple(hashlib.sha256(t.encode("utf-8")).digest() for t in tokens)
+
+
+class Gate:
+    """ASGI middleware: the request id (``X-Request-ID``) and the bearer-token check.
+
+    A client's ``X-Request-ID`` (up to 128 of ``A-Za-z0-9._:@/+=-``) is kept, otherwise
+    one is made; it is echoed on the response and recorded with the decisions. With
+    tokens, every path but ``/healthz`` needs ``Authorization: Bearer TOKEN``; the
+    token's digest is compared with every known digest in constant time.
+    """
+
+    def __init__(self, app: ASGIApp, tokens: tuple[bytes, ...] | None = None) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given_id = authorization = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                given_id = value
+            elif name == b"authorization":
+                authorization = value
+        request_id = (given_id.decode("ascii") if given_id and _REQUEST_ID.match(given_id)
+                      else dlog.new_id())
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode("ascii"))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        if self.tokens is not None and scope["path"] != "/healthz":
+            problem = self._check(authorization)
+            if problem is not None:
+                response = error_response(401, "unauthorized", problem, headers={
+                    "WWW-Authenticate": 'Bearer realm="policy"'})
+                await response(scope, receive, send_with_id)
+                return
+        await self.app(scope, receive, send_with_id)
+
+    def _check(self, authorization: bytes | None) -> str | None:
+        scheme, _, token = (authorization or b"").partition(b" ")
+        if not authorization or scheme.lower() != b"bearer" or not token.strip():
+            return "this service needs a bearer token: send 'Authorization: Bearer TOKEN'"
+        digest = hashlib.sha256(token.strip()).digest()
+        known = False
+        for candidate in self.tokens or ():
+            known |= hmac.compare_digest(digest, candidate)
+        return None if known else "the bearer token is not valid for this service"

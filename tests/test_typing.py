@@ -1,0 +1,15 @@
+"""The engine package is typed: mypy passes on engine/ with the project's configuration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.servers import ROOT
+
+
+def test_mypy_is_clean_on_the_engine():
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (ROOT / "engine" / "py.typed").exists()
