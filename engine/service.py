@@ -113,40 +113,6 @@ class PackList:
 
 
 @attrs.frozen
-class TopicCell:
-    value: Any
-    summary: str | None
-    source: str | None
-
-
-@attrs.frozen
-class TopicRow:
-    id: str
-    title: str
-    values: dict[str, TopicCell]
-
-
-@attrs.frozen
-class Comparison:
-    topics: list[TopicRow]
-
-
-def comparison(engine: Engine) -> Comparison:
-    """The packs side by side on the contract's topics (``policy explain --format json``)."""
-    packs = sorted(engine.packs)
-    rows = []
-    for topic in vocab.TOPICS.values():
-        cells = {}
-        for pack_id in packs:
-            setting = engine.packs[pack_id].topics[topic.id]
-            cells[pack_id] = TopicCell(setting.value,
-                                       setting.summary.en if setting.summary else None,
-                                       setting.source)
-        rows.append(TopicRow(topic.id, topic.title, cells))
-    return Comparison(rows)
-
-
-@attrs.frozen
 class Health:
     status: str
     packs: int
@@ -172,6 +138,7 @@ class Service:
                        if config.decision_log else None)
         self.log = dlog.DecisionLog(self.writer.submit, "http") if self.writer else None
         self.store = PackStore(self._load)
+        self._explained: tuple[tuple[int, Any], Any] | None = None   # (generation, day), JSON
 
     def _load(self) -> Engine:
         plugins: list[Any] = [PackFile(p) for p in pack_files(self.config.packs)]
@@ -313,7 +280,17 @@ class Service:
         return json_response(to_json(PackInfo.of(state)))
 
     async def explain(self, request: Request) -> Response:
-        return json_response(to_json(comparison(self.store.snapshot.engine)))
+        from engine.core import today
+        from engine.explain import compare
+
+        snapshot = self.store.snapshot
+        key = (snapshot.generation, today())
+        cached = self._explained
+        if cached is None or cached[0] != key:
+            packs = snapshot.engine.packs
+            data = to_json(compare({p: packs[p] for p in sorted(packs)}, key[1]))
+            cached = self._explained = (key, data)
+        return json_response(cached[1])
 
     async def health(self, request: Request) -> Response:
         snapshot = self.store.snapshot

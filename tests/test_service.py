@@ -253,17 +253,22 @@ def test_one_pack_and_an_unknown_one(server):
 
 
 def test_explain_compares_the_packs_on_the_contract_topics(server, engine):
-    topics = server.get("/v1/explain").json["topics"]
-    assert [t["id"] for t in topics] == list(vocab.TOPICS)
+    """/v1/explain is `policy explain --format json`: the contract's topics among them,
+    each cell the pack's own setting."""
+    from engine.core import today
+    from engine.explain import compare
+    from engine.serialization import to_json
+    data = server.get("/v1/explain").json
+    assert data == to_json(compare({p: engine.packs[p] for p in sorted(engine.packs)}, today()))
+    topics = {t["id"]: t for t in data["topics"]}
     assert {"channel_approver", "credential_custody", "snapshot_interval", "allowed_likes",
-            "break_time_use"} <= {t["id"] for t in topics}
-    for topic in topics:
-        assert set(topic["values"]) == set(engine.packs)
-        for pack_id, cell in topic["values"].items():
-            setting = engine.packs[pack_id].topics[topic["id"]]
-            assert cell == {"value": setting.value,
-                            "summary": setting.summary.en if setting.summary else None,
-                            "source": setting.source}
+            "break_time_use"} <= set(topics)
+    for topic_id in vocab.TOPICS:
+        assert set(topics[topic_id]["values"]) == set(engine.packs)
+        for pack_id, cell in topics[topic_id]["values"].items():
+            setting = engine.packs[pack_id].topics[topic_id]
+            assert cell["value"] == setting.value
+            assert cell["summary"] == (setting.summary.en if setting.summary else None)
 
 
 # ---- AuthZEN ---------------------------------------------------------------------------------
