@@ -1,8 +1,8 @@
 """Benchmark: in-process decisions per pack, and the time to load the installed packs.
 
-    python bench/decide.py                 # Tyresö, 10,000 requests
-    python bench/decide.py --pack all      # every installed pack
-    python bench/decide.py --requests 50000 --seed 7
+    python -m bench.decide                 # Tyresö, 10,000 requests
+    python -m bench.decide --pack all      # every installed pack
+    python -m bench.decide --requests 50000 --seed 7
 
 Prints the median and p99 microseconds per decision (each decision timed on its own with
 ``perf_counter_ns``), decisions per second over the whole run, the outcome mix (all three
@@ -15,49 +15,12 @@ from __future__ import annotations
 
 import argparse
 import collections
-import random
 import statistics
 import subprocess
 import sys
 import time
-from typing import Any
 
-from engine import vocabulary as vocab
-
-
-def random_facts(rng: random.Random, action: vocab.Action) -> dict[str, Any]:
-    """Facts for one request: every fact present or absent at random, values at random."""
-    facts: dict[str, Any] = {}
-    for fact in action.facts:
-        if not fact.required and rng.random() < 0.3:
-            continue
-        t = fact.type
-        if t.kind == "bool":
-            facts[fact.name] = rng.random() < 0.7
-        elif t.kind == "int":
-            facts[fact.name] = rng.randrange(0, 5)
-        elif t.kind == "string":
-            facts[fact.name] = rng.choice(["facebook", "instagram"])
-        elif t.kind == "date":
-            facts[fact.name] = f"2024-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-        elif t.kind == "enum":
-            facts[fact.name] = rng.choice(t.values)
-        elif t.kind == "set":
-            assert t.element is not None
-            facts[fact.name] = rng.sample(t.element.values, rng.randrange(0, 3))
-    return facts
-
-
-def workload(packs: list[str], n: int, seed: int) -> list[tuple[str, str, dict[str, Any]]]:
-    rng = random.Random(seed)
-    actions = list(vocab.ACTIONS.values())
-    return [(rng.choice(packs), (a := rng.choice(actions)).name, random_facts(rng, a))
-            for _ in range(n)]
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
-    return sorted_values[index]
+from bench import workload
 
 
 def load_time(repeats: int) -> tuple[list[float], list[float]]:
@@ -86,16 +49,15 @@ def main() -> None:
     from engine.core import Engine
     engine = Engine.load(strict=True)
     packs = sorted(engine.packs) if args.pack == "all" else [args.pack]
-    requests = workload(packs, args.requests, args.seed)
-    at = "2025-06-01"
-    outcomes = collections.Counter(engine.decide(p, a, f, at).outcome for p, a, f in requests)
+    requests = workload.requests(packs, args.requests, args.seed)
+    outcomes = collections.Counter(engine.decide(*r).outcome for r in requests)
 
     timer = time.perf_counter_ns
     decide = engine.decide
     samples: list[float] = []
     start = time.perf_counter()
     for _ in range(args.rounds):
-        for p, a, f in requests:
+        for p, a, f, at in requests:
             t0 = timer()
             decide(p, a, f, at)
             samples.append((timer() - t0) / 1000)
@@ -106,7 +68,7 @@ def main() -> None:
     print(f"workload: {args.requests} requests over {', '.join(packs)}, seed {args.seed}, "
           f"{args.rounds} rounds; outcomes {dict(sorted(outcomes.items()))}")
     print(f"decide:   median {statistics.median(samples):.2f} µs, p99 "
-          f"{percentile(samples, 0.99):.2f} µs, {len(samples) / wall:,.0f} decisions/s "
+          f"{workload.percentile(samples, 0.99):.2f} µs, {len(samples) / wall:,.0f} decisions/s "
           "(including the timer)")
     print(f"load:     load + compile {len(engine.packs)} installed packs: median "
           f"{statistics.median(loads):.1f} ms (min {min(loads):.1f}); importing the engine "
