@@ -721,7 +721,9 @@ class _Compiler:
         for part in parts:
             code = self.expr(part, scope).code
             try:   # a part that needs the request (f, at, a loop value) cannot be decided now
-                value = eval(code, dict(self.namespace))  # noqa: S307 - our own generated code
+                # our own generated code, evaluated in the namespace it will run in (eval
+                # only adds __builtins__ to it); a copy per part made loading quadratic
+                value = eval(code, self.namespace)  # noqa: S307
             except NameError:
                 left.append(code)
                 continue
