@@ -7,34 +7,25 @@ clause errors the grammar cannot see (a clause given twice) are collected and ra
 together as :class:`engine.errors.PackErrors`. No Lark exception leaves this module.
 
 The Lark parser (LALR, contextual lexer) is built once per process, on first use, from
-``grammar.lark``; its parse tables are cached on disk by Lark between processes.
+``grammar.lark`` (``dsl.syntax``, with the words syntax errors use); its parse tables are
+cached on disk by Lark between processes.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import functools
 import re
 from typing import Any
 
 import lark
-from lark import Lark, Token, Transformer, v_args
+from lark import Token, Transformer, v_args
 
 from dsl import ast
+from dsl.syntax import (CHARACTER_HINTS, CLAUSE_WORDS, acceptable, date_problem,
+                                  expected_text, grammar_parser, keywords, token_text)
 from engine.errors import PackErrors, PackSyntaxError, SourceError, Span, did_you_mean
 
 __all__ = ["parse_pack", "parse_tests", "grammar_parser"]
-
-
-@functools.cache
-def grammar_parser() -> Lark:
-    """The one Lark parser for the rule language (pack files and test files)."""
-    return Lark.open_from_package(
-        "dsl", "grammar.lark", ("",),
-        parser="lalr", start=["pack_file", "test_file"],
-        propagate_positions=True, maybe_placeholders=True, cache=True,
-    )
 
 
 #: How deeply conditions may nest (``not not …``, brackets inside brackets). Deeper
@@ -52,99 +43,6 @@ def parse_tests(text: str, file: str = "<string>") -> ast.TestFile:
     tree = _parse(text, file, "test_file")
     tests: ast.TestFile = _Builder(file, text).run(tree)
     return tests
-
-
-# ---- syntax errors ------------------------------------------------------------------
-
-_TERMINAL_NAMES = {
-    "NAME": "a name", "STRING": "a string", "DATE": "a date (YYYY-MM-DD)", "INT": "a number",
-    "COMPARE": "a comparison (==, !=, <, <=, >, >=)", "LEVEL": "'must' or 'should'",
-    "UNDATED": "'undated'", "$END": "the end of the file",
-    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'",
-    "RBRACE": "'}'", "COMMA": "','", "COLON": "':'", "DOT": "'.'", "EQUAL": "'='",
-}
-
-
-def _describe(terminal: str) -> str:
-    if terminal in _TERMINAL_NAMES:
-        return _TERMINAL_NAMES[terminal]
-    try:
-        pattern = grammar_parser().get_terminal(terminal).pattern
-    except KeyError:
-        return terminal.lower()
-    if isinstance(pattern, lark.lexer.PatternStr):
-        return f"'{pattern.value}'"
-    return terminal.lower()
-
-
-def _expected(names: Any) -> str:
-    described = sorted({_describe(n) for n in names})
-    if not described:
-        return ""
-    end = _TERMINAL_NAMES["$END"]
-    keywords = [d for d in described if d.startswith("'")]
-    others = [d for d in described if not d.startswith("'") and d != end]
-    described = others + keywords + ([end] if end in described else [])
-    if len(described) > 8:
-        described = (others + keywords)[:8] + ["…"]
-    if len(described) == 1:
-        return described[0]
-    return ", ".join(described[:-1]) + " or " + described[-1]
-
-
-def _token_text(token: Token) -> str:
-    return f"'{token}'" if token.type != "STRING" else f"string {token}"
-
-
-def _acceptable(e: lark.UnexpectedToken) -> Any:
-    """The terminals the parser would really accept here (LALR's own list is wider)."""
-    try:
-        return e.interactive_parser.accepts() or e.expected
-    except Exception:  # noqa: BLE001 - a better message is a nicety, never a new failure
-        return e.expected
-
-
-def _keywords(terminals: Any) -> list[str]:
-    """The keywords among ``terminals``, as written."""
-    words = []
-    for name in terminals:
-        try:
-            pattern = grammar_parser().get_terminal(name).pattern
-        except KeyError:
-            continue
-        if isinstance(pattern, lark.lexer.PatternStr) and pattern.value.replace("_", "").isalpha():
-            words.append(pattern.value)
-    return words
-
-
-#: Keywords that start a clause or an item: read as a value, something before is missing.
-_CLAUSE_WORDS = frozenset({"on", "for", "when", "require", "done", "level", "because", "source",
-                           "summary", "rule", "topic", "test", "request", "expect", "steps",
-                           "rules", "sections", "version", "dated", "document"})
-
-_CHARACTER_HINTS = {
-    "'": "strings are written in double quotes, \"like this\"",
-    "\u201c": "write straight double quotes (\"), not typographic ones",
-    "\u201d": "write straight double quotes (\"), not typographic ones",
-    "&": "combine conditions with 'and'",
-    "|": "combine conditions with 'or'",
-    "!": "write 'not' before a condition, or '!=' to compare",
-    ";": "clauses need no separator; start each on a line of its own",
-    "-": "numbers are never negative, and a name starts with a letter",
-}
-
-
-def _date_problem(text: str) -> str:
-    """What is wrong with a YYYY-MM-DD that is not a date."""
-    year, month, day = (int(part) for part in text.split("-"))
-    if not 1 <= month <= 12:
-        return f"there is no month {month:02d}; months run from 01 to 12"
-    if year == 0:
-        return "there is no year 0000"
-    if day == 0:
-        return "there is no day 00; days run from 01"
-    last = calendar.monthrange(year, month)[1]
-    return f"{calendar.month_name[month]} {year} has {last} days; write YYYY-MM-DD with a real day"
 
 
 def _first(span: Span | None) -> str:
@@ -187,10 +85,10 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
             message = "unterminated string: a string must close with '\"' on the same line"
         else:
             message = f"unexpected character {char!r}"
-            if char in _CHARACTER_HINTS:
-                message += f": {_CHARACTER_HINTS[char]}"
+            if char in CHARACTER_HINTS:
+                message += f": {CHARACTER_HINTS[char]}"
             elif e.allowed:
-                message += f"; expected {_expected(e.allowed)}"
+                message += f"; expected {expected_text(e.allowed)}"
         span = Span(file, e.line, e.column)
         raise PackSyntaxError.at(message, span, text) from None
     except lark.UnexpectedToken as e:
@@ -201,16 +99,16 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
         else:
             span = Span(file, token.line, token.column, token.end_line, token.end_column)
         message = ("unexpected end of file" if token.type == "$END"
-                   else f"unexpected {_token_text(token)}")
-        expected = _acceptable(e)
+                   else f"unexpected {token_text(token)}")
+        expected = acceptable(e)
         if token.type == "NAME":
-            message += did_you_mean(str(token), _keywords(expected))
+            message += did_you_mean(str(token), keywords(expected))
         elif token.type == "EQUAL" and "COMPARE" in expected:
             message += " (did you mean '=='?)"
         if expected:
-            message += f"; expected {_expected(expected)}"
+            message += f"; expected {expected_text(expected)}"
         previous = (e.token_history or [None])[-1]
-        if previous is not None and previous.type == "NAME" and str(previous) in _CLAUSE_WORDS:
+        if previous is not None and previous.type == "NAME" and str(previous) in CLAUSE_WORDS:
             message += (f"; '{previous}' before it was read as a value, not as a keyword, so "
                         f"something is missing before '{previous}'")
         if start == "pack_file" and token.line == 1 and token.column == 1 and token != "pack":
@@ -219,7 +117,7 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
     except lark.UnexpectedEOF as e:
         lines = text.splitlines() or [""]
         span = Span(file, len(lines), len(lines[-1]) + 1)
-        message = f"unexpected end of file; expected {_expected(e.expected)}"
+        message = f"unexpected end of file; expected {expected_text(e.expected)}"
         raise PackSyntaxError.at(message, span, text) from None
 
 
@@ -280,7 +178,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
-            self._error(f"'{token}' is not a valid date: {_date_problem(str(token))}",
+            self._error(f"'{token}' is not a valid date: {date_problem(str(token))}",
                         self._tspan(token), code="bad-date")
             return None
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dsl.recovery import parse_pack_recovering
-from engine.analysis import check_source
+from engine.authoring.analysis import check_source
 from tests.test_cli import policy
 
 ROOT = Path(__file__).resolve().parent.parent

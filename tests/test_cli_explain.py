@@ -19,7 +19,7 @@ PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
 @pytest.fixture(autouse=True)
 def loaded_once(engine, monkeypatch):
     """Runner tests share the session's engine; the subprocess tests load their own."""
-    monkeypatch.setattr("engine.cli_explain._load_engine", lambda: engine)
+    monkeypatch.setattr("engine.cli.explain.load_engine", lambda: engine)
 
 
 def run(*args: str, columns: int = 80):

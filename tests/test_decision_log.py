@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from engine import decision_log as dlog
+from engine.service import decision_log as dlog
 from engine.core import Engine
 from tests.conftest import AT
 from tests.servers import log_lines

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given, strategies as st
 
-from engine import enumeration as en
+from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.validate import FactValidator
 from tests.conftest import compile_source

@@ -12,7 +12,7 @@ import pytest
 from dsl.parser import parse_pack, parse_tests
 from engine.compiler import compile_pack
 from engine.errors import PackErrors, PolicyError
-from engine.testing import check_cases
+from engine.authoring.testing import check_cases
 
 HEADER = 'pack demo\n  name "Demo"\n  dated undated\n  version "1"\n  default allow\n'
 PACK = compile_pack(parse_pack(
@@ -407,7 +407,7 @@ def test_each_error_says_what_where_and_what_would_be_right(kind, code, source, 
 
 def test_files_that_cannot_be_read_or_paired(tmp_path):
     from engine.errors import PackLoadError
-    from engine.testing import suite_from_path
+    from engine.authoring.testing import suite_from_path
 
     with pytest.raises(PackLoadError) as info:
         suite_from_path(tmp_path / "missing.policy")

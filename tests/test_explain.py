@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import vocabulary as vocab
-from engine.explain import all_done, compare, rules_using, topic_ids
+from engine.explain.comparison import all_done, compare, rules_using, topic_ids
 from tests.conftest import AT
 
 PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]

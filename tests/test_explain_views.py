@@ -12,8 +12,8 @@ import datetime as dt
 
 import pytest
 
-from engine.explain import compare
-from engine.explain_views import cell_text, html as html_page, markdown, matrix, topic_detail
+from engine.explain.comparison import compare
+from engine.explain.comparison_views import cell_text, html as html_page, markdown, matrix, topic_detail
 from tests.conftest import AT
 
 
@@ -162,8 +162,8 @@ def test_the_documented_matrix_is_what_the_command_prints(comparison):
 
 def test_topic_detail_shows_rule_sources_and_highlights_them():
     from engine.core import Engine
-    from engine.explain import compare
-    from engine import explain_views as views
+    from engine.explain.comparison import compare
+    from engine.explain import comparison_views as views
     comparison = compare(Engine.load(strict=True).packs, dt.date(2025, 1, 1))
     plain = views.topic_detail(comparison, "snapshot_interval", 100, sources=True)
     assert "      rule periodic-snapshot" in plain
@@ -179,8 +179,8 @@ def test_topic_detail_shows_rule_sources_and_highlights_them():
 def test_html_shows_highlighted_rule_sources():
     pytest.importorskip("pygments")
     from engine.core import Engine
-    from engine.explain import compare
-    from engine import explain_views as views
+    from engine.explain.comparison import compare
+    from engine.explain import comparison_views as views
     page = views.html(compare(Engine.load(strict=True).packs, dt.date(2025, 1, 1)))
     assert '<div class="policy"><pre>' in page or '<pre class="policy">' in page
     assert '<span class="k">deny</span>' in page

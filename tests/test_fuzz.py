@@ -20,7 +20,7 @@ from dsl.parser import grammar_parser, parse_pack, parse_tests
 from engine.compiler import compile_pack
 from engine.core import Engine
 from engine.errors import PolicyError, RequestError
-from engine.testing import check_cases
+from engine.authoring.testing import check_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = Engine.load(strict=True)

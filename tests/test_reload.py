@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.core import Engine
-from engine.reload import PackFile, PackStore, Problem, pack_files
+from engine.service.reload import PackFile, PackStore, Problem, pack_files
 from tests.conftest import AT
 
 PACK = """\

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.analysis import check_source
+from engine.authoring.analysis import check_source
 from engine.errors import PolicyError
-from engine.scaffold import scaffold
+from engine.authoring.scaffold import scaffold
 from tests.test_cli import policy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 
 from dsl.parser import parse_pack
 from engine.compiler import compile_pack
-from engine.semdiff import diff_packs, render
+from engine.authoring.semdiff import diff_packs, render
 from tests.test_cli import policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,9 +79,9 @@ def test_deciding_cases_of_independent_blocks_counts_what_deciding_every_request
         engine, pack_id, old, new):
     """Compressing each block of facts to its distinct cases loses nothing: the counts of
     each kind of change are those of deciding every request of the full space."""
-    from engine import enumeration as en
+    from engine.authoring import enumeration as en
     from engine import vocabulary as vocab
-    from engine.semdiff import Verdict, change_of
+    from engine.authoring.semdiff import Verdict, change_of
 
     before, after = engine.packs[pack_id], edited(pack_id, old, new)
     counted: dict[tuple[str, str], int] = {}

@@ -256,7 +256,7 @@ def test_explain_compares_the_packs_on_the_contract_topics(server, engine):
     """/v1/explain is `policy explain --format json`: the contract's topics among them,
     each cell the pack's own setting."""
     from engine.core import today
-    from engine.explain import compare
+    from engine.explain.comparison import compare
     from engine.serialization import to_json
     data = server.get("/v1/explain").json
     assert data == to_json(compare({p: engine.packs[p] for p in sorted(engine.packs)}, today()))
@@ -416,7 +416,7 @@ def test_every_decision_is_logged_with_request_pack_version_time_and_request_id(
 
 
 def test_the_openapi_document_lists_every_route(server):
-    from engine.service import Service, ServiceConfig
+    from engine.service.app import Service, ServiceConfig
     doc = server.get("/openapi.json").json
     assert doc["openapi"].startswith("3.0")
     routes = {route.path for route in Service(ServiceConfig()).routes()}

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 
-from engine.service import Service, ServiceConfig
+from engine.service.app import Service, ServiceConfig
 from tests.servers import Server
 
 PROFILE_EXAMPLES = settings().max_examples      # the loaded hypothesis profile's

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dsl.parser import parse_pack
 from engine import vocabulary as vocab
 from engine.evaluator import evaluate
-from engine.trace import Check, combining, render, trace
+from engine.explain.trace import Check, combining, render, trace
 from engine.validate import FactValidator
 from tests.conftest import AT, compile_source
 
@@ -223,7 +223,7 @@ def test_check_failed_and_supporting_are_complements():
 def test_a_plugins_findings_are_flagged_in_the_explanation(engine):
     from engine.hookspecs import hookimpl
     from engine.model import Finding, Reason, Source
-    from engine.trace_views import explain_request
+    from engine.explain.trace_views import explain_request
 
     class Extra:
         @hookimpl

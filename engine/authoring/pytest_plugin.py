@@ -23,7 +23,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 class PackTestFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from engine.errors import PolicyError
-        from engine.testing import check_cases, suite_from_path
+        from engine.authoring.testing import check_cases, suite_from_path
 
         try:
             suite = suite_from_path(self.path)
@@ -45,7 +45,7 @@ class PackCase(pytest.Item):
         self.case = case
 
     def runtest(self) -> None:
-        from engine.testing import run_case
+        from engine.authoring.testing import run_case
 
         result = run_case(self.suite.pack, self.case)
         if not result.passed:

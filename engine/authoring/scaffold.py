@@ -31,7 +31,7 @@ from dsl.parser import parse_pack, parse_tests
 from engine import vocabulary as vocab
 from engine.compiler import PACK_ID, compile_pack
 from engine.errors import PolicyError
-from engine.testing import check_cases, run_case
+from engine.authoring.testing import check_cases, run_case
 
 
 class ScaffoldError(PolicyError):

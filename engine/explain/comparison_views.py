@@ -18,7 +18,7 @@ import io
 from typing import Any, Iterable
 
 from engine import vocabulary as vocab
-from engine.explain import Cell, Comparison, TopicRow
+from engine.explain.comparison import Cell, Comparison, TopicRow
 
 NOT_REGULATED = "not regulated"
 

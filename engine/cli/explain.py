@@ -1,9 +1,9 @@
 """``policy explain``: compare the packs topic by topic, or trace why a pack decided.
 
-Without arguments it prints the comparison matrix (``engine.explain`` →
-``engine.explain_views``); with ``PACK ACTION --facts JSON`` the decision and its trace
-(``engine.trace`` → ``engine.trace_views``); with ``ACTION --all-packs`` the same request
-through every pack. Registered on the ``policy`` group at the end of ``engine.cli``.
+Without arguments it prints the comparison matrix (``engine.explain.comparison`` →
+``engine.explain.comparison_views``); with ``PACK ACTION --facts JSON`` the decision and its trace
+(``engine.explain.trace`` → ``engine.explain.trace_views``); with ``ACTION --all-packs`` the same request
+through every pack. Registered on the ``policy`` group by ``engine.cli``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from engine.cli import _echo_json, _load_engine, _parse_json, fail, reports_errors
+from engine.cli.common import echo_json, fail, load_engine, parse_json, reports_errors
 
 
 def _width() -> int:
@@ -123,15 +123,15 @@ def _packs(engine: Any, pack_list: str | None) -> list[str]:
 def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
              diff: tuple[str, str] | None, fmt: str, lang: str | None,
              show_source: bool = False) -> None:
-    from engine import explain_views as views
-    from engine.explain import compare, topic_ids
+    from engine.explain import comparison_views as views
+    from engine.explain.comparison import compare, topic_ids
 
     if diff and pack_list:
         fail("give either --diff A B or --packs, not both")
     if topic_id is not None:
         _known("topic", topic_id, topic_ids())
     when = _date(at)
-    engine = _load_engine()
+    engine = load_engine()
     packs = list(diff) if diff else _packs(engine, pack_list)
     for name in packs:
         _known("pack", name, engine.packs)
@@ -141,7 +141,7 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
     if topic_id is not None:
         comparison = comparison.only([topic_id])
     if fmt == "json":
-        _echo_json(views.json_ready(comparison))
+        echo_json(views.json_ready(comparison))
     elif fmt == "markdown":
         click.echo(views.markdown(comparison), nl=False)
     elif fmt == "html":
@@ -159,13 +159,13 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
 def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str | None,
            fmt: str, audience: str, lang: str | None, all_packs: bool,
            pack_list: str | None) -> None:
-    from engine import trace_views as views
+    from engine.explain import trace_views as views
     from engine.serialization import to_json
 
-    facts = _parse_json(facts_json, "--facts") if facts_json is not None else {}
+    facts = parse_json(facts_json, "--facts") if facts_json is not None else {}
     if not isinstance(facts, dict):
         fail(f"--facts must be a JSON object of fact names to values, got {facts_json}")
-    engine = _load_engine()
+    engine = load_engine()
     if all_packs:
         packs = _packs(engine, pack_list)
     else:
@@ -175,7 +175,7 @@ def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str
     explained = [views.explain_request(engine, name, action, facts, at) for name in packs]
     if fmt == "json":
         data = [to_json(e) for e in explained]
-        _echo_json(data if all_packs else data[0])
+        echo_json(data if all_packs else data[0])
         return
     language = lang or ("sv" if audience == "official" else "en")
     if audience == "official":

@@ -3,7 +3,7 @@
 ``compare(packs, at)`` hands on a :class:`Comparison`: one :class:`TopicRow` per topic,
 each with one :class:`Cell` per pack holding the pack's value (JSON-ready, None when the
 pack does not regulate the topic), a summary, the guideline sections it rests on and the
-rules it comes from. The views (``engine.explain_views``) print it as a terminal matrix,
+rules it comes from. The views (``engine.explain.comparison_views``) print it as a terminal matrix,
 markdown, HTML or the contract's JSON.
 
 Every value comes from the pack itself, in one of two ways:

@@ -3,21 +3,21 @@
 ``create_app(ServiceConfig(...))`` builds the application; ``policy serve`` runs it
 under uvicorn (``app_from_environment`` is the factory each worker process calls).
 Endpoints, bodies and errors are those of the contract (docs/contract.md) and
-docs/service.md; ``/openapi.json`` (``engine.openapi``) describes them.
+docs/service.md; ``/openapi.json`` (``engine.service.openapi``) describes them.
 
 - ``POST /v1/decide``, ``POST /v1/decide/batch``: decisions, batch in order, all or
   nothing. ``GET /v1/packs``, ``GET /v1/packs/{id}``, ``GET /v1/explain``,
   ``GET /healthz``, ``GET /openapi.json``.
 - ``POST /access/v1/evaluation(s)``, ``GET /.well-known/authzen-configuration``: the
-  AuthZEN Authorization API (``engine.authzen``).
+  AuthZEN Authorization API (``engine.service.authzen``).
 
-Every request takes the pack store's snapshot once (``engine.reload``), so a reload
+Every request takes the pack store's snapshot once (``engine.service.reload``), so a reload
 never shows it a half-loaded pack. Bad input is one of the project's errors
 (``engine.errors``), answered as ``{"error": {"code", "message", "path"}}`` with 400
 (not JSON), 404 (unknown pack), 413 (too large) or 422 (well-formed but invalid), and
 503 for a pack that failed to load and has no good version; nothing a client sends
 gives a 500. Decisions are recorded by the decision log plugin
-(``engine.decision_log``), one unit of work per HTTP request.
+(``engine.service.decision_log``), one unit of work per HTTP request.
 """
 
 from __future__ import annotations
@@ -38,15 +38,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine import authzen
-from engine import decision_log as dlog
-from engine import vocabulary as vocab
+from engine.service import authzen
+from engine.service import decision_log as dlog
 from engine.core import Engine
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
-from engine.http_io import (Gate, error_response, json_response, json_text_response, read_json,
+from engine.service.http_io import (Gate, error_response, json_response, json_text_response, read_json,
                             read_tokens)
-from engine.reload import PackFile, PackState, PackStore, Problem, Snapshot, pack_files
+from engine.service.reload import PackFile, PackState, PackStore, Problem, Snapshot, pack_files
 from engine.serialization import converter, structure, to_json
 
 logger = logging.getLogger("policy.service")
@@ -281,7 +280,7 @@ class Service:
 
     async def explain(self, request: Request) -> Response:
         from engine.core import today
-        from engine.explain import compare
+        from engine.explain.comparison import compare
 
         snapshot = self.store.snapshot
         key = (snapshot.generation, today())
@@ -300,9 +299,10 @@ class Service:
                                             snapshot.generation)))
 
     async def openapi(self, request: Request) -> Response:
-        from engine.openapi import document
+        from engine.service.openapi import document
         return json_response(document(sorted(self.store.snapshot.engine.packs),
-                                      self.config))
+                                      max_batch=self.config.max_batch,
+                                      bearer=bool(self.config.token_file)))
 
 
 def _as_authzen(error: RequestError) -> RequestError:

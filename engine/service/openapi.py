@@ -1,6 +1,6 @@
 """The OpenAPI 3.0 description of the decision service, served at ``/openapi.json``.
 
-Kept by hand beside ``engine.service``, except the request schemas, which are built
+Kept by hand beside ``engine.service.app``, except the request schemas, which are built
 from the vocabulary (``engine.vocabulary``) and the packs being served, so that the
 schema says exactly what the engine accepts: one schema per action with its facts,
 their types, which are required, and that nothing else is. The test suite runs
@@ -9,12 +9,9 @@ schemathesis against the served document and the real responses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 from engine import vocabulary as vocab
-
-if TYPE_CHECKING:
-    from engine.service import ServiceConfig
 
 REF = "#/components/schemas/"
 
@@ -84,8 +81,8 @@ def _entity(*required: str, name: str) -> dict[str, Any]:
 
 
 def _subject_naming_a_pack(packs: Sequence[str]) -> dict[str, Any]:
-    """A subject that names one served pack, as ``engine.authzen`` reads it."""
-    from engine.authzen import PACK_SUBJECT_TYPE
+    """A subject that names one served pack, as ``engine.service.authzen`` reads it."""
+    from engine.service.authzen import PACK_SUBJECT_TYPE
     by_id = [{"properties": {"type": {"enum": [PACK_SUBJECT_TYPE]}, "id": {"enum": [p]},
                              "properties": {"properties": {"pack": {"enum": [p]}}}}}
              for p in packs]
@@ -270,9 +267,12 @@ def _post(summary: str, body: str, ok: str, schema: str, *errors: str) -> dict[s
         "responses": _responses(ok, schema, "400", "401", "413", *errors)}}
 
 
-def document(packs: Sequence[str], config: "ServiceConfig | None" = None) -> dict[str, Any]:
-    """The OpenAPI document for a service serving ``packs``."""
-    max_batch = config.max_batch if config else 1000
+def document(packs: Sequence[str], max_batch: int = 1000, bearer: bool = False) -> dict[str, Any]:
+    """The OpenAPI document for a service serving ``packs`` (their ids).
+
+    ``max_batch`` is the most requests a batch takes; ``bearer`` says the service asks
+    for a bearer token. The service hands these over: this module never imports it.
+    """
     schemas: dict[str, Any] = {}
     for action in vocab.ACTIONS.values():
         schemas[f"Facts_{action.name}"] = facts_schema(action)
@@ -335,7 +335,7 @@ def document(packs: Sequence[str], config: "ServiceConfig | None" = None) -> dic
         },
     }
     schemas["AuthzenResult"] = {"oneOf": [_ref("AuthzenAnswers"), _ref("AuthzenAnswer")]}
-    if config is not None and config.token_file:
+    if bearer:
         doc["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
         doc["security"] = [{"bearer": []}]
     return doc

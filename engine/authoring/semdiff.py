@@ -1,7 +1,7 @@
 """The semantic difference between two versions of a pack: the engine behind ``policy diff``.
 
 ``diff_packs(old, new)`` decides, with both versions, every request that matters to
-either (``engine.enumeration``: the facts the rules of either version mention, over
+either (``engine.authoring.enumeration``: the facts the rules of either version mention, over
 their representative values) and reports each request whose decision changes: its
 outcome, whether the default decided, the level, or the steps (their ids, roles and
 levels). Requests that change the same way are grouped, per action, with a count and
@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from engine import enumeration as en
+from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack
 from engine.model import Decision

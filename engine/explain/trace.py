@@ -17,7 +17,7 @@ compared with a number means its months (``vocabulary.INTERVAL_MONTHS``);
 the combining rules (``engine.decide``) that produces the outcome of a set of findings.
 
 ``render`` writes a condition back as source text; the trace views
-(``engine.trace_views``) print all of this.
+(``engine.explain.trace_views``) print all of this.
 """
 
 from __future__ import annotations

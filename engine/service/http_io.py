@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine import decision_log as dlog
+from engine.service import decision_log as dlog
 from engine.errors import InputTooLargeError, MalformedInputError, RequestError
 from engine.serialization import to_json
 

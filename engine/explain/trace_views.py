@@ -7,7 +7,7 @@ they saw), the combining step that produced the outcome, and the sections cited.
 sections, in Swedish (or English) for a communicator to paste into an answer.
 ``side_by_side`` shows one request's outcome in several packs with the rules that decided
 each. ``explain_request`` gathers what they show (an :class:`Explained`): the engine's
-:class:`Decision`, the trace of ``engine.trace``, and whether findings of other
+:class:`Decision`, the trace of ``engine.explain.trace``, and whether findings of other
 evaluators (plugins) are in the decision.
 """
 
@@ -24,7 +24,7 @@ import attrs
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack
 from engine.model import Decision, Reason, Step
-from engine.trace import Check, Combining, RuleTrace, Trace
+from engine.explain.trace import Check, Combining, RuleTrace, Trace
 
 OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
 
@@ -48,7 +48,7 @@ def explain_request(engine: Any, pack: str, action: str, facts: Mapping[str, Any
     Bad input raises the engine's :class:`~engine.errors.RequestError`, as ``decide`` does.
     """
     from engine.decide import decide as combine
-    from engine.trace import combining, trace
+    from engine.explain.trace import combining, trace
     from engine.validate import FactValidator
 
     decision = engine.decide(pack, action, facts, at)
@@ -130,7 +130,6 @@ def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack) -> list[str]:
 
 
 def developer(explained: Explained, pack: CompiledPack, width: int = 80) -> str:
-    from engine.cli import render_decision
 
     d, t = explained.decision, explained.trace
     lines = [render_decision(d), ""]
@@ -281,3 +280,32 @@ def side_by_side(explained: Sequence[Explained], width: int) -> str:
     console.print(table)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+_OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
+
+
+def render_decision(decision: Any) -> str:
+    """The decision for people: outcome, steps as a checklist, reasons with sources."""
+    lines = [f"{decision.pack} · {decision.action} · {decision.at.isoformat()}: "
+             f"{_OUTCOME_WORDS[decision.outcome]}"
+             + (" (by default: the guideline does not regulate this)" if decision.by_default else "")]
+    if decision.steps:
+        lines.append("")
+        lines.append("Steps to do first:")
+        for step in decision.steps:
+            who = f" ({step.by})" if step.by else ""
+            lines.append(f"  [ ] {step.text}{who}")
+            lines.append(f"      {step.id} · {step.level} · {_source(step.source)}")
+    if decision.reasons and not decision.steps:
+        lines.append("")
+        lines.append("Because:")
+        for reason in decision.reasons:
+            lines.append(f"  - {reason.text}")
+            lines.append(f"    {reason.rule} · {reason.effect} · {reason.level} · "
+                         f"{_source(reason.source)}")
+    return "\n".join(lines)
+
+
+def _source(source: Any) -> str:
+    return f"{source.pack}: \"{source.section}\"" if source.section else source.pack

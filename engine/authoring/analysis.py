@@ -8,7 +8,7 @@ a stable code and a position, sorted by position. It collects rather than stops:
    by item), then every compile error (unknown names, types, duplicate ids, sections);
 2. errors in the test file: syntax, and cases that name unknown facts, rules or steps;
 3. on a pack that compiles, the checks below. Those that ask about every request
-   decide every request that matters, over finite domains (``engine.enumeration``):
+   decide every request that matters, over finite domains (``engine.authoring.enumeration``):
 
    ===================== ======== ======================================================
    code                  severity finding
@@ -43,7 +43,7 @@ import attrs
 from dsl import ast
 from dsl.parser import parse_tests
 from dsl.recovery import parse_pack_recovering
-from engine import enumeration as en
+from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
 from engine.errors import PackErrors, PolicyError, SourceError, Span
@@ -156,7 +156,7 @@ def _follows_from(error: SourceError, broken_topics: Iterable[str]) -> bool:
 
 def _check_tests(text: str, origin: str, pack: CompiledPack | None,
                  pack_incomplete: bool) -> list[Diagnostic]:
-    from engine.testing import check_cases
+    from engine.authoring.testing import check_cases
 
     try:
         tests = parse_tests(text, origin)

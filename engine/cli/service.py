@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import click
 
-from engine.cli import fail, reports_errors
+from engine.cli.common import fail, reports_errors
 
 DEFAULT_PORT = 8181
 
@@ -80,7 +80,7 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
             fail(f"--packs {path}: the folder holds no .policy file")
     if not installed and not packs:
         fail("--no-installed serves only --packs PATH; name at least one")
-    from engine.service import CONFIG_ENV, ServiceConfig, read_tokens
+    from engine.service.app import CONFIG_ENV, ServiceConfig, read_tokens
     from engine.serialization import converter
     if token_file is not None:
         try:
@@ -102,7 +102,7 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
     os.environ[CONFIG_ENV] = json.dumps(converter().unstructure(config))
 
     import uvicorn
-    uvicorn.run("engine.service:app_from_environment", factory=True, host=host, port=port,
+    uvicorn.run("engine.service.app:app_from_environment", factory=True, host=host, port=port,
                 workers=workers if workers > 1 else None, log_level=log_level,
                 access_log=access_log, timeout_graceful_shutdown=graceful_timeout,
                 lifespan="on", server_header=False)
@@ -152,7 +152,7 @@ def log(path: str, packs: tuple[str, ...], actions: tuple[str, ...], outcomes: t
     Lines that are not whole entries are skipped with a warning on stderr.
     """
     from engine import vocabulary as vocab
-    from engine.decision_log import BadLine, LogFilter, read_entries
+    from engine.service.decision_log import BadLine, LogFilter, read_entries
     from engine.errors import did_you_mean, one_of
 
     for action in actions:

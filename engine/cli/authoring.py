@@ -1,6 +1,6 @@
 """The ``policy`` commands for pack authors: ``fmt``, ``check``, ``diff`` and ``new``.
 
-Added to the main command group at the end of ``engine.cli``. Like the other
+Registered on the ``policy`` group by ``engine.cli``. Like the other
 commands, each imports what it needs when it runs, and bad usage ends with one
 ``error: …`` line on stderr and exit status 2. Findings are not bad usage: ``fmt
 --check`` exits 1 when a file is not formatted, ``check`` exits 1 on errors (0 when there
@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 import click
 
-from engine.cli import fail, reports_errors
+from engine.cli.common import fail, reports_errors
 
 SOURCE_SUFFIXES = (".policy", ".tests")
 
@@ -185,8 +185,8 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None) -> 
     """
     import json
 
-    from engine.analysis import check_source
-    from engine.enumeration import DEFAULT_AT
+    from engine.authoring.analysis import check_source
+    from engine.authoring.enumeration import DEFAULT_AT
 
     day = _date_option(at) if at else DEFAULT_AT
     reports = [check_source(text, origin, tests, tests_origin, day)
@@ -274,8 +274,8 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
     """
     import json
 
-    from engine.enumeration import DEFAULT_AT
-    from engine.semdiff import diff_packs, render, to_json
+    from engine.authoring.enumeration import DEFAULT_AT
+    from engine.authoring.semdiff import diff_packs, render, to_json
 
     if new is None:
         new_pack = _pack_from(old)
@@ -317,7 +317,7 @@ def new_command(pack_id: str, name: str | None, document: str, dated: str,
     After `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
     """
     from engine.core import Engine
-    from engine.scaffold import scaffold
+    from engine.authoring.scaffold import scaffold
 
     engine = Engine.load()
     taken = {i: p.pack.origin for i, p in engine.loaded.items()}
@@ -334,3 +334,66 @@ def new_command(pack_id: str, name: str | None, document: str, dated: str,
                f"  policy test {package_dir}\n"
                f"  policy check {created.root}")
 
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
+@click.option("--coverage", is_flag=True,
+              help="Also list, per pack, the rule outcomes that no case exercised.")
+@click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
+@reports_errors
+def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
+    """Run the test cases of packs (default: every installed pack).
+
+    PATHS are pack folders, .policy files or .tests files. Prints a line per case and a
+    summary 'N passed, N failed'; exits 1 when a case fails (or, with --coverage, when a
+    rule outcome is not exercised) and 2 when a pack or test file has errors.
+    """
+    from engine.errors import PackErrors
+    from engine.authoring.testing import Coverage, check_cases, installed_suites, run_case, suite_from_path
+
+    if paths:
+        suites = [suite_from_path(p) for p in paths]
+        untested: list[str] = []
+    else:
+        suites, untested, errors = installed_suites()
+        if errors:
+            fail("\n".join(str(e) for e in errors))
+    problems = []
+    for suite in suites:
+        try:
+            check_cases(suite.pack, suite.tests)
+        except PackErrors as e:
+            problems.append(str(e))
+    if problems:
+        fail("\n".join(problems))
+    cov = Coverage()
+    passed = failed = 0
+    for suite in suites:
+        for case in suite.tests.cases:
+            result = run_case(suite.pack, case, cov)
+            if result.passed:
+                passed += 1
+                if not quiet:
+                    click.echo(f"PASS {suite.pack.id}: {case.name}")
+            else:
+                failed += 1
+                click.echo(f"FAIL {suite.pack.id}: {case.name} ({result.where})")
+                for problem in result.problems:
+                    click.echo(f"     {problem}")
+    for pack_id in untested:
+        click.echo(f"note: pack '{pack_id}' ships no test cases")
+    uncovered = 0
+    if coverage:
+        click.echo("")
+        for suite in suites:
+            missing = cov.missing(suite.pack)
+            total = len(cov.possible(suite.pack))
+            uncovered += len(missing)
+            click.echo(f"coverage {suite.pack.id}: {total - len(missing)}/{total} rule outcomes "
+                       "exercised")
+            for rule_id, kind in missing:
+                click.echo(f"     not exercised: {rule_id} ({kind})")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed or uncovered:
+        sys.exit(1)

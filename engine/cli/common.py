@@ -1,0 +1,73 @@
+"""What every command of the ``policy`` command line shares.
+
+Bad input of any kind ends with one line on stderr (``error: …``) naming what is wrong
+and what is valid, and exit status 2; never a traceback. The commands' modules import
+from here, never from the package that registers them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+from typing import Any, Callable, NoReturn, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def reports_errors(func: F) -> F:
+    """Turn the project's errors into ``error: …`` and exit status 2."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from engine.errors import PolicyError
+        try:
+            return func(*args, **kwargs)
+        except PolicyError as e:
+            fail(str(e))
+    return wrapper  # type: ignore[return-value]
+
+
+def records_decisions(func: F) -> F:
+    """With ``--decision-log PATH`` (or ``POLICY_DECISION_LOG``), log the decisions made.
+
+    They are written when the command succeeds; a command that fails writes none.
+    """
+    @functools.wraps(func)
+    def wrapper(*args: Any, decision_log: str | None = None, **kwargs: Any) -> Any:
+        if not decision_log:
+            return func(*args, **kwargs)
+        from engine.service.decision_log import recording
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(recording(decision_log, "cli"))
+            except OSError as e:
+                fail(f"cannot append to the decision log {decision_log}: {e.strerror or e}")
+            return func(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]
+
+
+def load_engine() -> Any:
+    from engine.core import Engine
+    from engine.service.decision_log import scope_plugins
+    return Engine.load(plugins=scope_plugins())
+
+
+def parse_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        fail(f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}")
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+

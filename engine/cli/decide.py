@@ -1,0 +1,106 @@
+"""``policy decide`` and ``policy packs``: deciding requests and listing the packs."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from engine.cli.common import echo_json, fail, load_engine, parse_json, records_decisions, reports_errors
+
+@click.command()
+@click.argument("pack", required=False)
+@click.argument("action", required=False)
+@click.option("--facts", "facts_json", metavar="JSON",
+              help='The request\'s facts as a JSON object, e.g. \'{"page_category": "own"}\'.')
+@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), metavar="FILE|-",
+              help="Read a request object {pack, action, facts, at}, or a JSON list of them, "
+                   "from FILE (or - for standard input).")
+@click.option("--at", "at", metavar="YYYY-MM-DD",
+              help="The date the request is decided at (default: today in Sweden).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output for people, or the decision JSON.")
+@click.option("--decision-log", metavar="PATH", envvar="POLICY_DECISION_LOG",
+              help="Append the decisions to this decision log, as `policy serve` does "
+                   "(default: $POLICY_DECISION_LOG).")
+@reports_errors
+@records_decisions
+def decide(pack: str | None, action: str | None, facts_json: str | None, input_file: Any,
+           at: str | None, fmt: str) -> None:
+    """Decide one request: PACK ACTION with --facts, or requests from --input.
+
+    Exit status 0 when a decision was made, whatever the outcome; 2 on bad input.
+    """
+    from engine.explain.trace_views import render_decision
+    from engine.serialization import to_json
+
+    if input_file is not None:
+        if pack or action or facts_json:
+            fail("give either PACK ACTION [--facts JSON] or --input FILE, not both")
+        data = parse_json(input_file.read(), f"--input {input_file.name}")
+        engine = load_engine()
+        if isinstance(data, list):
+            if at is not None:
+                data = [dict(r, at=r.get("at", at)) if isinstance(r, dict) else r for r in data]
+            decisions = engine.decide_many(data)
+            if fmt == "json":
+                echo_json([to_json(d) for d in decisions])
+            else:
+                click.echo("\n\n".join(render_decision(d) for d in decisions))
+            return
+        if at is not None and isinstance(data, dict):
+            data = dict(data, at=data.get("at", at))
+        decision = engine.decide_request(data)
+    else:
+        if not pack or not action:
+            fail("name a PACK and an ACTION (e.g. policy decide tyreso like_page --facts "
+                 "'{\"page_category\": \"own\"}'), or give --input FILE; see policy packs")
+        facts = parse_json(facts_json, "--facts") if facts_json is not None else {}
+        if not isinstance(facts, dict):
+            fail(f"--facts must be a JSON object of fact names to values, got {facts_json}")
+        decision = load_engine().decide(pack, action, facts, at)
+    if fmt == "json":
+        echo_json(to_json(decision))
+    else:
+        click.echo(render_decision(decision))
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@reports_errors
+def packs(fmt: str) -> None:
+    """List the installed packs: id, name, version, document date, rules, origin."""
+    engine = load_engine()
+    rows = []
+    for pack_id in sorted(engine.loaded):
+        item = engine.loaded[pack_id]
+        pack = item.pack
+        rows.append({
+            "id": pack.id, "name": pack.name, "version": pack.version,
+            "document": pack.document,
+            "dated": pack.dated.isoformat() if pack.dated else None,
+            "rules": len(pack.ast.rules),
+            "origin": pack.origin, "plugin": item.plugin, "distribution": item.distribution,
+            "status": "ok",
+        })
+    for failure in engine.failed:
+        rows.append({"id": failure.pack_id, "origin": failure.origin, "plugin": failure.plugin,
+                     "status": "error", "error": str(failure.error)})
+    if fmt == "json":
+        echo_json(rows)
+        return
+    for row in rows:
+        if row["status"] != "ok":
+            click.echo(f"{row['id'] or '?':10} FAILED TO LOAD from {row['origin']}:\n"
+                       f"{row['error']}")
+            continue
+        click.echo(f"{row['id']:10} {row['name']} · version {row['version']} · "
+                   f"document {row['dated'] or 'undated'} · {row['rules']} rules\n"
+                   f"{'':10} {row['origin']}"
+                   + (f" ({row['distribution']})" if row["distribution"] else ""))
+    if any(r["status"] != "ok" for r in rows):
+        sys.exit(2)
+
+

@@ -1,0 +1,91 @@
+"""Check a pack's AST against the vocabulary and compile it for evaluation.
+
+``compile_pack(pack_ast)`` returns a :class:`CompiledPack` or raises
+:class:`~engine.errors.PackErrors` listing every problem found, sorted by position:
+unknown actions, facts, topics, roles and enum values (with "did you mean"), type
+mismatches, duplicate ids, clauses that do not fit the rule's effect, sections that the
+pack's header does not list.
+
+Compiling runs these steps, each in its own module, all at load:
+
+1. the header and sections (here);
+2. topic settings checked and turned into values (``topics``);
+3. rules checked, their conditions type checked (``check``) and ``for each`` rules
+   expanded over their topic's values, with every rule's findings built (``expand``);
+4. each action's rules generated as one Python function ``plan(facts, at) ->
+   [Finding, …]`` (``codegen``), split on the fact the plan index picks (``plan_index``).
+
+Conditions refer to topic settings by name, so a topic's value is written once and both
+``policy explain`` and the decisions read it from the compiled pack (``compiled``).
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from engine.compiler.codegen import CodegenStep
+from engine.compiler.compiled import PACK_ID, CompiledPack, CompiledRule, Plan, TopicValue
+from engine.compiler.expand import RulesStep
+from engine.compiler.topics import TopicsStep
+from engine.errors import PackErrors
+from engine.model import Reason, Source
+
+__all__ = ["PACK_ID", "CompiledPack", "CompiledRule", "Plan", "TopicValue", "compile_pack"]
+
+
+def compile_pack(pack: ast.Pack) -> CompiledPack:
+    """Check ``pack`` and compile it, or raise :class:`PackErrors` with every problem."""
+    return _Compiler(pack).run()
+
+
+class _Compiler(TopicsStep, RulesStep, CodegenStep):
+    def run(self) -> CompiledPack:
+        header = self.pack.header
+        self.check_header(header)
+        self.topics = self.compile_topics()
+        rules: list[CompiledRule] = []
+        seen: dict[str, ast.Rule] = {}
+        for rule in self.pack.rules:
+            if rule.id in seen:
+                self.error(f"rule id '{rule.id}' is used twice (first at line "
+                           f"{seen[rule.id].span.line if seen[rule.id].span else '?'}); "
+                           "rule ids must be unique in a pack", rule.span, "duplicate-rule")
+                continue
+            seen[rule.id] = rule
+            rules.extend(self.compile_rule(rule))
+        plans, code = self.generate(rules) if not self.errors else ({}, "")
+        if self.errors:
+            raise PackErrors(self.errors)
+        return CompiledPack(
+            id=header.id,
+            name=header.name.en if header.name else header.id,
+            document=header.document.en if header.document else None,
+            dated=header.dated,
+            version=header.version or "0",
+            default=header.default or "allow",
+            sections=header.sections,
+            topics=self.topics,
+            rules=tuple(rules),
+            plans=plans,
+            default_reason=Reason(
+                "default", header.default or "allow", "must",
+                "The guideline does not regulate this request; the pack's default outcome "
+                f"({header.default}) applies.", Source(header.id, None)),
+            origin=self.pack.file,
+            code=code,
+            ast=self.pack,
+        )
+
+    def check_header(self, header: ast.Header) -> None:
+        if not PACK_ID.match(header.id):
+            self.error(f"pack id '{header.id}' must be lower-case ASCII letters, digits and "
+                       "'_', starting with a letter (e.g. 'tyreso')", header.span, "bad-pack-id")
+        for word, value in (("name", header.name), ("version", header.version),
+                            ("default", header.default)):
+            if value is None:
+                example = {"name": 'name "Tyresö kommun"', "version": 'version "1.0.0"',
+                           "default": "default allow"}[word]
+                self.error(f"the pack header has no '{word}'; add a line such as {example}",
+                           header.span, "missing-header-field")
+        if header.dated is None and not header.undated:
+            self.error("the pack header does not say when its document is dated; add "
+                       "'dated YYYY-MM-DD' or 'dated undated'", header.span, "missing-header-field")

@@ -1,0 +1,76 @@
+"""What compiling a pack hands on: the compiled pack, its rules and its topic settings.
+
+Every other part of the engine reads packs through these frozen values: the evaluator
+calls ``CompiledPack.plans``, explain reads ``topics`` and ``rules``, authoring tools walk
+``CompiledRule.ast``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Callable, Mapping
+
+import attrs
+
+from dsl import ast
+from engine.errors import Span
+from engine.model import Finding, Reason, Step
+
+#: A generated plan: ``plan(facts, at) -> [Finding, …]`` for one action.
+Plan = Callable[[Mapping[str, Any], dt.date], list]
+
+PACK_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+
+@attrs.frozen
+class TopicValue:
+    """A pack's setting of one topic. ``value`` is JSON-ready, None when not regulated."""
+
+    id: str
+    title: str
+    value: Any
+    declared: bool
+    summary: ast.Text | None = None
+    source: str | None = None
+    span: Span | None = attrs.field(default=None, eq=False)
+
+
+@attrs.frozen
+class CompiledRule:
+    """One rule after ``for each`` expansion, with its findings built."""
+
+    id: str
+    actions: tuple[str, ...]
+    kind: str                                  # allow | deny | require
+    level: str
+    source: str | None
+    reason: Reason
+    step: Step | None
+    bindings: tuple[tuple[str, str], ...]      # for-each variable → value
+    step_sv: str | None = None                 # the step text in Swedish, when given
+    reason_sv: str | None = None               # the reason text in Swedish, when given
+    matched: Finding = attrs.field(eq=False, repr=False, default=None)   # deny/allow/unmet
+    met: Finding | None = attrs.field(eq=False, repr=False, default=None)
+    ast: ast.Rule = attrs.field(eq=False, repr=False, default=None)
+
+
+@attrs.frozen
+class CompiledPack:
+    id: str
+    name: str
+    document: str | None
+    dated: dt.date | None
+    version: str
+    default: str
+    sections: tuple[str, ...]
+    topics: Mapping[str, TopicValue]
+    rules: tuple[CompiledRule, ...]
+    plans: Mapping[str, Plan] = attrs.field(eq=False, repr=False)
+    default_reason: Reason = attrs.field(eq=False, repr=False, default=None)
+    origin: str = attrs.field(default="<string>", eq=False)
+    code: str = attrs.field(default="", eq=False, repr=False)
+    ast: ast.Pack = attrs.field(default=None, eq=False, repr=False)
+
+    def rules_for(self, action: str) -> tuple[CompiledRule, ...]:
+        return tuple(r for r in self.rules if action in r.actions)

@@ -1,0 +1,132 @@
+"""Checking rules and expanding ``for each`` rules into one compiled rule per value.
+
+A rule's clauses are checked against its effect (``done when`` only on a require, a
+``because`` on allow and deny, a known role after ``by``), its conditions are type checked
+once per action it is ``on``, and a ``for each NAME in TOPIC`` rule becomes one
+:class:`CompiledRule` per value of the topic, its step id suffixed with the value and
+``{NAME}`` in its texts replaced by the value's label. Each compiled rule carries the
+findings (reason, step) it yields, built once here.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from engine import vocabulary as vocab
+from engine.compiler.check import Checker, Scope
+from engine.compiler.compiled import CompiledRule
+from engine.errors import did_you_mean, one_of
+from engine.model import Finding, Reason, Source, Step
+
+
+class RulesStep(Checker):
+    def compile_rule(self, rule: ast.Rule) -> list[CompiledRule]:
+        before = len(self.errors)
+        actions = []
+        if not rule.actions:
+            self.error(f"rule '{rule.id}' does not say which action it is about; add "
+                       f"'on ACTION' (one of {one_of(vocab.ACTIONS)})", rule.span, "missing-action")
+        for name in rule.actions:
+            if name not in vocab.ACTIONS:
+                self.error(f"unknown action '{name}'{did_you_mean(name, vocab.ACTIONS)}; actions "
+                           f"are {one_of(vocab.ACTIONS)}", rule.actions_span, "unknown-action")
+            else:
+                actions.append(vocab.ACTIONS[name])
+        effect = rule.effect
+        if effect is None:
+            self.error(f"rule '{rule.id}' has no effect; add 'allow', 'deny' or "
+                       "'require STEP-ID by ROLE \"text\"'", rule.span, "missing-effect")
+        if rule.done is not None and not isinstance(effect, ast.Require):
+            self.error("'done when' belongs to a require rule: it says when the step is done",
+                       rule.done.span, "misplaced-clause")
+        if effect is not None and not isinstance(effect, ast.Require) and rule.because is None:
+            verb = {"deny": "denies", "allow": "allows"}.get(effect.kind, effect.kind)
+            self.error(f"rule '{rule.id}' needs a 'because \"…\"' text saying why it {verb}",
+                       rule.span, "missing-because")
+        self.check_section(rule.source, rule.source_span)
+
+        bindings: list[tuple[tuple[str, str], ...]] = [()]
+        var_type: vocab.Type | None = None
+        if rule.for_each is not None:
+            fe = rule.for_each
+            topic = self.topics.get(fe.topic)
+            if topic is None:
+                self.error(f"unknown topic '{fe.topic}'{did_you_mean(fe.topic, vocab.TOPICS)}; "
+                           f"topics are {one_of(vocab.TOPICS)}", fe.span, "unknown-topic")
+            elif vocab.TOPICS[fe.topic].type.kind != "set":
+                self.error(f"'for each' needs a topic holding a list; '{fe.topic}' holds a "
+                           f"{vocab.TOPICS[fe.topic].type.name}", fe.span, "type")
+            elif topic.value is None:
+                if fe.topic not in self.bad_topics:
+                    self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule "
+                               "cannot go through its values", fe.span, "unregulated-topic")
+            else:
+                var_type = vocab.TOPICS[fe.topic].type.element
+                bindings = [((fe.var, v),) for v in topic.value]
+            for action in actions:
+                if action.fact(fe.var) is not None:
+                    self.error(f"the loop name '{fe.var}' hides the fact of the same name; "
+                               "choose another", fe.span, "shadowed-fact")
+
+        by = effect.by if isinstance(effect, ast.Require) else None
+        if by is not None and by not in vocab.ROLE.values and (
+                rule.for_each is None or by != rule.for_each.var):
+            choices = list(vocab.ROLE.values) + ([rule.for_each.var] if rule.for_each else [])
+            self.error(f"unknown role '{by}'{did_you_mean(by, choices)}; roles are "
+                       f"{one_of(vocab.ROLE.values)}", effect.span, "unknown-role")
+        if by is not None and var_type is not None and by == rule.for_each.var and (
+                var_type.name != "role"):
+            self.error(f"'{by}' goes through {var_type.name} values, not roles, so it cannot "
+                       "name who does the step", effect.span, "type")
+
+        # type-check conditions once per action (with the loop variable's type)
+        scopes = [Scope(a, {rule.for_each.var: var_type} if var_type else {}) for a in actions]
+        for scope in scopes:
+            for expr in (rule.when, rule.done):
+                if expr is not None:
+                    self.condition(expr, scope)
+        if len(self.errors) > before or effect is None:
+            return []
+        return [self.build_rule(rule, actions, b) for b in bindings]
+
+    def build_rule(self, rule: ast.Rule, actions: list[vocab.Action],
+                   binding: tuple[tuple[str, str], ...]) -> CompiledRule:
+        effect = rule.effect
+        level = rule.level or "must"
+        source = Source(self.pack.header.id, rule.source)
+        step = None
+        step_sv = None
+        if isinstance(effect, ast.Require):
+            step_id = effect.step + "".join(f"-{value}" for _, value in binding)
+            by = dict(binding).get(effect.by, effect.by) if effect.by else None
+            step = Step(step_id, fill(effect.text.en, binding, 0), by, level, source)
+            step_sv = fill(effect.text.sv, binding, 1) if effect.text.sv else None
+            kind = "require"
+        else:
+            kind = effect.kind
+        because = rule.because
+        if because is not None:
+            text = fill(because.en, binding, 0)
+            reason_sv = fill(because.sv, binding, 1) if because.sv else None
+        else:
+            text, reason_sv = (step.text, step_sv) if step else ("", None)
+        reason = Reason(rule.id, kind, level, text, source)
+        if kind == "require":
+            matched = Finding("unmet", reason, step)
+            met = Finding("met", reason, step)
+        else:
+            matched, met = Finding(kind, reason), None
+        return CompiledRule(
+            id=rule.id, actions=tuple(a.name for a in actions), kind=kind, level=level,
+            source=rule.source, reason=reason, step=step, bindings=binding, step_sv=step_sv,
+            reason_sv=reason_sv,
+            matched=matched, met=met, ast=rule)
+
+
+def fill(text: str | None, binding: tuple[tuple[str, str], ...], lang: int) -> str:
+    """Put role labels into ``{var}`` placeholders of a for-each rule's texts."""
+    if not text:
+        return text or ""
+    for var, value in binding:
+        label = vocab.ROLE_LABELS.get(value, (value, value))[lang]
+        text = text.replace("{" + var + "}", label)
+    return text
