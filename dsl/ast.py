@@ -163,6 +163,7 @@ class TopicSetting:
     value: Value | None
     summary: Text | None = None
     source: str | None = None
+    sentences: tuple[int, ...] = ()
     span: Span | None = _span()
 
 
@@ -176,7 +177,8 @@ class Require:
 
 @attrs.frozen
 class Effect:
-    """``allow`` or ``deny``."""
+    """``allow``, ``deny`` or ``only``: allow when the rule's condition holds, deny when
+    it does not (a closed list: what is not on it is not permitted)."""
 
     kind: str
     span: Span | None = _span()
@@ -200,6 +202,7 @@ class Rule:
     level: str | None = None
     because: Text | None = None
     source: str | None = None
+    sentences: tuple[int, ...] = ()      # ordinals of the cited section's sentences
     span: Span | None = _span()
     actions_span: Span | None = _span()
     level_span: Span | None = _span()

@@ -178,8 +178,14 @@ def _topic_units(t: ast.TopicSetting) -> list[Unit]:
     if t.summary is not None:
         units.append(_unit("summary", *_keyword_text("summary", t.summary)))
     if t.source is not None:
-        units.append(_unit("source", [(f"source {quote(t.source)}", False)]))
+        units.append(_unit("source", [(_source_text(t.source, t.sentences), False)]))
     return units
+
+
+def _source_text(section: str, sentences: tuple[int, ...]) -> str:
+    """``source "SECTION"``, with ``sentence N, M`` when the clause names sentences."""
+    cited = f" sentence {', '.join(str(n) for n in sentences)}" if sentences else ""
+    return f"source {quote(section)}{cited}"
 
 
 def _topic_head(head: str, value: ast.Value) -> Unit:
@@ -224,7 +230,7 @@ def _rule_units(r: ast.Rule) -> list[Unit]:
     if r.because is not None:
         units.append(_unit("because", *_keyword_text("because", r.because)))
     if r.source is not None:
-        units.append(_unit("source", [(f"source {quote(r.source)}", False)]))
+        units.append(_unit("source", [(_source_text(r.source, r.sentences), False)]))
     return units
 
 
@@ -427,7 +433,7 @@ class _Anchor:
 _CLAUSE_KEYS = {
     "pack_name": "name", "pack_document": "document", "pack_dated": "dated",
     "pack_version": "version", "pack_default": "default", "pack_sections": "sections",
-    "allow": "effect", "deny": "effect", "require": "effect", "expect_steps": "steps",
+    "allow": "effect", "deny": "effect", "only": "effect", "require": "effect", "expect_steps": "steps",
     "expect_rules": "rules", "expect_by_default": "by_default",
 }
 

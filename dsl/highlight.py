@@ -35,7 +35,8 @@ __all__ = ["PolicyLexer", "highlight_source", "KEYWORDS"]
 ITEMS = ("pack", "topic", "rule")
 #: Clause and structure keywords.
 CLAUSES = ("name", "document", "dated", "version", "default", "sections", "summary", "source",
-           "on", "for", "each", "when", "allow", "deny", "require", "by", "done", "level",
+           "sentence",
+           "on", "for", "each", "when", "allow", "deny", "only", "require", "by", "done", "level",
            "because", "sv", "test", "request", "at", "expect", "steps", "rules", "by_default")
 #: Words inside conditions.
 OPERATORS = ("and", "or", "not", "in", "contains", "all", "any", "is", "set", "missing")

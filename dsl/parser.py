@@ -352,7 +352,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                             span)
                 continue
             fields[kind], first[kind] = clause_value, span
-        return ast.TopicSetting(str(name), value, **fields, span=self._span(meta))
+        return ast.TopicSetting(str(name), value, **self._sourced(fields), span=self._span(meta))
 
     def not_regulated(self, children: list[Any]) -> None:
         return None
@@ -362,8 +362,18 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return ("summary", children[0], self._span(meta))
 
     @v_args(meta=True)
-    def source(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        return ("source", self._string(children[0]), self._span(meta))
+    def source(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
+        sentences = children[1] if len(children) > 1 and children[1] is not None else ()
+        return ("source", (self._string(children[0]), sentences), self._span(meta))
+
+    def sentences(self, children: list[Token]) -> tuple[int, ...]:
+        return tuple(int(c) for c in children)
+
+    def _sourced(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Split a ``source`` clause's value into the section and its sentence ordinals."""
+        if "source" in fields:
+            fields["source"], fields["sentences"] = fields["source"]
+        return fields
 
     # rules
     @v_args(meta=True)
@@ -372,16 +382,16 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         fields: dict[str, Any] = {}
         first: dict[str, Span | None] = {}
         for kind, value, span in children[1:]:
-            key = "effect" if kind in ("allow", "deny", "require") else kind
+            key = "effect" if kind in ("allow", "deny", "only", "require") else kind
             if key in fields:
-                what = "an effect (allow, deny or require)" if key == "effect" else f"'{_RULE_WORDS[key]}'"
+                what = "an effect (allow, deny, only or require)" if key == "effect" else f"'{_RULE_WORDS[key]}'"
                 self._error(f"rule '{rule_id}' gives {what} twice{_first(first[key])}; a rule has "
                             "one of each clause", span)
                 continue
             fields[key], first[key] = value, span
             if key in ("actions", "level", "source"):
                 fields[f"{key}_span"] = span
-        return ast.Rule(rule_id, **fields, span=self._span(meta))
+        return ast.Rule(rule_id, **self._sourced(fields), span=self._span(meta))
 
     @v_args(meta=True)
     def on(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
@@ -409,6 +419,11 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def deny(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
         span = self._span(meta)
         return ("deny", ast.Effect("deny", span=span), span)
+
+    @v_args(meta=True)
+    def only(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
+        span = self._span(meta)
+        return ("only", ast.Effect("only", span=span), span)
 
     @v_args(meta=True)
     def require(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:

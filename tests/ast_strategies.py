@@ -18,7 +18,7 @@ from dsl import ast
 from engine import vocabulary as vocab
 
 KEYWORDS = frozenset("""
-    pack name document dated version default sections topic not regulated summary source
+    pack name document dated version default sections topic not regulated summary source sentence only
     rule on for each in when allow deny require by done level because and or contains all
     any is set missing true false sv test request at expect steps rules by_default undated
     must should
@@ -107,7 +107,7 @@ topics = st.builds(ast.TopicSetting, st.sampled_from(sorted(vocab.TOPICS)) | ids
 
 effects = st.one_of(
     st.none(),
-    st.sampled_from(["allow", "deny"]).map(ast.Effect),
+    st.sampled_from(["allow", "deny", "only"]).map(ast.Effect),
     st.builds(ast.Require, ids, st.none() | st.sampled_from(vocab.ROLE.values) | ids,
               text_values),
 )
@@ -115,6 +115,9 @@ effects = st.one_of(
 
 @st.composite
 def rules(draw):
+    source = draw(st.none() | texts)
+    sentences = () if source is None else tuple(
+        draw(st.lists(st.integers(0, 999), max_size=3)))
     return ast.Rule(
         id=draw(ids),
         actions=tuple(draw(st.lists(st.sampled_from(sorted(vocab.ACTIONS)) | ids, max_size=3))),
@@ -125,7 +128,8 @@ def rules(draw):
                                             st.sampled_from(sorted(vocab.TOPICS)))),
         level=draw(st.sampled_from([None, "must", "should"])),
         because=draw(st.none() | text_values),
-        source=draw(st.none() | texts),
+        source=source,
+        sentences=sentences,
     )
 
 

@@ -84,6 +84,11 @@ def decide(pack: Any, action: str, facts: dict, at: dt.date) -> dict:
         if rule.for_each is not None:
             envs = [{rule.for_each.var: r} for r in pack.topics[rule.for_each.topic].value]
         for env in envs:
+            if isinstance(rule.effect, ast.Effect) and rule.effect.kind == "only":
+                # allow what the condition names, deny everything else
+                permitted = holds(rule.when, facts, at, pack, env)
+                (spoke if permitted else denies).append(rule.id)
+                continue
             if rule.when is not None and not holds(rule.when, facts, at, pack, env):
                 continue
             if isinstance(rule.effect, ast.Effect):

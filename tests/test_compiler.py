@@ -190,3 +190,17 @@ def test_interval_topic_compares_as_months_on_either_side():
         at = dt.date(2025, 6, 1)
         assert plan({"last_snapshot_on": dt.date(2024, 6, 2)}, at)[0].kind == "met"
         assert plan({"last_snapshot_on": dt.date(2024, 6, 1)}, at)[0].kind == "unmet"
+
+
+def test_only_needs_a_condition_and_a_because():
+    assert errors_of('rule r on delete_comment only source "S"\n') == [
+        "7:1: rule 'r' needs a 'because \"…\"' text saying why it permits only this",
+        "7:26: rule 'r' says 'only' but not what is permitted; write 'only when CONDITION' "
+        "(e.g. 'only when content_category in [defamation, hate_speech]'): what the condition "
+        "does not cover is denied"]
+
+
+def test_source_names_sentences_of_its_section():
+    pack = compile_source('rule r on like_page deny when page_category == commercial '
+                          'because "No." source "S" sentence 2, 5\n')
+    assert [(r.source, r.sentences) for r in pack.rules] == [("S", (2, 5))]

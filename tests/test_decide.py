@@ -110,3 +110,43 @@ def test_decide_is_safe_from_many_threads(engine):
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda r: engine.decide(*r, AT), requests))
     assert got == expected
+
+
+ONLY = '''
+rule grounds
+  on delete_comment
+  only when content_category in [defamation, hate_speech]
+  because "Only unlawful comments are removed."
+  source "A"
+rule save-first
+  on delete_comment
+  require save-content "Save the comment first."
+  done when content_saved
+  source "A"
+'''
+
+
+@pytest.mark.parametrize("category, outcome", [
+    ("defamation", "required_steps"), ("hate_speech", "required_steps"),
+    ("question", "deny"), ("criticism", "deny"), ("off_topic", "deny")])
+def test_only_permits_the_list_and_denies_the_rest(category, outcome):
+    decision = make_engine(ONLY).decide("demo", "delete_comment", {"content_category": category}, AT)
+    assert decision.outcome == outcome
+    assert not decision.by_default
+    assert [r.rule for r in decision.reasons][:1] == (["grounds"] if outcome == "deny" else ["save-first"])
+
+
+def test_a_met_requirement_never_makes_what_only_forbids_allowed():
+    engine = make_engine(ONLY)
+    facts = {"content_category": "question", "content_saved": True}
+    denied = engine.decide("demo", "delete_comment", facts, AT)
+    assert (denied.outcome, [r.effect for r in denied.reasons]) == ("deny", ["deny"])
+    allowed = engine.decide("demo", "delete_comment", dict(facts, content_category="defamation"), AT)
+    assert allowed.outcome == "allow"
+    assert {(r.rule, r.effect) for r in allowed.reasons} == {("grounds", "allow"), ("save-first", "require")}
+
+
+def test_only_is_one_rule_id_with_two_halves():
+    pack = compile_source(ONLY)
+    halves = [(r.id, r.kind, r.only) for r in pack.rules if r.id == "grounds"]
+    assert halves == [("grounds", "allow", True), ("grounds", "deny", True)]

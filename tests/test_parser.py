@@ -129,7 +129,7 @@ def test_clause_errors_are_collected_and_sorted():
     messages = [e.message for e in err.errors]
     assert messages == [
         "the header gives 'name' twice (first at line 2); keep one",
-        "rule 'r' gives an effect (allow, deny or require) twice (first at line 4); a rule has "
+        "rule 'r' gives an effect (allow, deny, only or require) twice (first at line 4); a rule has "
         "one of each clause",
         "rule 'r' gives 'level' twice (first at line 4); a rule has one of each clause",
     ]

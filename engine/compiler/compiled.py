@@ -50,6 +50,8 @@ class CompiledRule:
     bindings: tuple[tuple[str, str], ...]      # for-each variable → value
     step_sv: str | None = None                 # the step text in Swedish, when given
     reason_sv: str | None = None               # the reason text in Swedish, when given
+    sentences: tuple[int, ...] = ()            # the cited section's sentences it encodes
+    only: bool = False                         # one half of an ``only when`` rule
     matched: Finding = attrs.field(eq=False, repr=False, default=None)   # deny/allow/unmet
     met: Finding | None = attrs.field(eq=False, repr=False, default=None)
     ast: ast.Rule = attrs.field(eq=False, repr=False, default=None)

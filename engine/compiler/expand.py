@@ -10,6 +10,8 @@ findings (reason, step) it yields, built once here.
 
 from __future__ import annotations
 
+import attrs
+
 from dsl import ast
 from engine import vocabulary as vocab
 from engine.compiler.check import Checker, Scope
@@ -39,9 +41,15 @@ class RulesStep(Checker):
             self.error("'done when' belongs to a require rule: it says when the step is done",
                        rule.done.span, "misplaced-clause")
         if effect is not None and not isinstance(effect, ast.Require) and rule.because is None:
-            verb = {"deny": "denies", "allow": "allows"}.get(effect.kind, effect.kind)
+            verb = {"deny": "denies", "allow": "allows", "only": "permits only this"}.get(
+                effect.kind, effect.kind)
             self.error(f"rule '{rule.id}' needs a 'because \"…\"' text saying why it {verb}",
                        rule.span, "missing-because")
+        if isinstance(effect, ast.Effect) and effect.kind == "only" and rule.when is None:
+            self.error(f"rule '{rule.id}' says 'only' but not what is permitted; write "
+                       "'only when CONDITION' (e.g. 'only when content_category in [defamation, "
+                       "hate_speech]'): what the condition does not cover is denied",
+                       effect.span, "only-needs-when")
         self.check_section(rule.source, rule.source_span)
 
         bindings: list[tuple[tuple[str, str], ...]] = [()]
@@ -86,7 +94,23 @@ class RulesStep(Checker):
                     self.condition(expr, scope)
         if len(self.errors) > before or effect is None:
             return []
+        if isinstance(effect, ast.Effect) and effect.kind == "only":
+            return [half for b in bindings for half in self.only_halves(rule, actions, b)]
         return [self.build_rule(rule, actions, b) for b in bindings]
+
+    def only_halves(self, rule: ast.Rule, actions: list[vocab.Action],
+                    binding: tuple[tuple[str, str], ...]) -> list[CompiledRule]:
+        """``only when C`` as the two rules it means, under the one rule id: allow when C
+        holds, deny when it does not. Everything after compiling (plans, traces, coverage,
+        enumeration) then sees plain allow and deny rules; ``only`` marks where they came
+        from, for ``policy explain`` and ``policy check``."""
+        effect = rule.effect
+        assert isinstance(effect, ast.Effect) and rule.when is not None, "checked above"
+        allow = attrs.evolve(rule, effect=ast.Effect("allow", span=effect.span))
+        deny = attrs.evolve(rule, effect=ast.Effect("deny", span=effect.span),
+                            when=ast.Not(rule.when, span=rule.when.span))
+        return [attrs.evolve(self.build_rule(half, actions, binding), only=True)
+                for half in (allow, deny)]
 
     def build_rule(self, rule: ast.Rule, actions: list[vocab.Action],
                    binding: tuple[tuple[str, str], ...]) -> CompiledRule:
@@ -118,7 +142,7 @@ class RulesStep(Checker):
         return CompiledRule(
             id=rule.id, actions=tuple(a.name for a in actions), kind=kind, level=level,
             source=rule.source, reason=reason, step=step, bindings=binding, step_sv=step_sv,
-            reason_sv=reason_sv,
+            reason_sv=reason_sv, sentences=rule.sentences,
             matched=matched, met=met, ast=rule)
 
 
