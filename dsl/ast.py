@@ -11,7 +11,6 @@ checks them against the vocabulary and turns them into an evaluation form.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Union
 
 import attrs
 
@@ -19,7 +18,9 @@ from engine.errors import Span
 
 
 def _span() -> Span | None:
-    return attrs.field(default=None, eq=False, repr=False)  # type: ignore[no-any-return]
+    """A node's source span: None by default, and left out of equality and repr."""
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    return span
 
 
 @attrs.frozen
@@ -134,10 +135,10 @@ class Not:
     span: Span | None = _span()
 
 
-Scalar = Union[Constant, Name]
-Value = Union[Constant, Name, ListValue, RecordValue]
-Expr = Union[Name, Field, Call, Constant, ListValue, Compare, Membership, Contains, IsSet,
-             And, Or, Not]
+Scalar = Constant | Name
+Value = Constant | Name | ListValue | RecordValue
+Expr = (Name | Field | Call | Constant | ListValue | Compare | Membership | Contains | IsSet
+        | And | Or | Not)
 
 
 # ---- pack structure -----------------------------------------------------------------
