@@ -18,7 +18,7 @@ from engine.errors import Span
 from engine.model import Finding, Reason, Step
 
 #: A generated plan: ``plan(facts, at) -> [Finding, …]`` for one action.
-Plan = Callable[[Mapping[str, Any], dt.date], list]
+Plan = Callable[[Mapping[str, Any], dt.date], list[Finding]]
 
 PACK_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
