@@ -5,12 +5,14 @@ is left out of equality, so two trees compare equal when they mean the same, whe
 their text stood (the formatter's round-trip tests rely on this).
 
 The parser (``dsl.parser``) builds these nodes; the compiler (``engine.compiler``)
-checks them against the vocabulary and turns them into an evaluation form.
+checks them against the vocabulary and turns them into an evaluation form. ``children``
+and ``walk`` go through the expressions inside an expression.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import attrs
 
@@ -139,6 +141,34 @@ Scalar = Constant | Name
 Value = Constant | Name | ListValue | RecordValue
 Expr = (Name | Field | Call | Constant | ListValue | Compare | Membership | Contains | IsSet
         | And | Or | Not)
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The expressions directly inside ``e``, in the order of its fields."""
+    match e:
+        case Call(arg=arg):
+            return (arg,)
+        case ListValue(items=items) | And(items=items) | Or(items=items):
+            return items
+        case Compare(left=left, right=right):
+            return (left, right)
+        case Membership(item=item, collection=collection):
+            return (item, collection)
+        case Contains(collection=collection, other=other):
+            return (collection, other)
+        case IsSet(operand=operand) | Not(operand=operand):
+            return (operand,)
+        case Name() | Field() | Constant():
+            return ()
+
+
+def walk(e: Expr | None) -> Iterator[Expr]:
+    """``e`` (if any) and every expression inside it, each before those inside it."""
+    stack = [e] if e is not None else []
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
 
 
 # ---- pack structure -----------------------------------------------------------------
