@@ -54,6 +54,13 @@ class CompiledRule:
     met: Finding | None = attrs.field(eq=False, repr=False, default=None)
     ast: ast.Rule = attrs.field(eq=False, repr=False, default=None)
 
+    @property
+    def required_step(self) -> Step:
+        """The step a require rule asks for; only a require rule has one."""
+        if self.step is None:
+            raise ValueError(f"rule '{self.id}' is a {self.kind} rule: it requires no step")
+        return self.step
+
 
 @attrs.frozen
 class CompiledPack:
