@@ -5,13 +5,14 @@ is left out of equality, so two trees compare equal when they mean the same, whe
 their text stood (the formatter's round-trip tests rely on this).
 
 The parser (``dsl.parser``) builds these nodes; the compiler (``engine.compiler``)
-checks them against the vocabulary and turns them into an evaluation form.
+checks them against the vocabulary and turns them into an evaluation form. ``children``
+and ``walk`` go through the expressions inside an expression.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Union
+from collections.abc import Iterator
 
 import attrs
 
@@ -19,7 +20,9 @@ from engine.errors import Span
 
 
 def _span() -> Span | None:
-    return attrs.field(default=None, eq=False, repr=False)  # type: ignore[no-any-return]
+    """A node's source span: None by default, and left out of equality and repr."""
+    span: Span | None = attrs.field(default=None, eq=False, repr=False)
+    return span
 
 
 @attrs.frozen
@@ -134,10 +137,38 @@ class Not:
     span: Span | None = _span()
 
 
-Scalar = Union[Constant, Name]
-Value = Union[Constant, Name, ListValue, RecordValue]
-Expr = Union[Name, Field, Call, Constant, ListValue, Compare, Membership, Contains, IsSet,
-             And, Or, Not]
+Scalar = Constant | Name
+Value = Constant | Name | ListValue | RecordValue
+Expr = (Name | Field | Call | Constant | ListValue | Compare | Membership | Contains | IsSet
+        | And | Or | Not)
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The expressions directly inside ``e``, in the order of its fields."""
+    match e:
+        case Call(arg=arg):
+            return (arg,)
+        case ListValue(items=items) | And(items=items) | Or(items=items):
+            return items
+        case Compare(left=left, right=right):
+            return (left, right)
+        case Membership(item=item, collection=collection):
+            return (item, collection)
+        case Contains(collection=collection, other=other):
+            return (collection, other)
+        case IsSet(operand=operand) | Not(operand=operand):
+            return (operand,)
+        case Name() | Field() | Constant():
+            return ()
+
+
+def walk(e: Expr | None) -> Iterator[Expr]:
+    """``e`` (if any) and every expression inside it, each before those inside it."""
+    stack = [e] if e is not None else []
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
 
 
 # ---- pack structure -----------------------------------------------------------------

@@ -3,8 +3,8 @@
 Parsing is most of the cost of starting the engine, and a pack's source rarely changes
 between two runs of ``policy``. ``parse_pack_cached(text, file)`` returns the same AST as
 ``dsl.parser.parse_pack``, keeping a pickled copy under a key made from the source, its
-file name and the rule language's own files (grammar, AST classes, parser), so any change
-to either side misses the cache. On a hit, Lark is not even imported.
+file name and the rule language's own files (grammar, AST classes, parser and its
+clauses), so any change to either side misses the cache. On a hit, Lark is not even imported.
 
 The cache lives in ``$POLICY_CACHE_DIR``, else ``$XDG_CACHE_HOME/policy-engine``, else
 ``~/.cache/policy-engine``; ``POLICY_CACHE_DIR=off`` turns it off. It is as trusted as
@@ -29,7 +29,7 @@ from dsl import ast
 def _language_hash() -> bytes:
     digest = hashlib.sha256()
     root = importlib.resources.files("dsl")
-    for name in ("grammar.lark", "ast.py", "parser.py"):
+    for name in ("grammar.lark", "ast.py", "parser.py", "clauses.py"):
         digest.update(root.joinpath(name).read_bytes())
     return digest.digest()
 
@@ -64,9 +64,9 @@ def parse_pack_cached(text: str, file: str = "<string>") -> ast.Pack:
     pack = _parse(text, file)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as f:
-            pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(f.name, path)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as out:
+            pickle.dump(pack, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(out.name, path)
     except OSError:
         pass
     return pack

@@ -29,7 +29,7 @@ import datetime as dt
 import functools
 import threading
 import unicodedata
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 import lark
@@ -48,6 +48,8 @@ CONTINUATION = "    "
 
 # A piece of a clause: its text, and whether a line may break before it.
 Piece = tuple[str, bool]
+# An item of a source: a pack's header, a topic or a rule, or a test case.
+Item = ast.Header | ast.TopicSetting | ast.Rule | ast.TestCase
 
 
 # ---- public API ---------------------------------------------------------------------
@@ -87,7 +89,7 @@ def format_source(text: str, file: str = "<string>", kind: str | None = None) ->
 
 def print_pack(pack: ast.Pack) -> str:
     """The canonical text of a pack AST (header, then topics, then rules)."""
-    items: list[Any] = [pack.header, *pack.topics, *pack.rules]
+    items: list[Item] = [pack.header, *pack.topics, *pack.rules]
     return _join_plain(items)
 
 
@@ -96,7 +98,7 @@ def print_tests(tests: ast.TestFile) -> str:
     return _join_plain(tests.cases)
 
 
-def _join_plain(items: Sequence[Any]) -> str:
+def _join_plain(items: Sequence[Item]) -> str:
     blocks = ["\n".join(line for unit in units_of(item) for line in unit.lines)
               for item in items]
     return "\n\n".join(blocks) + "\n" if blocks else ""
@@ -112,7 +114,7 @@ class Unit:
     lines: tuple[str, ...]
 
 
-def units_of(item: Any) -> list[Unit]:
+def units_of(item: Item) -> list[Unit]:
     """The units of a header, topic, rule or test case, in canonical order."""
     if isinstance(item, ast.Header):
         return _header_units(item)
@@ -211,13 +213,14 @@ def _rule_units(r: ast.Rule) -> list[Unit]:
         units.append(_unit("for_each", [(f"for each {r.for_each.var} in {r.for_each.topic}",
                                          False)]))
     effect = r.effect
-    merged = isinstance(effect, ast.Effect) and r.when is not None
-    if r.when is not None and not merged:
+    # a plain effect takes the condition on its line: "allow when …"
+    merged = r.when if isinstance(effect, ast.Effect) else None
+    if r.when is not None and merged is None:
         units.append(_unit("when", _glue([("when", False)], expr_pieces(r.when))))
     if isinstance(effect, ast.Effect):
-        if merged:
+        if merged is not None:
             units.append(_unit(("effect", "when"), _glue([(f"{effect.kind} when", False)],
-                                                         expr_pieces(r.when))))
+                                                         expr_pieces(merged))))
         else:
             units.append(_unit("effect", [(effect.kind, False)]))
     elif isinstance(effect, ast.Require):
@@ -395,7 +398,7 @@ def _binary(left: ast.Expr, word: str, right: ast.Expr) -> list[Piece]:
 
 # ---- comments -----------------------------------------------------------------------
 
-def _parse_with_comments(text: str, start: str) -> tuple[lark.Tree, list[Token]]:
+def _parse_with_comments(text: str, start: str) -> tuple[lark.Tree[Token], list[Token]]:
     """The parse tree and every comment token, in order."""
     parser, sink, lock = _comment_parser()
     with lock:
@@ -438,33 +441,41 @@ _CLAUSE_KEYS = {
 }
 
 
-def _start(node: Any) -> tuple[int, int]:
+def _start(node: lark.Tree[Token] | Token) -> tuple[int, int]:
     if isinstance(node, Token):
         return (node.line or 0, node.column or 0)
     return (node.meta.line, node.meta.column)
 
 
-def _end(node: Any) -> tuple[int, int]:
+def _end(node: lark.Tree[Token] | Token) -> tuple[int, int]:
     if isinstance(node, Token):
         return (node.end_line or 0, node.end_column or 0)
     return (node.meta.end_line, node.meta.end_column)
 
 
-def _items_with_anchors(tree: lark.Tree, parsed: ast.Pack | ast.TestFile
-                        ) -> list[tuple[Any, list[_Anchor]]]:
+def _subtree(node: lark.Tree[Token] | Token) -> lark.Tree[Token]:
+    """``node``, an item of a file or a clause of an item: a rule's tree, never a token."""
+    if isinstance(node, Token):
+        raise TypeError(f"a token ({node.type}) stands where the grammar has an item or clause")
+    return node
+
+
+def _items_with_anchors(tree: lark.Tree[Token], parsed: ast.Pack | ast.TestFile
+                        ) -> list[tuple[Item, list[_Anchor]]]:
     """The source's items in order, each with the anchors of its head and clauses."""
+    nodes: dict[str, Iterator[Item]]
     if isinstance(parsed, ast.Pack):
         topics, rules = iter(parsed.topics), iter(parsed.rules)
         nodes = {"header": iter([parsed.header]), "topic": topics, "rule": rules}
     else:
         nodes = {"test_case": iter(parsed.cases)}
     items = []
-    for index, item_tree in enumerate(tree.children):
+    for index, item_tree in enumerate(map(_subtree, tree.children)):
         item = next(nodes[item_tree.data])
         head_parts = 2 if item_tree.data == "topic" else 1   # the id, and a topic's value
         head_end = _end(item_tree.children[head_parts - 1])
         anchors = [_Anchor(index, "head", _start(item_tree), head_end)]
-        for clause in item_tree.children[head_parts:]:
+        for clause in map(_subtree, item_tree.children[head_parts:]):
             key = _CLAUSE_KEYS.get(clause.data, clause.data)
             anchors.append(_Anchor(index, key, _start(clause), _end(clause)))
         items.append((item, anchors))
@@ -489,7 +500,7 @@ class _Attached:
 class _Layout:
     """Print items with their comments put back."""
 
-    def __init__(self, text: str, items: list[tuple[Any, list[_Anchor]]],
+    def __init__(self, text: str, items: list[tuple[Item, list[_Anchor]]],
                  comments: list[Token]) -> None:
         self.lines = text.split("\n")
         self.items = items

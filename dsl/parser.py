@@ -13,14 +13,18 @@ cached on disk by Lark between processes.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import lark
 from lark import Token, Transformer, v_args
+from lark.tree import Meta
 
 from dsl import ast
+from dsl.clauses import Cited, Clause, Given, Request
 from dsl.syntax import (CHARACTER_HINTS, CLAUSE_WORDS, acceptable, date_problem,
                                   expected_text, grammar_parser, keywords, token_text)
 from engine.errors import PackErrors, PackSyntaxError, SourceError, Span, did_you_mean
@@ -35,21 +39,19 @@ MAX_DEPTH = 100
 
 def parse_pack(text: str, file: str = "<string>") -> ast.Pack:
     tree = _parse(text, file, "pack_file")
-    pack: ast.Pack = _Builder(file, text).run(tree)
-    return pack
+    return _Builder(file, text).run(tree, ast.Pack)
 
 
 def parse_tests(text: str, file: str = "<string>") -> ast.TestFile:
     tree = _parse(text, file, "test_file")
-    tests: ast.TestFile = _Builder(file, text).run(tree)
-    return tests
+    return _Builder(file, text).run(tree, ast.TestFile)
 
 
 def _first(span: Span | None) -> str:
     return f" (first at line {span.line})" if span is not None else ""
 
 
-def _parse(text: str, file: str, start: str) -> lark.Tree:
+def _parse(text: str, file: str, start: str) -> lark.Tree[Token]:
     if not isinstance(text, str):
         raise PackSyntaxError(f"{file}: a pack source must be text, not {type(text).__name__}")
     try:
@@ -60,15 +62,14 @@ def _parse(text: str, file: str, start: str) -> lark.Tree:
     return tree
 
 
-def _check_depth(tree: lark.Tree, file: str, text: str) -> None:
+def _check_depth(tree: lark.Tree[Token], file: str, text: str) -> None:
     """Refuse trees deeper than :data:`MAX_DEPTH`, walking them without recursion."""
-    stack: list[tuple[Any, int]] = [(tree, 1)]
+    stack: list[tuple[lark.Tree[Token], int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             meta = node.meta
-            span = (Span(file, meta.line, meta.column) if not getattr(meta, "empty", True)
-                    else None)
+            span = Span(file, meta.line, meta.column) if not meta.empty else None
             raise PackSyntaxError.at(
                 f"this condition nests more than {MAX_DEPTH} levels deep; split it into "
                 "simpler conditions or rules", span, text, code="too-deep")
@@ -76,11 +77,11 @@ def _check_depth(tree: lark.Tree, file: str, text: str) -> None:
                      if isinstance(child, lark.Tree))
 
 
-def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
+def _parse_tree(text: str, file: str, start: str) -> lark.Tree[Token]:
     try:
         return grammar_parser().parse(text, start=start)
     except lark.UnexpectedCharacters as e:
-        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        char = str(e.char)   # the character the lexer stopped at
         if char == '"':
             message = "unterminated string: a string must close with '\"' on the same line"
         else:
@@ -126,9 +127,18 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree:
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 _ESCAPE_RE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)")
 
+_Node = TypeVar("_Node", ast.Pack, ast.TestFile)
 
-class _Builder(Transformer):  # type: ignore[type-arg]
-    """Builds AST nodes from Lark's tree, collecting clause errors on the way."""
+#: A record entry or a test's fact: the key, its value, and where the key stands.
+Entry = tuple[str, ast.Value, Span]
+
+
+class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
+    """Builds AST nodes from Lark's tree, collecting clause errors on the way.
+
+    Each method takes the children of its grammar rule as arguments (``inline``), after
+    the rule's position (``meta``) where the node keeps a span.
+    """
 
     def __init__(self, file: str, text: str) -> None:
         super().__init__()
@@ -136,18 +146,27 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         self.source_text = text
         self.errors: list[SourceError] = []
 
-    def run(self, tree: lark.Tree) -> Any:
+    def build(self, tree: lark.Tree[Token], node: type[_Node]) -> _Node:
+        """The AST of ``tree``, a ``node``; clause errors stay in :attr:`errors`."""
         try:
             result = self.transform(tree)
         except lark.exceptions.VisitError as e:
             raise e.orig_exc from None
+        if not isinstance(result, node):
+            raise TypeError(f"a {type(result).__name__} was built where a {node.__name__} "
+                            "was asked for; the start rule and the node do not match")
+        return result
+
+    def run(self, tree: lark.Tree[Token], node: type[_Node]) -> _Node:
+        """The AST of ``tree``, a ``node``, or every clause error raised together."""
+        result = self.build(tree, node)
         if self.errors:
             raise PackErrors(self.errors)
         return result
 
     # helpers
-    def _span(self, meta: Any) -> Span | None:
-        if getattr(meta, "empty", True):
+    def _span(self, meta: Meta) -> Span | None:
+        if meta.empty:
             return None
         return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
 
@@ -156,6 +175,21 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def _error(self, message: str, span: Span | None, code: str = "syntax") -> None:
         self.errors.append(PackSyntaxError.at(message, span, self.source_text, code=code))
+
+    def _once(self, clauses: Iterable[Clause], twice: Callable[[str, str], str]) -> Given:
+        """The first clause of each kind, to be read back typed.
+
+        Each repeat is reported as ``twice(kind, first)``, ``first`` saying where the kind
+        was given first.
+        """
+        given: dict[str, Clause] = {}
+        for clause in clauses:
+            first = given.get(clause.kind)
+            if first is not None:
+                self._error(twice(clause.kind, _first(first.span)), clause.span)
+                continue
+            given[clause.kind] = clause
+        return Given(given)
 
     def _string(self, token: Token) -> str:
         body = token[1:-1]
@@ -183,37 +217,38 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             return None
 
     # values
-    @v_args(meta=True)
-    def int(self, meta: Any, children: list[Token]) -> ast.Constant:
-        return ast.Constant(int(children[0]), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def int(self, meta: Meta, token: Token) -> ast.Constant:
+        return ast.Constant(int(token), span=self._span(meta))
 
-    @v_args(meta=True)
-    def date(self, meta: Any, children: list[Token]) -> ast.Constant:
-        value = self._date(children[0])
+    @v_args(inline=True, meta=True)
+    def date(self, meta: Meta, token: Token) -> ast.Constant:
+        value = self._date(token)
         return ast.Constant(value if value else dt.date.min, span=self._span(meta))
 
-    @v_args(meta=True)
-    def string(self, meta: Any, children: list[Token]) -> ast.Constant:
-        return ast.Constant(self._string(children[0]), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def string(self, meta: Meta, token: Token) -> ast.Constant:
+        return ast.Constant(self._string(token), span=self._span(meta))
 
-    @v_args(meta=True)
-    def true(self, meta: Any, children: list[Any]) -> ast.Constant:
+    @v_args(inline=True, meta=True)
+    def true(self, meta: Meta) -> ast.Constant:
         return ast.Constant(True, span=self._span(meta))
 
-    @v_args(meta=True)
-    def false(self, meta: Any, children: list[Any]) -> ast.Constant:
+    @v_args(inline=True, meta=True)
+    def false(self, meta: Meta) -> ast.Constant:
         return ast.Constant(False, span=self._span(meta))
 
-    @v_args(meta=True)
-    def name(self, meta: Any, children: list[Token]) -> ast.Name:
-        return ast.Name(str(children[0]), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def name(self, meta: Meta, token: Token) -> ast.Name:
+        return ast.Name(str(token), span=self._span(meta))
 
-    @v_args(meta=True)
-    def list(self, meta: Any, children: list[Any]) -> ast.ListValue:
-        return ast.ListValue(tuple(c for c in children if c is not None), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def list(self, meta: Meta, *items: ast.Scalar | None) -> ast.ListValue:
+        # an empty list is one placeholder (None) for its optional items
+        return ast.ListValue(tuple(c for c in items if c is not None), span=self._span(meta))
 
-    @v_args(meta=True)
-    def record(self, meta: Any, children: list[Any]) -> ast.RecordValue:
+    @v_args(inline=True, meta=True)
+    def record(self, meta: Meta, *children: Entry | None) -> ast.RecordValue:
         entries = [c for c in children if c is not None]
         seen: set[str] = set()
         for key, _value, span in entries:
@@ -222,295 +257,280 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             seen.add(key)
         return ast.RecordValue(tuple((k, v) for k, v, _ in entries), span=self._span(meta))
 
-    def entry(self, children: list[Any]) -> tuple[str, Any, Span]:
-        return str(children[0]), children[1], self._tspan(children[0])
+    @v_args(inline=True)
+    def entry(self, key: Token, value: ast.Value) -> Entry:
+        return str(key), value, self._tspan(key)
 
-    @v_args(meta=True)
-    def text(self, meta: Any, children: list[Any]) -> ast.Text:
-        en = "".join(self._string(c) for c in children if isinstance(c, Token))
-        sv = next((c for c in children if isinstance(c, str) and not isinstance(c, Token)), None)
+    @v_args(inline=True, meta=True)
+    def text(self, meta: Meta, *parts: Token | str) -> ast.Text:
+        # the strings are tokens; a Swedish version comes built by ``swedish``, a plain str
+        en = "".join(self._string(c) for c in parts if isinstance(c, Token))
+        sv = next((c for c in parts if not isinstance(c, Token)), None)
         return ast.Text(en, sv, span=self._span(meta))
 
-    def swedish(self, children: list[Token]) -> str:
-        return "".join(self._string(c) for c in children)
+    @v_args(inline=True)
+    def swedish(self, *strings: Token) -> str:
+        return "".join(self._string(c) for c in strings)
 
     # expressions
-    @v_args(meta=True)
-    def field(self, meta: Any, children: list[Token]) -> ast.Field:
-        return ast.Field(str(children[0]), str(children[1]), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def field(self, meta: Meta, base: Token, field: Token) -> ast.Field:
+        return ast.Field(str(base), str(field), span=self._span(meta))
 
-    @v_args(meta=True)
-    def call(self, meta: Any, children: list[Any]) -> ast.Call:
-        return ast.Call(str(children[0]), children[1], span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def call(self, meta: Meta, func: Token, arg: ast.Expr) -> ast.Call:
+        return ast.Call(str(func), arg, span=self._span(meta))
 
-    @v_args(meta=True)
-    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
-        return ast.Compare(str(children[1]), children[0], children[2], span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def compare(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Compare:
+        return ast.Compare(str(op), left, right, span=self._span(meta))
 
-    @v_args(meta=True)
-    def in_(self, meta: Any, children: list[Any]) -> ast.Membership:
-        return ast.Membership(children[0], children[1], span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def in_(self, meta: Meta, item: ast.Expr, collection: ast.Expr) -> ast.Membership:
+        return ast.Membership(item, collection, span=self._span(meta))
 
-    @v_args(meta=True)
-    def not_in(self, meta: Any, children: list[Any]) -> ast.Membership:
-        return ast.Membership(children[0], children[1], negated=True, span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def not_in(self, meta: Meta, item: ast.Expr, collection: ast.Expr) -> ast.Membership:
+        return ast.Membership(item, collection, negated=True, span=self._span(meta))
 
-    @v_args(meta=True)
-    def contains(self, meta: Any, children: list[Any]) -> ast.Contains:
-        return ast.Contains(children[0], children[1], span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def contains(self, meta: Meta, collection: ast.Expr, other: ast.Expr) -> ast.Contains:
+        return ast.Contains(collection, other, span=self._span(meta))
 
-    @v_args(meta=True)
-    def contains_all(self, meta: Any, children: list[Any]) -> ast.Contains:
-        return ast.Contains(children[0], children[1], "all", span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def contains_all(self, meta: Meta, collection: ast.Expr, other: ast.Expr) -> ast.Contains:
+        return ast.Contains(collection, other, "all", span=self._span(meta))
 
-    @v_args(meta=True)
-    def contains_any(self, meta: Any, children: list[Any]) -> ast.Contains:
-        return ast.Contains(children[0], children[1], "any", span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def contains_any(self, meta: Meta, collection: ast.Expr, other: ast.Expr) -> ast.Contains:
+        return ast.Contains(collection, other, "any", span=self._span(meta))
 
-    @v_args(meta=True)
-    def is_set(self, meta: Any, children: list[Any]) -> ast.IsSet:
-        return ast.IsSet(children[0], span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def is_set(self, meta: Meta, operand: ast.Expr) -> ast.IsSet:
+        return ast.IsSet(operand, span=self._span(meta))
 
-    @v_args(meta=True)
-    def is_missing(self, meta: Any, children: list[Any]) -> ast.IsSet:
-        return ast.IsSet(children[0], negated=True, span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def is_missing(self, meta: Meta, operand: ast.Expr) -> ast.IsSet:
+        return ast.IsSet(operand, negated=True, span=self._span(meta))
 
-    @v_args(meta=True)
-    def and_(self, meta: Any, children: list[Any]) -> ast.And:
-        left, right = children
+    @v_args(inline=True, meta=True)
+    def and_(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.And:
         items = (left.items if isinstance(left, ast.And) else (left,)) + (right,)
         return ast.And(items, span=self._span(meta))
 
-    @v_args(meta=True)
-    def or_(self, meta: Any, children: list[Any]) -> ast.Or:
-        left, right = children
+    @v_args(inline=True, meta=True)
+    def or_(self, meta: Meta, left: ast.Expr, right: ast.Expr) -> ast.Or:
         items = (left.items if isinstance(left, ast.Or) else (left,)) + (right,)
         return ast.Or(items, span=self._span(meta))
 
-    @v_args(meta=True)
-    def not_(self, meta: Any, children: list[Any]) -> ast.Not:
-        return ast.Not(children[0], span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def not_(self, meta: Meta, operand: ast.Expr) -> ast.Not:
+        return ast.Not(operand, span=self._span(meta))
 
     # header
-    @v_args(meta=True)
-    def header(self, meta: Any, children: list[Any]) -> ast.Header:
-        fields: dict[str, Any] = {}
-        first: dict[str, Span | None] = {}
-        for kind, value, span in children[1:]:
-            if kind in fields:
-                self._error(f"the header gives '{_HEADER_WORDS[kind]}' twice{_first(first[kind])}; "
-                            "keep one", span)
-                continue
-            fields[kind], first[kind] = value, span
-        dated = fields.pop("dated", None)
-        if dated == "undated":
-            fields["undated"] = True
-        elif dated is not None:
-            fields["dated"] = dated
-        return ast.Header(str(children[0]), **fields, span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def header(self, meta: Meta, pack_id: Token, *clauses: Clause) -> ast.Header:
+        given = self._once(clauses, lambda kind, first: (
+            f"the header gives '{_HEADER_WORDS[kind]}' twice{first}; keep one"))
+        dated = given.value("dated")     # a date, "undated", or None (not given, or wrong)
+        return ast.Header(str(pack_id), name=given.of("name", ast.Text),
+                          document=given.of("document", ast.Text),
+                          dated=dated if isinstance(dated, dt.date) else None,
+                          undated=dated == "undated", version=given.of("version", str),
+                          default=given.of("default", str),
+                          sections=given.words("sections") or (), span=self._span(meta))
 
-    @v_args(meta=True)
-    def pack_name(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("name", children[0], self._span(meta))
+    @v_args(inline=True, meta=True)
+    def pack_name(self, meta: Meta, text: ast.Text) -> Clause:
+        return Clause("name", text, self._span(meta))
 
-    @v_args(meta=True)
-    def pack_document(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("document", children[0], self._span(meta))
+    @v_args(inline=True, meta=True)
+    def pack_document(self, meta: Meta, text: ast.Text) -> Clause:
+        return Clause("document", text, self._span(meta))
 
-    @v_args(meta=True)
-    def pack_dated(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        token = children[0]
+    @v_args(inline=True, meta=True)
+    def pack_dated(self, meta: Meta, token: Token) -> Clause:
         value = "undated" if token.type == "UNDATED" else self._date(token)
-        return ("dated", value, self._span(meta))
+        return Clause("dated", value, self._span(meta))
 
-    @v_args(meta=True)
-    def pack_version(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        return ("version", self._string(children[0]), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def pack_version(self, meta: Meta, token: Token) -> Clause:
+        return Clause("version", self._string(token), self._span(meta))
 
-    @v_args(meta=True)
-    def pack_default(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        value = str(children[0])
+    @v_args(inline=True, meta=True)
+    def pack_default(self, meta: Meta, token: Token) -> Clause:
+        value = str(token)
         if value not in ("allow", "deny"):
             self._error(f"a pack's default outcome is 'allow' or 'deny', not '{value}'"
                         f"{did_you_mean(value, ('allow', 'deny'))}",
-                        self._tspan(children[0]), code="bad-default")
-        return ("default", value, self._span(meta))
+                        self._tspan(token), code="bad-default")
+        return Clause("default", value, self._span(meta))
 
-    @v_args(meta=True)
-    def pack_sections(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        return ("sections", tuple(self._string(c) for c in children), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def pack_sections(self, meta: Meta, *strings: Token) -> Clause:
+        return Clause("sections", tuple(self._string(c) for c in strings), self._span(meta))
 
     # topics
-    @v_args(meta=True)
-    def topic(self, meta: Any, children: list[Any]) -> ast.TopicSetting:
-        name, value, *clauses = children
-        fields: dict[str, Any] = {}
-        first: dict[str, Span | None] = {}
-        for kind, clause_value, span in clauses:
-            if kind in fields:
-                self._error(f"topic '{name}' gives '{kind}' twice{_first(first[kind])}; keep one",
-                            span)
-                continue
-            fields[kind], first[kind] = clause_value, span
-        return ast.TopicSetting(str(name), value, **self._sourced(fields), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def topic(self, meta: Meta, name: Token, value: ast.Value | None,
+              *clauses: Clause) -> ast.TopicSetting:
+        given = self._once(clauses, lambda kind, first: (
+            f"topic '{name}' gives '{kind}' twice{first}; keep one"))
+        cited = given.of("source", Cited)
+        return ast.TopicSetting(str(name), value, summary=given.of("summary", ast.Text),
+                                source=cited.section if cited else None,
+                                sentences=cited.sentences if cited else (),
+                                span=self._span(meta))
 
-    def not_regulated(self, children: list[Any]) -> None:
+    @v_args(inline=True)
+    def not_regulated(self) -> None:
         return None
 
-    @v_args(meta=True)
-    def summary(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("summary", children[0], self._span(meta))
+    @v_args(inline=True, meta=True)
+    def summary(self, meta: Meta, text: ast.Text) -> Clause:
+        return Clause("summary", text, self._span(meta))
 
-    @v_args(meta=True)
-    def source(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        sentences = children[1] if len(children) > 1 and children[1] is not None else ()
-        return ("source", (self._string(children[0]), sentences), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def source(self, meta: Meta, token: Token,
+               sentences: tuple[builtins.int, ...] | None = None) -> Clause:
+        return Clause("source", Cited(self._string(token), sentences or ()), self._span(meta))
 
-    def sentences(self, children: list[Token]) -> tuple[int, ...]:
-        return tuple(int(c) for c in children)
-
-    def _sourced(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """Split a ``source`` clause's value into the section and its sentence ordinals."""
-        if "source" in fields:
-            fields["source"], fields["sentences"] = fields["source"]
-        return fields
+    @v_args(inline=True)
+    def sentences(self, *ordinals: Token) -> tuple[builtins.int, ...]:
+        return tuple(builtins.int(n) for n in ordinals)
 
     # rules
-    @v_args(meta=True)
-    def rule(self, meta: Any, children: list[Any]) -> ast.Rule:
-        rule_id = str(children[0])
-        fields: dict[str, Any] = {}
-        first: dict[str, Span | None] = {}
-        for kind, value, span in children[1:]:
-            key = "effect" if kind in ("allow", "deny", "only", "require") else kind
-            if key in fields:
-                what = "an effect (allow, deny, only or require)" if key == "effect" else f"'{_RULE_WORDS[key]}'"
-                self._error(f"rule '{rule_id}' gives {what} twice{_first(first[key])}; a rule has "
-                            "one of each clause", span)
-                continue
-            fields[key], first[key] = value, span
-            if key in ("actions", "level", "source"):
-                fields[f"{key}_span"] = span
-        return ast.Rule(rule_id, **self._sourced(fields), span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def rule(self, meta: Meta, rule_id: Token, *clauses: Clause) -> ast.Rule:
+        def twice(kind: str, first: str) -> str:
+            what = ("an effect (allow, deny, only or require)" if kind == "effect"
+                    else f"'{_RULE_WORDS[kind]}'")
+            return f"rule '{rule_id}' gives {what} twice{first}; a rule has one of each clause"
 
-    @v_args(meta=True)
-    def on(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        return ("actions", tuple(str(c) for c in children), self._span(meta))
+        given = self._once(clauses, twice)
+        cited = given.of("source", Cited)
+        return ast.Rule(str(rule_id), actions=given.words("actions") or (),
+                        effect=given.effect(), when=given.condition("when"),
+                        done=given.condition("done"), for_each=given.of("for_each", ast.ForEach),
+                        level=given.of("level", str), because=given.of("because", ast.Text),
+                        source=cited.section if cited else None,
+                        sentences=cited.sentences if cited else (), span=self._span(meta),
+                        actions_span=given.span("actions"), level_span=given.span("level"),
+                        source_span=given.span("source"))
 
-    @v_args(meta=True)
-    def for_each(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
+    @v_args(inline=True, meta=True)
+    def on(self, meta: Meta, *actions: Token) -> Clause:
+        return Clause("actions", tuple(str(c) for c in actions), self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def for_each(self, meta: Meta, var: Token, topic: Token) -> Clause:
         span = self._span(meta)
-        return ("for_each", ast.ForEach(str(children[0]), str(children[1]), span=span), span)
+        return Clause("for_each", ast.ForEach(str(var), str(topic), span=span), span)
 
-    @v_args(meta=True)
-    def when(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("when", children[0], self._span(meta))
+    @v_args(inline=True, meta=True)
+    def when(self, meta: Meta, condition: ast.Expr) -> Clause:
+        return Clause("when", condition, self._span(meta))
 
-    @v_args(meta=True)
-    def done(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("done", children[0], self._span(meta))
+    @v_args(inline=True, meta=True)
+    def done(self, meta: Meta, condition: ast.Expr) -> Clause:
+        return Clause("done", condition, self._span(meta))
 
-    @v_args(meta=True)
-    def allow(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
+    @v_args(inline=True, meta=True)
+    def allow(self, meta: Meta) -> Clause:
         span = self._span(meta)
-        return ("allow", ast.Effect("allow", span=span), span)
+        return Clause("effect", ast.Effect("allow", span=span), span)
 
-    @v_args(meta=True)
-    def deny(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
+    @v_args(inline=True, meta=True)
+    def deny(self, meta: Meta) -> Clause:
         span = self._span(meta)
-        return ("deny", ast.Effect("deny", span=span), span)
+        return Clause("effect", ast.Effect("deny", span=span), span)
 
-    @v_args(meta=True)
-    def only(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
+    @v_args(inline=True, meta=True)
+    def only(self, meta: Meta) -> Clause:
         span = self._span(meta)
-        return ("only", ast.Effect("only", span=span), span)
+        return Clause("effect", ast.Effect("only", span=span), span)
 
-    @v_args(meta=True)
-    def require(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        step, by, text = children
+    @v_args(inline=True, meta=True)
+    def require(self, meta: Meta, step: Token, by: Token | None, text: ast.Text) -> Clause:
         span = self._span(meta)
-        return ("require", ast.Require(str(step), str(by) if by is not None else None, text,
-                                       span=span), span)
+        return Clause("effect", ast.Require(str(step), str(by) if by is not None else None, text,
+                                            span=span), span)
 
-    @v_args(meta=True)
-    def level(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        return ("level", str(children[0]), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def level(self, meta: Meta, token: Token) -> Clause:
+        return Clause("level", str(token), self._span(meta))
 
-    @v_args(meta=True)
-    def because(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("because", children[0], self._span(meta))
+    @v_args(inline=True, meta=True)
+    def because(self, meta: Meta, text: ast.Text) -> Clause:
+        return Clause("because", text, self._span(meta))
 
     # files
-    def pack_file(self, children: list[Any]) -> ast.Pack:
-        header, *items = children
+    @v_args(inline=True)
+    def pack_file(self, header: ast.Header, *items: ast.TopicSetting | ast.Rule) -> ast.Pack:
         topics = tuple(i for i in items if isinstance(i, ast.TopicSetting))
         rules = tuple(i for i in items if isinstance(i, ast.Rule))
         return ast.Pack(header, topics, rules, file=self.file, text=self.source_text)
 
-    def test_file(self, children: list[Any]) -> ast.TestFile:
-        return ast.TestFile(tuple(children), file=self.file, text=self.source_text)
+    @v_args(inline=True)
+    def test_file(self, *cases: ast.TestCase) -> ast.TestFile:
+        return ast.TestFile(cases, file=self.file, text=self.source_text)
 
     # tests
-    @v_args(meta=True)
-    def test_case(self, meta: Any, children: list[Any]) -> ast.TestCase:
-        name = self._string(children[0])
-        fields: dict[str, Any] = {}
-        first: dict[str, Span | None] = {}
-        for kind, value, span in children[1:]:
-            if kind in fields:
-                self._error(f"test \"{name}\" gives '{_TEST_WORDS[kind]}' twice"
-                            f"{_first(first[kind])}; keep one", span)
-                continue
-            first[kind] = span
-            if kind == "request":
-                action, facts, spans = value
-                fields.update(action=action, facts=facts, fact_spans=spans)
-            else:
-                fields[kind] = value
-        return ast.TestCase(name, **fields, span=self._span(meta))
+    @v_args(inline=True, meta=True)
+    def test_case(self, meta: Meta, title: Token, *clauses: Clause) -> ast.TestCase:
+        name = self._string(title)
+        given = self._once(clauses, lambda kind, first: (
+            f"test \"{name}\" gives '{_TEST_WORDS[kind]}' twice{first}; keep one"))
+        request = given.of("request", Request)
+        return ast.TestCase(name, action=request.action if request else None,
+                            facts=request.facts if request else (),
+                            fact_spans=request.spans if request else (),
+                            at=given.of("at", dt.date), expect=given.of("expect", str),
+                            steps=given.words("steps"), rules=given.words("rules"),
+                            by_default=given.of("by_default", bool), span=self._span(meta))
 
-    @v_args(meta=True)
-    def request(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        action, facts = children
-        facts = facts or []
-        return ("request", (str(action), tuple((k, v) for k, v, _ in facts),
-                            tuple(s for _, _, s in facts)), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def request(self, meta: Meta, action: Token, facts: tuple[Entry, ...] | None) -> Clause:
+        facts = facts or ()
+        return Clause("request", Request(str(action), tuple((k, v) for k, v, _ in facts),
+                                         tuple(s for _, _, s in facts)), self._span(meta))
 
-    def facts(self, children: list[Any]) -> list[Any]:
-        return [c for c in children if c is not None]
+    @v_args(inline=True)
+    def facts(self, *facts: Entry | None) -> tuple[Entry, ...]:
+        return tuple(c for c in facts if c is not None)
 
-    def fact(self, children: list[Any]) -> tuple[str, Any, Span]:
-        return str(children[0]), children[1], self._tspan(children[0])
+    @v_args(inline=True)
+    def fact(self, key: Token, value: ast.Value) -> Entry:
+        return str(key), value, self._tspan(key)
 
-    @v_args(meta=True)
-    def at(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        return ("at", self._date(children[0]), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def at(self, meta: Meta, token: Token) -> Clause:
+        return Clause("at", self._date(token), self._span(meta))
 
-    @v_args(meta=True)
-    def expect(self, meta: Any, children: list[Token]) -> tuple[str, Any, Span | None]:
-        value = str(children[0])
+    @v_args(inline=True, meta=True)
+    def expect(self, meta: Meta, token: Token) -> Clause:
+        value = str(token)
         if value not in ("allow", "deny", "required_steps"):
             self._error(f"a test expects 'allow', 'deny' or 'required_steps', not '{value}'"
                         f"{did_you_mean(value, ('allow', 'deny', 'required_steps'))}",
-                        self._tspan(children[0]), code="bad-expect")
-        return ("expect", value, self._span(meta))
+                        self._tspan(token), code="bad-expect")
+        return Clause("expect", value, self._span(meta))
 
-    @v_args(meta=True)
-    def expect_steps(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("steps", tuple(str(c) for c in children if c is not None), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def expect_steps(self, meta: Meta, *steps: Token | None) -> Clause:
+        return Clause("steps", tuple(str(c) for c in steps if c is not None), self._span(meta))
 
-    @v_args(meta=True)
-    def expect_rules(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        return ("rules", tuple(str(c) for c in children if c is not None), self._span(meta))
+    @v_args(inline=True, meta=True)
+    def expect_rules(self, meta: Meta, *rules: Token | None) -> Clause:
+        return Clause("rules", tuple(str(c) for c in rules if c is not None), self._span(meta))
 
-    @v_args(meta=True)
-    def expect_by_default(self, meta: Any, children: list[Any]) -> tuple[str, Any, Span | None]:
-        value = children[0]
+    @v_args(inline=True, meta=True)
+    def expect_by_default(self, meta: Meta, value: ast.Value) -> Clause:
         span = self._span(meta)
         if not (isinstance(value, ast.Constant) and isinstance(value.value, bool)):
             self._error("'by_default' takes true or false", span, code="bad-expect")
-            return ("by_default", None, span)
-        return ("by_default", value.value, span)
+            return Clause("by_default", None, span)
+        return Clause("by_default", value.value, span)
 
 
 _HEADER_WORDS = {"name": "name", "document": "document", "dated": "dated",

@@ -18,7 +18,6 @@ import datetime as dt
 import re
 
 import attrs
-import lark
 
 from dsl import ast
 from dsl.parser import _Builder, _parse  # the same parser, keeping the builder's errors
@@ -61,10 +60,7 @@ def parse_pack_recovering(text: str, file: str = "<string>") -> Recovered:
             found = [e]
         else:
             builder = _Builder(file, text)
-            try:
-                pack = builder.transform(tree)
-            except lark.exceptions.VisitError as e:
-                raise e.orig_exc from None
+            pack = builder.build(tree, ast.Pack)
             errors.extend(e for e in builder.errors if e.render() not in seen)
             if any(e.code == "bad-date" and e.span and e.span.line < segments[0].end_line
                    for e in builder.errors) and pack.header.dated is None:
@@ -132,5 +128,5 @@ def _blank(text: str, segments: list[_Segment], blanked: set[int], header_broken
 
 
 def _names(segments: list[_Segment], blanked: set[int], kind: str) -> frozenset[str]:
-    return frozenset(segments[i].name for i in blanked
-                     if segments[i].kind == kind and segments[i].name)
+    chosen = (segments[i] for i in blanked)
+    return frozenset(s.name for s in chosen if s.kind == kind and s.name)

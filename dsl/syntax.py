@@ -9,9 +9,8 @@ the parser is built once per process, on first use, from ``grammar.lark``.
 from __future__ import annotations
 
 import calendar
-from typing import Any
-
 import functools
+from collections.abc import Iterable
 
 import lark
 from lark import Lark, Token
@@ -48,7 +47,7 @@ def describe(terminal: str) -> str:
     return terminal.lower()
 
 
-def expected_text(names: Any) -> str:
+def expected_text(names: Iterable[str]) -> str:
     described = sorted({describe(n) for n in names})
     if not described:
         return ""
@@ -67,15 +66,15 @@ def token_text(token: Token) -> str:
     return f"'{token}'" if token.type != "STRING" else f"string {token}"
 
 
-def acceptable(e: lark.UnexpectedToken) -> Any:
+def acceptable(e: lark.UnexpectedToken) -> set[str]:
     """The terminals the parser would really accept here (LALR's own list is wider)."""
     try:
-        return e.interactive_parser.accepts() or e.expected
+        return e.accepts or e.expected
     except Exception:  # noqa: BLE001 - a better message is a nicety, never a new failure
         return e.expected
 
 
-def keywords(terminals: Any) -> list[str]:
+def keywords(terminals: Iterable[str]) -> list[str]:
     """The keywords among ``terminals``, as written."""
     words = []
     for name in terminals:

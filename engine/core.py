@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import pluggy
@@ -83,13 +83,14 @@ class Engine:
             def evaluators(pack: CompiledPack, action: str, facts: Mapping[str, Any],
                            at: dt.date) -> list[Any]:
                 return list(reversed(call(pack=pack, action=action, facts=facts, at=at)))
-            self._evaluate_all = evaluators
+            self._evaluate_all: Callable[[CompiledPack, str, Mapping[str, Any], dt.date],
+                                         list[Any]] | None = evaluators
             self._evaluators: tuple[Any, ...] = ()
         else:
             # Plain implementations: call them directly, in registration order (the
             # standard evaluator first). Same results as the hook call, less overhead.
             self._evaluators = tuple(i.function for i in impls)
-            self._evaluate_all = None  # type: ignore[assignment]
+            self._evaluate_all = None
         observers = hook.policy_decision.get_hookimpls()
         self._notify = hook.policy_decision if observers else None
 

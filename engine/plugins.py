@@ -125,7 +125,7 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
     for impl in pm.hook.policy_packs.get_hookimpls():
         name = impl.plugin_name
         try:
-            sources = list(impl.function() or ())
+            sources = offered_sources(impl)
         except PolicyError as e:
             failed.append(FailedPack(name, name, e))
             continue
@@ -150,6 +150,19 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
                 continue
             loaded[pack.id] = LoadedPack(pack, source, name, _distribution(pm, impl.plugin))
     return loaded, failed
+
+
+def offered_sources(impl: pluggy.HookImpl) -> list[object]:
+    """What one plugin's ``policy_packs`` returned, as a list; nothing (None) is none.
+
+    Pluggy types a hook's result ``object``: a plugin is not checked code. The items are
+    still to be checked as :class:`PackSource` values; a result that is not a collection
+    at all fails as ``list()`` would fail on it.
+    """
+    returned = impl.function() or ()
+    if not isinstance(returned, Iterable):
+        raise TypeError(f"'{type(returned).__name__}' object is not iterable")
+    return list(returned)
 
 
 def _guess_id(text: str) -> str | None:

@@ -33,6 +33,14 @@ class Type:
     def field(self, name: str) -> "Type | None":
         return dict(self.fields).get(name)
 
+    @property
+    def element_type(self) -> "Type":
+        """A set's element type; only a set has one, so asking another type is a mistake."""
+        if self.element is None:
+            raise TypeError(f"'{self.name}' is a {self.kind} type, not a set: it has no "
+                            "element type")
+        return self.element
+
 
 BOOL = Type("bool", "bool")
 INT = Type("int", "int")
@@ -134,7 +142,7 @@ class Action:
     derived: tuple[DerivedFact, ...] = ()
 
     def fact(self, name: str) -> Fact | DerivedFact | None:
-        for f in self.facts + self.derived:  # type: ignore[operator]
+        for f in self.facts + self.derived:
             if f.name == name:
                 return f
         return None
@@ -145,7 +153,7 @@ class Action:
 
 
 def _credential_holders(facts: Mapping[str, Any]) -> frozenset[str]:
-    held = facts["credentials_held_by"]
+    held: frozenset[str] = facts["credentials_held_by"]   # a set fact, validated
     return held | {"central_storage"} if facts["credentials_in_central_storage"] else held
 
 

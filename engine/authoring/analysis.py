@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import types
 from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
@@ -47,6 +46,7 @@ from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
 from engine.errors import PackErrors, PolicyError, SourceError, Span
+from engine.model import Step
 
 ERROR, WARNING = "error", "warning"
 
@@ -166,7 +166,6 @@ def _check_tests(text: str, origin: str, pack: CompiledPack | None,
         return [Diagnostic.of_error(e)]
     if pack is None:   # the cases' requests can still be checked against the vocabulary
         pack_incomplete = True
-        pack = types.SimpleNamespace(id="?", rules=())
     try:
         check_cases(pack, tests)
     except PackErrors as e:
@@ -241,22 +240,23 @@ class _Checker:
                               "rule too", node.span)
 
     def check_steps(self) -> None:
-        first: dict[str, CompiledRule] = {}
+        first: dict[str, tuple[CompiledRule, Step]] = {}
         for rule in self.pack.rules:
-            if rule.step is None:
+            step = rule.step
+            if step is None:
                 continue
-            other = first.setdefault(rule.step.id, rule)
+            other, other_step = first.setdefault(step.id, (rule, step))
             if other is rule:
                 continue
             differences = [what for what, a, b in (
-                ("text", other.step.text, rule.step.text),
+                ("text", other_step.text, step.text),
                 ("Swedish text", other.step_sv, rule.step_sv),
-                ("role", other.step.by, rule.step.by),
-                ("level", other.step.level, rule.step.level)) if a != b]
+                ("role", other_step.by, step.by),
+                ("level", other_step.level, step.level)) if a != b]
             if differences:
                 differ = " and ".join(differences)
                 self.warn("step-text-conflict", f"rules '{other.id}' and '{rule.id}' both require "
-                          f"step '{rule.step.id}' but with a different {differ}; a decision lists "
+                          f"step '{step.id}' but with a different {differ}; a decision lists "
                           "a step id once, so one of them would be lost: give the steps ids of "
                           "their own, or the same texts",
                           rule.ast.effect.span if rule.ast.effect else head_span(rule.ast), ERROR)
@@ -324,13 +324,14 @@ class _ActionChecker:
                               where)
             return False
         if rule.kind == "require" and ast_rule.done is not None:
+            step_id = rule.required_step.id
             if "met" not in applies:
-                self.checker.warn("never-done", f"the step '{rule.step.id}' of {self.name(rule)} "
+                self.checker.warn("never-done", f"the step '{step_id}' of {self.name(rule)} "
                                   f"can never count as done for '{self.action.name}': its "
                                   "'done when' is false for every request it applies to",
                                   ast_rule.done.span)
             elif "fire" not in applies:
-                self.checker.warn("always-done", f"the step '{rule.step.id}' of {self.name(rule)} "
+                self.checker.warn("always-done", f"the step '{step_id}' of {self.name(rule)} "
                                   f"is never required for '{self.action.name}': its 'done when' is "
                                   "true for every request it applies to", ast_rule.done.span)
         return True
@@ -362,7 +363,7 @@ class _ActionChecker:
     def check_duplicate(self, first: CompiledRule, second: CompiledRule) -> None:
         if (first.kind, first.level) != (second.kind, second.level):
             return
-        if first.kind == "require" and first.step.id != second.step.id:
+        if first.kind == "require" and first.required_step.id != second.required_step.id:
             return
         results = self.outcomes([first, second])
         if all(did.get(id(first)) == did.get(id(second)) for _, did in results):
@@ -397,24 +398,9 @@ def head_span(node: ast.Rule | ast.TopicSetting) -> Span | None:
                 span.column + len(word) + 1 + len(node.id))
 
 
-def _walk(expr: ast.Expr | None) -> Iterable[Any]:
-    if expr is None:
-        return
-    stack: list[Any] = [expr]
-    while stack:
-        node = stack.pop()
-        yield node
-        for field in attrs.fields(type(node)):
-            value = getattr(node, field.name)
-            if isinstance(value, tuple):
-                stack.extend(v for v in value if attrs.has(type(v)))
-            elif attrs.has(type(value)):
-                stack.append(value)
-
-
 def _topic_refs(expr: ast.Expr | None) -> set[str]:
     refs = set()
-    for node in _walk(expr):
+    for node in ast.walk(expr):
         if isinstance(node, ast.Name) and node.id in vocab.TOPICS:
             refs.add(node.id)
         elif isinstance(node, ast.Field) and node.base in vocab.TOPICS:
@@ -431,7 +417,8 @@ def _example_ref(topic_id: str) -> str:
     return f"'{topic_id} == …'"
 
 
-def _hard_coded(expr: ast.Expr | None, pack: CompiledPack) -> Iterable[tuple[Any, str, str]]:
+def _hard_coded(expr: ast.Expr | None, pack: CompiledPack
+                ) -> Iterable[tuple[ast.Expr, str, str]]:
     """Literals in ``expr`` that spell out a topic setting: lists whose values are exactly a
     list topic's (or a field's) values, and a number compared with ``months_since`` equal
     to the snapshot interval."""
@@ -445,11 +432,12 @@ def _hard_coded(expr: ast.Expr | None, pack: CompiledPack) -> Iterable[tuple[Any
                     lists.setdefault(frozenset(items), f"{topic_id}.{key}")
     interval = pack.topics.get("snapshot_interval")
     months = vocab.INTERVAL_MONTHS.get(interval.value) if interval and interval.value else None
-    for node in _walk(expr):
+    for node in ast.walk(expr):
         if isinstance(node, ast.ListValue):
-            names = frozenset(i.id for i in node.items if isinstance(i, ast.Name))
-            if len(names) == len(node.items) and names in lists:
-                shown = "[" + ", ".join(i.id for i in node.items) + "]"
+            ids = [i.id for i in node.items if isinstance(i, ast.Name)]
+            names = frozenset(ids)
+            if len(names) == len(node.items) and names in lists:   # distinct names only
+                shown = "[" + ", ".join(ids) + "]"
                 yield node, lists[names], shown
         elif isinstance(node, ast.Compare) and months is not None:
             for side, other in ((node.left, node.right), (node.right, node.left)):

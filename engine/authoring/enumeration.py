@@ -39,7 +39,7 @@ import itertools
 import math
 import random
 import sys
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence, TypeGuard
 
 import attrs
 
@@ -121,38 +121,41 @@ def _relate(e: ast.Expr, action: vocab.Action, loop: Mapping[str, str],
             topics: Mapping[str, Any], found: Mentions) -> None:
     """Record, for each set fact, the values named beside it (``x in S``, ``S contains
     any [..]``); a set fact used in any other way is marked loose."""
-    stack: list[Any] = [e]
+    stack: list[ast.Expr] = [e]
     while stack:
         node = stack.pop()
-        pair = None
+        pair: tuple[ast.Expr, ast.Expr] | None = None
         if isinstance(node, ast.Membership):
             pair = (node.collection, node.item)
         elif isinstance(node, ast.Contains):
             pair = (node.collection, node.other)
-        if pair is not None and _is_set_fact(pair[0], action):
-            values = _named(pair[1], action, loop, topics)
-            if values is None:
-                found.loose.add(pair[0].id)
-                if _is_set_fact(pair[1], action):
-                    found.loose.add(pair[1].id)
-            else:
-                found.values.setdefault(pair[0].id, set()).update(values)
-            continue
-        for child in _children(node):
+        if pair is not None:
+            collection, other = pair
+            if _is_set_fact(collection, action):
+                values = _named(other, action, loop, topics)
+                if values is None:
+                    found.loose.add(collection.id)
+                    if _is_set_fact(other, action):
+                        found.loose.add(other.id)
+                else:
+                    found.values.setdefault(collection.id, set()).update(values)
+                continue
+        for child in ast.children(node):
             if _is_set_fact(child, action):
                 found.loose.add(child.id)
             else:
                 stack.append(child)
 
 
-def _is_set_fact(node: Any, action: vocab.Action) -> bool:
+def _is_set_fact(node: ast.Expr, action: vocab.Action) -> TypeGuard[ast.Name]:
+    """Whether ``node`` names a set fact of ``action`` (a name, then)."""
     if not isinstance(node, ast.Name):
         return False
     fact = action.fact(node.id)
     return fact is not None and fact.type.kind == "set"
 
 
-def _named(node: Any, action: vocab.Action, loop: Mapping[str, str],
+def _named(node: ast.Expr, action: vocab.Action, loop: Mapping[str, str],
            topics: Mapping[str, Any]) -> set[str] | None:
     """The values an operand names, or None when it is not a literal, topic or loop value."""
     if isinstance(node, ast.Name):
@@ -166,19 +169,6 @@ def _named(node: Any, action: vocab.Action, loop: Mapping[str, str],
     if isinstance(node, ast.ListValue):
         return {i.id for i in node.items if isinstance(i, ast.Name)}
     return None
-
-
-def _children(node: Any) -> list[Any]:
-    out: list[Any] = []
-    for field in attrs.fields(type(node)):
-        if field.name == "span":
-            continue
-        value = getattr(node, field.name)
-        if isinstance(value, tuple):
-            out.extend(v for v in value if attrs.has(type(v)))
-        elif attrs.has(type(value)):
-            out.append(value)
-    return out
 
 
 def _loop_vars(rule: ast.Rule) -> frozenset[str]:
@@ -229,8 +219,8 @@ def _walk(e: ast.Expr, action: vocab.Action, loop_vars: frozenset[str], found: M
     elif isinstance(e, ast.IsSet):
         _walk(e.operand, action, loop_vars, found, None)
     elif isinstance(e, (ast.And, ast.Or)):
-        for item in e.items:
-            _walk(item, action, loop_vars, found, None)
+        for part in e.items:
+            _walk(part, action, loop_vars, found, None)
     elif isinstance(e, ast.Not):
         _walk(e.operand, action, loop_vars, found, None)
 
@@ -269,8 +259,8 @@ def domain(fact: vocab.Fact, action: vocab.Action, found: Mentions, at: dt.date)
         return (None, *_dates(found, at))
     if t.kind == "set":
         named = _named_values(fact, action, found)
-        others = [v for v in t.element.values if v not in named]
-        members = [v for v in t.element.values if v in named] + others[:1]
+        others = [v for v in t.element_type.values if v not in named]
+        members = [v for v in t.element_type.values if v in named] + others[:1]
         return tuple(frozenset(c) for n in range(len(members) + 1)
                      for c in itertools.combinations(members, n))
     raise AssertionError(t.kind)  # pragma: no cover - the vocabulary has no other kinds
@@ -284,7 +274,7 @@ def _named_values(fact: vocab.Fact, action: vocab.Action, found: Mentions) -> se
         named = set(found.names)
     else:
         named = set().union(*(found.values.get(u, set()) for u in users))
-    return set(fact.type.element.values) & named
+    return set(fact.type.element_type.values) & named
 
 
 def _dates(found: Mentions, at: dt.date) -> list[dt.date]:
@@ -456,23 +446,23 @@ def blocks(action: vocab.Action, packs: Sequence[CompiledPack], found: Mentions,
         groups.setdefault(root(fact), []).append(fact)
     by_name = {f.name: f for f in action.facts}
     out, size = [], 1
-    for facts in groups.values():
-        mine = {id(f) for _, rule, used in rules if used and used <= set(facts)
+    for group in groups.values():
+        mine = {id(f) for _, rule, used in rules if used and used <= set(group)
                 for f in (rule.matched, rule.met) if f is not None}
-        sub = Space(action, tuple(facts),
-                    tuple(domain(by_name[f], action, found, at) for f in facts), at, cap)
+        sub = Space(action, tuple(group),
+                    tuple(domain(by_name[f], action, found, at) for f in group), at, cap)
         size *= sub.size
         seen: dict[tuple[Any, ...], list[Any]] = {}
         for request in sub.requests():
             signature = tuple(tuple(id(f) for f in evaluate(pack, action.name, request, at)
                                     if id(f) in mine) for pack in packs)
-            partial = {f: request[f] for f in facts}
+            partial = {f: request[f] for f in group}
             case = seen.setdefault(signature, [partial, 0, []])
             case[1] += 1
             case[2].append(tuple(partial.values()))
             if _away(partial, action) < _away(case[0], action):
                 case[0] = partial
-        out.append(Block(tuple(facts), tuple((c[0], c[1]) for c in seen.values()), sub.capped,
+        out.append(Block(tuple(group), tuple((c[0], c[1]) for c in seen.values()), sub.capped,
                          tuple(tuple(c[2]) for c in seen.values()), sub.domains))
     return Blocks(action, tuple(out), at, size, cap)
 
@@ -533,11 +523,10 @@ def instance_of(pack: CompiledPack, action: str) -> dict[int, tuple[CompiledRule
     return found
 
 
-def simplest(examples: Iterable[Mapping[str, Any]],
-             action: vocab.Action) -> Mapping[str, Any] | None:
-    """The request with the fewest facts away from their defaults."""
+def simplest(examples: Iterable[Mapping[str, Any]], action: vocab.Action) -> Mapping[str, Any]:
+    """The request with the fewest facts away from their defaults, of one or more."""
     base = defaults(action)
-    return min(examples, key=lambda f: sum(1 for k in base if f.get(k) != base[k]), default=None)
+    return min(examples, key=lambda f: sum(1 for k in base if f.get(k) != base[k]))
 
 
 def request_text(action: vocab.Action, facts: Mapping[str, Any]) -> str:
@@ -564,7 +553,7 @@ def request_json(action: vocab.Action, facts: Mapping[str, Any]) -> dict[str, An
         if value == base[f.name] and not f.required:
             continue
         if isinstance(value, frozenset):
-            value = [v for v in f.type.element.values if v in value]
+            value = [v for v in f.type.element_type.values if v in value]
         elif isinstance(value, dt.date):
             value = value.isoformat()
         out[f.name] = value
@@ -573,7 +562,7 @@ def request_json(action: vocab.Action, facts: Mapping[str, Any]) -> dict[str, An
 
 def _literal(value: Any, t: vocab.Type) -> str:
     if isinstance(value, frozenset):
-        return "[" + ", ".join(v for v in t.element.values if v in value) + "]"
+        return "[" + ", ".join(v for v in t.element_type.values if v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date):

@@ -159,11 +159,11 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
             free = [] if space.capped else _free_facts(space, [r[2] for r in requests])
             requests.sort(key=lambda r: sum(1 for k in base if r[0].get(k) != base[k]))
             examples, seen = [], set()
-            for facts, _, _, before, after in requests:   # one per value of what matters
-                key = tuple(repr(v) for k, v in facts.items() if k not in free)
+            for example, _, _, before, after in requests:   # one per value of what matters
+                key = tuple(repr(v) for k, v in example.items() if k not in free)
                 if key not in seen:
                     seen.add(key)
-                    examples.append((facts, before, after))
+                    examples.append((example, before, after))
             changes.append(Change(action.name, what, sum(r[1] for r in requests),
                                   tuple(examples[:EXAMPLES]), tuple(free)))
     topics = tuple((t, old.topics[t].value, new.topics[t].value) for t in vocab.TOPICS

@@ -64,15 +64,21 @@ def value_of(value: ast.Value) -> Any:
     return value.value
 
 
-def check_cases(pack: CompiledPack, tests: ast.TestFile) -> None:
-    """Raise :class:`PackErrors` listing every case that cannot run against ``pack``."""
+def check_cases(pack: CompiledPack | None, tests: ast.TestFile) -> None:
+    """Raise :class:`PackErrors` listing every case that cannot run against ``pack``.
+
+    Without a pack (its source did not compile) the requests are still checked against
+    the vocabulary, and every step and rule a case names is unknown.
+    """
     errors: list[SourceError] = []
+    rules = pack.rules if pack is not None else ()
+    pack_id = pack.id if pack is not None else "?"
 
     def error(message: str, span: Any, code: str = "bad-test") -> None:
         errors.append(PackCompileError.at(message, span, tests.text, code=code))
 
-    step_ids = {r.step.id for r in pack.rules if r.step}
-    rule_ids = {r.id for r in pack.rules} | {"default"}
+    step_ids = {r.step.id for r in rules if r.step}
+    rule_ids = {r.id for r in rules} | {"default"}
     names: dict[str, ast.TestCase] = {}
     for case in tests.cases:
         if case.name in names:
@@ -102,7 +108,7 @@ def check_cases(pack: CompiledPack, tests: ast.TestFile) -> None:
                 if name not in known:
                     hint = did_you_mean(name, known) or (
                         f"; its {word} ids are {one_of(known, limit=8)}" if known else "")
-                    error(f"test \"{case.name}\" names {word} '{name}', which pack '{pack.id}' "
+                    error(f"test \"{case.name}\" names {word} '{name}', which pack '{pack_id}' "
                           f"does not have{hint}", case.span, f"unknown-{word}")
     if errors:
         raise PackErrors(errors)

@@ -154,12 +154,12 @@ def _installed_sources() -> list[Target]:
     """The sources every installed plugin offers, without compiling them."""
     from engine.errors import PolicyError
     from engine.model import PackSource
-    from engine.plugins import make_plugin_manager
+    from engine.plugins import make_plugin_manager, offered_sources
 
     targets = []
     for impl in make_plugin_manager().hook.policy_packs.get_hookimpls():
         try:
-            sources = list(impl.function() or ())
+            sources = offered_sources(impl)
         except PolicyError as e:
             fail(str(e))
         for source in sources:

@@ -11,11 +11,12 @@ import contextlib
 import functools
 import json
 import sys
-from typing import Any, Callable, NoReturn, TypeVar
+from typing import Any, Callable, NoReturn, ParamSpec, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def fail(message: str) -> NoReturn:
@@ -23,25 +24,26 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def reports_errors(func: F) -> F:
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn the project's errors into ``error: …`` and exit status 2."""
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from engine.errors import PolicyError
         try:
             return func(*args, **kwargs)
         except PolicyError as e:
             fail(str(e))
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def records_decisions(func: F) -> F:
+def records_decisions(func: Callable[..., R]) -> Callable[..., R]:
     """With ``--decision-log PATH`` (or ``POLICY_DECISION_LOG``), log the decisions made.
 
-    They are written when the command succeeds; a command that fails writes none.
+    They are written when the command succeeds; a command that fails writes none. The
+    command gets a ``decision_log`` keyword (its option) that ``func`` does not take.
     """
     @functools.wraps(func)
-    def wrapper(*args: Any, decision_log: str | None = None, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, decision_log: str | None = None, **kwargs: Any) -> R:
         if not decision_log:
             return func(*args, **kwargs)
         from engine.service.decision_log import recording
@@ -51,7 +53,7 @@ def records_decisions(func: F) -> F:
             except OSError as e:
                 fail(f"cannot append to the decision log {decision_log}: {e.strerror or e}")
             return func(*args, **kwargs)
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def load_engine() -> Any:

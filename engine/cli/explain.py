@@ -90,8 +90,7 @@ def explain(pack: str | None, action: str | None, facts_json: str | None, at: st
         if action is None:
             fail("--all-packs needs an ACTION (e.g. policy explain like_page --all-packs "
                  "--facts '{\"page_category\": \"own\"}')")
-    tracing = action is not None or all_packs
-    if tracing:
+    if action is not None:   # a trace (--all-packs has made sure of its ACTION above)
         for given, name in ((topic_id, "--topic"), (diff, "--diff")):
             if given:
                 fail(f"{name} belongs to the comparison; a decision trace takes PACK ACTION "
@@ -103,8 +102,8 @@ def explain(pack: str | None, action: str | None, facts_json: str | None, at: st
     if pack is not None:
         fail(f"name an ACTION after the pack (e.g. policy explain {pack} like_page --facts "
              "'{\"page_category\": \"own\"}'), or give no argument for the comparison")
-    for given, name in ((facts_json, "--facts"), (audience != "developer", "--for")):
-        if given:
+    for used, name in ((facts_json, "--facts"), (audience != "developer", "--for")):
+        if used:
             fail(f"{name} belongs to a decision trace: policy explain PACK ACTION {name} …")
     _compare(at, topic_id, pack_list, diff, fmt, lang, show_source)
 
@@ -156,7 +155,7 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
         click.echo(views.matrix(comparison, _width()), nl=False)
 
 
-def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str | None,
+def _trace(pack: str | None, action: str, facts_json: str | None, at: str | None,
            fmt: str, audience: str, lang: str | None, all_packs: bool,
            pack_list: str | None) -> None:
     from engine.explain import trace_views as views
@@ -171,6 +170,8 @@ def _trace(pack: str | None, action: str | None, facts_json: str | None, at: str
     else:
         if pack_list is not None:
             fail("--packs goes with --all-packs or the comparison, not with one PACK")
+        if pack is None:
+            raise ValueError("a trace of one pack has its PACK: click fills PACK before ACTION")
         packs = [pack]
     explained = [views.explain_request(engine, name, action, facts, at) for name in packs]
     if fmt == "json":

@@ -80,7 +80,8 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
             fail(f"--packs {path}: the folder holds no .policy file")
     if not installed and not packs:
         fail("--no-installed serves only --packs PATH; name at least one")
-    from engine.service.app import CONFIG_ENV, ServiceConfig, read_tokens
+    from engine.service.app import CONFIG_ENV, ServiceConfig
+    from engine.service.http_io import read_tokens
     from engine.serialization import converter
     if token_file is not None:
         try:

@@ -46,8 +46,9 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
         seen: dict[str, ast.Rule] = {}
         for rule in self.pack.rules:
             if rule.id in seen:
+                first = seen[rule.id].span
                 self.error(f"rule id '{rule.id}' is used twice (first at line "
-                           f"{seen[rule.id].span.line if seen[rule.id].span else '?'}); "
+                           f"{first.line if first else '?'}); "
                            "rule ids must be unique in a pack", rule.span, "duplicate-rule")
                 continue
             seen[rule.id] = rule

@@ -82,10 +82,10 @@ class Checker:
         """A literal value of type ``t`` in JSON-ready form (lists stay in written order)."""
         if t.kind == "set":
             if not isinstance(value, ast.ListValue):
-                self.error(f"expected a list of {t.element.name} values, e.g. [{t.element.values[0]}]",
-                           value.span, "type")
+                self.error(f"expected a list of {t.element_type.name} values, e.g. "
+                           f"[{t.element_type.values[0]}]", value.span, "type")
                 raise Bad
-            items = [self.literal(item, t.element) for item in value.items]
+            items = [self.literal(item, t.element_type) for item in value.items]
             if len(set(items)) != len(items):
                 twice = next(i for i in items if items.count(i) > 1)
                 self.error(f"the list names '{twice}' twice; name each value once", value.span,
@@ -286,7 +286,7 @@ class Checker:
             self.error(f"'in' needs a list or a set on its right, not a {coll.type.name}",
                        e.collection.span, "type")
             raise Bad
-        if not compatible(item.type, coll.type.element):
+        if not compatible(item.type, coll.type.element_type):
             self.error(f"a {item.type.name} value can never be in a {coll.type.name}", e.span, "type")
             raise Bad
         op = "not in" if e.negated else "in"
@@ -299,14 +299,15 @@ class Checker:
                        e.collection.span, "type")
             raise Bad
         if e.mode == "one":
-            other = self.expr(e.other, scope, coll.type.element)
-            if not compatible(other.type, coll.type.element):
+            other = self.expr(e.other, scope, coll.type.element_type)
+            if not compatible(other.type, coll.type.element_type):
                 self.error(f"a {coll.type.name} never contains a {other.type.name} value",
                            e.span, "type")
                 raise Bad
             return Typed(self.guarded([coll, other], lambda c, o: f"{o} in {c}"), vocab.BOOL)
         other = self.expr(e.other, scope, coll.type)
-        if other.type.kind != "set" or not compatible(other.type.element, coll.type.element):
+        if other.type.kind != "set" or not compatible(other.type.element_type,
+                                                      coll.type.element_type):
             self.error(f"'contains {e.mode}' compares two sets of the same kind; this is a "
                        f"{coll.type.name} and a {other.type.name}", e.span, "type")
             raise Bad
@@ -357,7 +358,7 @@ def compatible(a: vocab.Type, b: vocab.Type) -> bool:
     if a.kind == "enum":
         return a.name == b.name or set(a.values) <= set(b.values) or set(b.values) <= set(a.values)
     if a.kind == "set":
-        return compatible(a.element, b.element)  # type: ignore[arg-type]
+        return compatible(a.element_type, b.element_type)
     return True
 
 

@@ -84,7 +84,7 @@ class CodegenStep(Checker):
                    for part in conjuncts(rule.ast.when)):
                 continue                      # names another value: cannot apply
             fe = rule.ast.for_each
-            scope = Scope(action, {fe.var: vocab.TOPICS[fe.topic].type.element} if fe else {},
+            scope = Scope(action, {fe.var: vocab.TOPICS[fe.topic].type.element_type} if fe else {},
                            pinned)
             when = self.folded(rule.ast.when, scope)
             if when is False:

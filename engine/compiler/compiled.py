@@ -18,7 +18,7 @@ from engine.errors import Span
 from engine.model import Finding, Reason, Step
 
 #: A generated plan: ``plan(facts, at) -> [Finding, …]`` for one action.
-Plan = Callable[[Mapping[str, Any], dt.date], list]
+Plan = Callable[[Mapping[str, Any], dt.date], list[Finding]]
 
 PACK_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -55,6 +55,13 @@ class CompiledRule:
     matched: Finding = attrs.field(eq=False, repr=False, default=None)   # deny/allow/unmet
     met: Finding | None = attrs.field(eq=False, repr=False, default=None)
     ast: ast.Rule = attrs.field(eq=False, repr=False, default=None)
+
+    @property
+    def required_step(self) -> Step:
+        """The step a require rule asks for; only a require rule has one."""
+        if self.step is None:
+            raise ValueError(f"rule '{self.id}' is a {self.kind} rule: it requires no step")
+        return self.step
 
 
 @attrs.frozen

@@ -68,26 +68,27 @@ class RulesStep(Checker):
                     self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule "
                                "cannot go through its values", fe.span, "unregulated-topic")
             else:
-                var_type = vocab.TOPICS[fe.topic].type.element
+                var_type = vocab.TOPICS[fe.topic].type.element_type
                 bindings = [((fe.var, v),) for v in topic.value]
             for action in actions:
                 if action.fact(fe.var) is not None:
                     self.error(f"the loop name '{fe.var}' hides the fact of the same name; "
                                "choose another", fe.span, "shadowed-fact")
 
-        by = effect.by if isinstance(effect, ast.Require) else None
-        if by is not None and by not in vocab.ROLE.values and (
-                rule.for_each is None or by != rule.for_each.var):
-            choices = list(vocab.ROLE.values) + ([rule.for_each.var] if rule.for_each else [])
-            self.error(f"unknown role '{by}'{did_you_mean(by, choices)}; roles are "
-                       f"{one_of(vocab.ROLE.values)}", effect.span, "unknown-role")
-        if by is not None and var_type is not None and by == rule.for_each.var and (
-                var_type.name != "role"):
-            self.error(f"'{by}' goes through {var_type.name} values, not roles, so it cannot "
-                       "name who does the step", effect.span, "type")
+        loop_var = rule.for_each.var if rule.for_each is not None else None
+        if isinstance(effect, ast.Require) and effect.by is not None:
+            by = effect.by
+            if by not in vocab.ROLE.values and by != loop_var:
+                choices = list(vocab.ROLE.values) + ([loop_var] if loop_var else [])
+                self.error(f"unknown role '{by}'{did_you_mean(by, choices)}; roles are "
+                           f"{one_of(vocab.ROLE.values)}", effect.span, "unknown-role")
+            if var_type is not None and by == loop_var and var_type.name != "role":
+                self.error(f"'{by}' goes through {var_type.name} values, not roles, so it "
+                           "cannot name who does the step", effect.span, "type")
 
         # type-check conditions once per action (with the loop variable's type)
-        scopes = [Scope(a, {rule.for_each.var: var_type} if var_type else {}) for a in actions]
+        loop = {loop_var: var_type} if loop_var is not None and var_type is not None else {}
+        scopes = [Scope(a, loop) for a in actions]
         for scope in scopes:
             for expr in (rule.when, rule.done):
                 if expr is not None:
@@ -96,7 +97,7 @@ class RulesStep(Checker):
             return []
         if isinstance(effect, ast.Effect) and effect.kind == "only":
             return [half for b in bindings for half in self.only_halves(rule, actions, b)]
-        return [self.build_rule(rule, actions, b) for b in bindings]
+        return [self.build_rule(rule, effect, actions, b) for b in bindings]
 
     def only_halves(self, rule: ast.Rule, actions: list[vocab.Action],
                     binding: tuple[tuple[str, str], ...]) -> list[CompiledRule]:
@@ -104,17 +105,21 @@ class RulesStep(Checker):
         holds, deny when it does not. Everything after compiling (plans, traces, coverage,
         enumeration) then sees plain allow and deny rules; ``only`` marks where they came
         from, for ``policy explain`` and ``policy check``."""
-        effect = rule.effect
-        assert isinstance(effect, ast.Effect) and rule.when is not None, "checked above"
-        allow = attrs.evolve(rule, effect=ast.Effect("allow", span=effect.span))
-        deny = attrs.evolve(rule, effect=ast.Effect("deny", span=effect.span),
-                            when=ast.Not(rule.when, span=rule.when.span))
-        return [attrs.evolve(self.build_rule(half, actions, binding), only=True)
-                for half in (allow, deny)]
+        effect, when = rule.effect, rule.when
+        if not isinstance(effect, ast.Effect) or when is None:
+            raise ValueError(f"rule '{rule.id}' is not an 'only when' rule")
+        halves = []
+        for kind, condition in (("allow", when), ("deny", ast.Not(when, span=when.span))):
+            half = ast.Effect(kind, span=effect.span)
+            built = self.build_rule(attrs.evolve(rule, effect=half, when=condition), half,
+                                    actions, binding)
+            halves.append(attrs.evolve(built, only=True))
+        return halves
 
-    def build_rule(self, rule: ast.Rule, actions: list[vocab.Action],
+    def build_rule(self, rule: ast.Rule, effect: ast.Effect | ast.Require,
+                   actions: list[vocab.Action],
                    binding: tuple[tuple[str, str], ...]) -> CompiledRule:
-        effect = rule.effect
+        """One compiled rule for ``binding``; ``effect`` is the rule's, known to be given."""
         level = rule.level or "must"
         source = Source(self.pack.header.id, rule.source)
         step = None

@@ -67,7 +67,7 @@ def literal_equal(part: ast.Expr, fact: vocab.Fact) -> set[Any]:
     return set()
 
 
-def excludes(part: ast.Expr, fact: vocab.Fact | None, value: Any) -> bool:
+def excludes(part: ast.Expr, fact: vocab.Fact | vocab.DerivedFact | None, value: object) -> bool:
     """Whether ``part`` is plainly false when ``fact`` has ``value``: ``fact == X`` with a
     literal X (a number, or one of the fact's choices) other than ``value``. A quick,
     syntactic test made before any code is generated."""

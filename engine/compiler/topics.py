@@ -35,17 +35,17 @@ class TopicsStep(Checker):
             self.check_section(setting.source, setting.span)
         topics = {}
         for topic in vocab.TOPICS.values():
-            setting = declared.get(topic.id)
+            given = declared.get(topic.id)
             value = None
-            if setting is not None and setting.value is not None:
-                value = self.topic_value(topic, setting.value)
+            if given is not None and given.value is not None:
+                value = self.topic_value(topic, given.value)
                 if value is None:   # reported; rules using it need not say so again
                     self.bad_topics.add(topic.id)
             topics[topic.id] = TopicValue(
-                topic.id, topic.title, value, declared=setting is not None,
-                summary=setting.summary if setting else None,
-                source=setting.source if setting else None,
-                span=setting.span if setting else None)
+                topic.id, topic.title, value, declared=given is not None,
+                summary=given.summary if given else None,
+                source=given.source if given else None,
+                span=given.span if given else None)
         return topics
 
     def topic_value(self, topic: vocab.Topic, value: ast.Value) -> Any:

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import attrs
 
+from dsl import ast
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule
 from engine.decide import decide
@@ -211,7 +212,7 @@ def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
     if grounds is None or not grounds["allow"]:
         return _cell(pack, None, None, ())
     steps: dict[str, dict[str, Any]] = {}
-    reasons = []
+    reasons: list[Reason] = []
     for category in grounds["allow"]:
         d = ask("delete_comment", {"content_category": category})
         if d.outcome != "required_steps":
@@ -231,10 +232,15 @@ def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
 
 def _per_value(action: str, fact: str) -> Derive:
     """The outcome of ``action`` for each value of its enum ``fact``."""
+    known = vocab.ACTIONS[action].fact(fact)
+    if known is None:
+        raise ValueError(f"'{fact}' is not a fact of the action '{action}'")
+    choices = known.type.values
+
     def derive(pack: CompiledPack, ask: _Ask) -> Cell:
         values: dict[str, Any] = {}
-        reasons = []
-        for v in vocab.ACTIONS[action].fact(fact).type.values:
+        reasons: list[Reason] = []
+        for v in choices:
             d = ask(action, {fact: v})
             if d.by_default:
                 values[v] = None
@@ -310,17 +316,10 @@ def topic_ids() -> tuple[str, ...]:
 
 def rules_using(pack: CompiledPack, topic_id: str) -> tuple[CompiledRule, ...]:
     """The rules of ``pack`` whose conditions or ``for each`` refer to the topic."""
-    def refers(e: Any) -> bool:
-        if e is None or isinstance(e, (str, bool, int, dt.date)):
-            return False
-        if isinstance(e, tuple):
-            return any(refers(x) for x in e)
-        if getattr(e, "id", None) == topic_id and type(e).__name__ == "Name":
-            return True
-        if getattr(e, "base", None) == topic_id:
-            return True
-        return any(refers(getattr(e, f.name)) for f in attrs.fields(type(e))
-                   if f.name != "span")
+    def refers(e: ast.Expr | None) -> bool:
+        return any(isinstance(node, ast.Name) and node.id == topic_id
+                   or isinstance(node, ast.Field) and node.base == topic_id
+                   for node in ast.walk(e))
     return tuple(r for r in pack.rules
                  if refers(r.ast.when) or refers(r.ast.done)
                  or (r.ast.for_each is not None and r.ast.for_each.topic == topic_id))

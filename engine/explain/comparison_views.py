@@ -121,12 +121,12 @@ def _lines(topic: TopicRow, v: Any) -> list[str]:
         return [line for key in ("allow", "deny") if v[key]
                 for line in [f"{key}:"] + _relative(v[key], universe)]
     if tid in ("image_rights", "private_accounts"):
-        groups = {}
+        by_outcome: dict[str, list[str]] = {}
         for value, entry in v.items():
             if entry is not None:
                 head = label(entry["outcome"]) + (" (should)" if entry["level"] == "should" else "")
-                groups.setdefault(head, []).append(value)
-        return [line for head, values in groups.items()
+                by_outcome.setdefault(head, []).append(value)
+        return [line for head, values in by_outcome.items()
                 for line in [f"{head}:"] + [label(x) for x in values]]
     if isinstance(v, list):
         return [label(x) for x in v]
@@ -158,7 +158,8 @@ def matrix(comparison: Comparison, width: int) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False,
+    output = io.StringIO()
+    console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     packs = comparison.packs
     head = f"Guidelines compared, topic by topic ({comparison.at.isoformat()})"
@@ -188,7 +189,7 @@ def matrix(comparison: Comparison, width: int) -> str:
             console.print(table)
     console.print("not regulated: the guideline says nothing on it. One topic in full, with "
                   "rules and sections: policy explain --topic ID", overflow="fold")
-    text = console.file.getvalue()  # type: ignore[attr-defined]
+    text = output.getvalue()
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
@@ -201,7 +202,8 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
 
     topic = comparison.topic(topic_id)
     blocks: list[str] = []
-    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False,
+    output = io.StringIO()
+    console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     console.print(f"{topic.title} [{topic.id}]", overflow="fold")
     if topic.question:
@@ -227,8 +229,8 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
             lines.append("The guideline says nothing on this.")
         for line in lines:
             console.print(Padding(line, (0, 0, 0, 2)), overflow="fold")
-    text = console.file.getvalue()  # type: ignore[attr-defined]
-    out = []
+    text = output.getvalue()
+    out: list[str] = []
     for line in text.splitlines():
         if line.strip().startswith("\0"):      # a rule's source, never wrapped
             block = blocks[int(line.strip()[1:])]

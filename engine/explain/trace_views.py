@@ -258,7 +258,8 @@ def side_by_side(explained: Sequence[Explained], width: int) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=width, file=io.StringIO(), color_system=None, highlight=False,
+    output = io.StringIO()
+    console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     first = explained[0].decision
     console.print(f"{first.action} in {len(explained)} packs ({first.at.isoformat()})",
@@ -278,7 +279,7 @@ def side_by_side(explained: Sequence[Explained], width: int) -> str:
             r.source.section for r in d.reasons if r.source.section)) or "-"
         table.add_row(d.pack, outcome, rules, sections)
     console.print(table)
-    text = console.file.getvalue()  # type: ignore[attr-defined]
+    text = output.getvalue()
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
