@@ -30,11 +30,13 @@ def test_every_finding_of_the_lint_fixture_in_position_order():
         ("lint.policy", 11, "warning", "unused-topic"),
         ("lint.policy", 17, "warning", "unused-topic"),
         ("lint.policy", 20, "warning", "unused-topic"),
+        ("lint.policy", 23, "warning", "falls-to-default"),
         ("lint.policy", 32, "warning", "hard-coded-topic"),
         ("lint.policy", 39, "warning", "never-applies"),
         ("lint.policy", 44, "warning", "shadowed-rule"),
         ("lint.policy", 51, "warning", "duplicate-rule"),
         ("lint.policy", 53, "warning", "hard-coded-topic"),
+        ("lint.policy", 58, "warning", "falls-to-default"),
         ("lint.policy", 65, "warning", "shadowed-rule"),
         ("lint.policy", 72, "warning", "allow-deny-conflict"),
         ("lint.policy", 79, "warning", "missing-level"),
@@ -47,7 +49,7 @@ def test_every_finding_of_the_lint_fixture_in_position_order():
         ("lint.policy", 109, "warning", "always-done"),
         ("lint.tests", 1, "error", "unknown-rule"),
     ]
-    assert (report.errors, report.warnings) == (2, 17)
+    assert (report.errors, report.warnings) == (2, 19)
     messages = {(d.span.line, d.code): d.message for d in report.diagnostics}
     assert messages[(39, "never-applies")].startswith(
         "rule 'never' can never apply to 'like_page': its condition is false for every "
@@ -63,6 +65,29 @@ def test_every_finding_of_the_lint_fixture_in_position_order():
     conflict = next(d for d in report.diagnostics if d.code == "allow-deny-conflict")
     assert conflict.example == {"action": "delete_comment",
                                 "facts": {"content_category": "criticism"}}
+
+
+def test_a_list_whose_other_values_fall_to_the_default_is_flagged():
+    report = check_fixture("lint")
+    [likes] = [d for d in report.diagnostics if d.code == "falls-to-default" and d.span.line == 23]
+    assert likes.message.startswith("'like_page' requests with page_category authority, ")
+    assert "fall to the pack default (allow)" in likes.message
+    assert "write it as one rule 'only when page_category in [...]'" in likes.message
+    assert likes.example == {"action": "like_page", "facts": {"page_category": "authority"}}
+
+
+def test_an_only_rule_leaves_nothing_to_the_default():
+    from tests.conftest import HEADER
+    body = """
+rule grounds
+  on delete_comment
+  only when content_category in [defamation, hate_speech]
+  level must
+  because "Only unlawful comments are removed."
+  source "S"
+"""
+    report = check_source(HEADER.strip() + "\n" + body, "demo.policy")
+    assert [d.code for d in report.diagnostics] == []
 
 
 def test_syntax_and_compile_errors_of_every_item_come_together():
@@ -113,7 +138,7 @@ def test_check_command_exit_status_and_text():
     r = policy("check", str(BROKEN / "lint.policy"))
     assert r.returncode == 1
     assert f"{BROKEN / 'lint.policy'}:39:13: warning[never-applies]: rule 'never'" in r.stdout
-    assert r.stdout.splitlines()[-1] == "1 pack checked: 2 errors, 17 warnings"
+    assert r.stdout.splitlines()[-1] == "1 pack checked: 2 errors, 19 warnings"
 
 
 def test_check_command_json():
@@ -121,7 +146,7 @@ def test_check_command_json():
     assert r.returncode == 1
     data = json.loads(r.stdout)
     assert [p["pack"] for p in data["packs"]] == ["lint", "syntax"]
-    assert data["errors"] == 8 and data["warnings"] == 17
+    assert data["errors"] == 8 and data["warnings"] == 19
     first = data["diagnostics"][0]
     assert {k: first[k] for k in ("severity", "code", "line", "column")} == {
         "severity": "warning", "code": "unused-topic", "line": 11, "column": 1}

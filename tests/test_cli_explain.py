@@ -59,8 +59,9 @@ def test_json_has_the_contracts_shape():
         assert value("credential_custody") is None or set(value("credential_custody")) <= custodians
         assert value("snapshot_interval") in ("half_yearly", "yearly", None)
         likes = value("allowed_likes")
-        assert likes is None or (set(likes) == {"allow", "deny"}
-                                 and set(likes["allow"]) | set(likes["deny"]) <= pages)
+        assert likes is None or (set(likes) == {"allow", "deny", "only"}
+                                 and set(likes["allow"]) | set(likes["deny"]) <= pages
+                                 and type(likes["only"]) is bool)
         assert value("break_time_use") in ("breaks_only", "department_head_decides", "allowed",
                                            None)
         assert value("response_time") is None or type(value("response_time")) is int

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import vocabulary as vocab
-from engine.explain.comparison import all_done, compare, rules_using, topic_ids
+from engine.explain.comparison import all_done, closed, compare, rules_using, topic_ids
 from tests.conftest import AT
 
 PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
@@ -40,7 +40,11 @@ def test_settings_are_the_packs_own(engine, comparison, topic):
     for pack in PACKS:
         cell = comparison.topic(topic).values[pack]
         setting = engine.packs[pack].topics[topic]
-        assert cell.value == setting.value
+        if topic == "allowed_likes" and cell.value is not None:
+            # the comparison adds whether an only rule closes the list
+            assert cell.value == dict(setting.value, only=closed(engine.packs[pack], "like_page"))
+        else:
+            assert cell.value == setting.value
         assert cell.source == setting.source
         assert [r.rule for r in cell.rules] == [r.id for r in rules_using(engine.packs[pack], topic)]
 
@@ -108,8 +112,8 @@ def test_allowed_likes(engine, comparison, pack):
         d = engine.decide(pack, "like_page", {"page_category": category}, AT)
         if likes is not None and category in likes["allow"]:
             assert (d.outcome, d.by_default) == ("allow", False), category
-        elif likes is not None and category in likes["deny"]:
-            assert d.outcome == "deny", category
+        elif likes is not None and (category in likes["deny"] or likes["only"]):
+            assert (d.outcome, d.by_default) == ("deny", False), category
         else:
             assert d.by_default, category
 
@@ -178,6 +182,8 @@ def test_removal_grounds(engine, comparison, pack):
                            and any(r.effect == "allow" for r in d.reasons))
         assert allowed_by_rule == (category in grounds["allow"]), category
         assert (d.outcome == "deny") == (category in grounds["deny"]), category
+        if grounds.get("only"):   # a closed list leaves nothing to the default
+            assert not d.by_default and category in grounds["allow"] + grounds["deny"]
 
 
 @pytest.mark.parametrize("pack", PACKS)

@@ -288,6 +288,7 @@ class _ActionChecker:
         for allow in (r for r in live if r.kind == "allow" and id(r) not in shadowed):
             for deny in denies:
                 self.check_conflict(allow, deny)
+        self.check_falls_to_default()
         full = en.space(self.action, [r.ast for r in self.rules], self.found, self.checker.at)
         self.checker.enumerated.append(Enumerated(self.action.name, self.largest, full.size,
                                                   self.capped))
@@ -359,6 +360,40 @@ class _ActionChecker:
                        f"it applies to is denied by {by}, and a deny wins")
         self.checker.warn("shadowed-rule", message, head_span(rule.ast))
         return True
+
+    def check_falls_to_default(self) -> None:
+        """A choice fact that rules read, some of whose values no rule speaks to: the
+        request with that value (every other fact left out) falls to the pack default.
+        Where the guideline's list is closed, that default is a wrong answer
+        (docs/reading.md, kind 2)."""
+        choices = [f for f in self.action.facts if f.type.kind == "enum"]
+        for fact in choices:
+            readers = [r for r in self.rules if fact.name in en.rule_facts(r.ast, self.action)]
+            if not readers:
+                continue
+            others = [f for f in choices if f is not fact and f.required]
+            fallen = []
+            for value in fact.type.values:
+                for combo in itertools.product(*(f.type.values for f in others)):
+                    facts = dict(en.defaults(self.action), **{fact.name: value},
+                                 **{f.name: v for f, v in zip(others, combo)})
+                    facts.update({d.name: d.compute(facts) for d in self.action.derived})
+                    if not en.evaluate(self.pack, self.action.name, facts, self.checker.at):
+                        fallen.append((value, facts))
+                        break
+            if not fallen:
+                continue
+            values = ", ".join(v for v, _ in fallen)
+            example = en.request_text(self.action, fallen[0][1])
+            self.checker.warn(
+                "falls-to-default", f"'{self.action.name}' requests with {fact.name} {values} "
+                f"fall to the pack default ({self.pack.default}), e.g. {example}, although "
+                f"{self.name(readers[0])} reads {fact.name}: if the guideline's list is closed, "
+                f"write it as one rule 'only when {fact.name} in [...]' (docs/reading.md); if "
+                "the guideline is silent on these values, the default is right",
+                head_span(readers[0].ast),
+                example={"action": self.action.name,
+                         "facts": en.request_json(self.action, fallen[0][1])})
 
     def check_duplicate(self, first: CompiledRule, second: CompiledRule) -> None:
         if (first.kind, first.level) != (second.kind, second.level):

@@ -187,6 +187,12 @@ def _cell(pack: CompiledPack, value: Any, summary: str | None,
     return Cell(value, summary, "; ".join(sections) or None, None, sections, tuple(refs))
 
 
+def closed(pack: CompiledPack, action: str) -> bool:
+    """Whether ``pack`` closes a list for ``action`` with an ``only when`` rule: what the
+    list leaves out is denied, not left to the default."""
+    return any(r.only for r in pack.rules_for(action))
+
+
 def _removal_grounds(pack: CompiledPack, ask: _Ask) -> Cell:
     allow, deny, reasons = [], [], []
     for category in vocab.CONTENT_CATEGORY.values:
@@ -201,10 +207,14 @@ def _removal_grounds(pack: CompiledPack, ask: _Ask) -> Cell:
             reasons += d.reasons
     if not allow and not deny:
         return _cell(pack, None, None, ())
-    summary = f"A comment may be removed for: {_words(allow) or 'nothing named'}."
-    if deny:
-        summary += f" Kept: {_words(deny)}."
-    return _cell(pack, {"allow": allow, "deny": deny}, summary, reasons)
+    only = closed(pack, "delete_comment")
+    if only:
+        summary = f"A comment may be removed only for: {_words(allow) or 'nothing'}."
+    else:
+        summary = f"A comment may be removed for: {_words(allow) or 'nothing named'}."
+        if deny:
+            summary += f" Kept: {_words(deny)}."
+    return _cell(pack, {"allow": allow, "deny": deny, "only": only}, summary, reasons)
 
 
 def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
@@ -334,7 +344,10 @@ def _setting(pack: CompiledPack, topic_id: str) -> Cell:
     sections = tuple(dict.fromkeys(
         s for s in [setting.source] + [r.section for r in refs] if s))
     summary = setting.summary
-    return Cell(setting.value, summary.en if summary else None, setting.source,
+    value = setting.value
+    if topic_id == "allowed_likes" and isinstance(value, dict):
+        value = dict(value, only=closed(pack, "like_page"))
+    return Cell(value, summary.en if summary else None, setting.source,
                 summary.sv if summary else None, sections, refs)
 
 

@@ -101,6 +101,8 @@ def _lines(topic: TopicRow, v: Any) -> list[str]:
         return [f"{v} hours"]
     if tid in ("new_channel", "closing_channel"):
         return [step_words(s) for s in v] or ["nothing"]
+    if tid in ("removal_grounds", "allowed_likes") and v.get("only"):
+        return ["only:"] + [label(c) for c in v["allow"]]
     if tid == "removal_grounds":
         lines = _relative(v["allow"], list(vocab.CONTENT_CATEGORY.values)) if v["allow"] else []
         if v["deny"]:
