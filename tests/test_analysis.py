@@ -161,3 +161,60 @@ def test_check_command_bad_usage_is_exit_2(tmp_path):
     r = policy("check", str(tmp_path / "lone.tests"))
     assert r.returncode == 2
     assert "there is no pack file lone.policy beside this test file" in r.stderr
+
+
+ACK_BODY = """
+# check: ignore falls-to-default: the guideline names only the pages that may not be liked
+rule no-companies
+  on like_page
+  deny when page_category == commercial
+  level must
+  because "No companies."
+  source "S"
+
+rule no-parties  # check: ignore falls-to-default
+  on like_page
+  deny when page_category == political_party
+  level must
+  because "No parties."
+  source "S"
+
+# check: ignore never-applies, falls-to-defualt: stale
+rule close
+  on close_channel
+  require farewell "Publish a farewell post."
+  done when farewell_post_published
+  level should
+  source "S"
+"""
+
+
+def test_a_pack_acknowledges_a_warning_with_its_reason():
+    from tests.conftest import HEADER
+    report = check_source(HEADER.strip() + "\n" + ACK_BODY, "demo.policy")
+    found = [(d.span.line, d.code, d.acknowledged) for d in report.diagnostics]
+    assert found == [
+        (8, "falls-to-default",
+         "the guideline names only the pages that may not be liked"),
+        (15, "bad-ignore", None),
+        (22, "unused-ignore", None),
+        (22, "bad-ignore", None),
+    ]
+    messages = {d.code: d.message for d in report.diagnostics if d.span.line in (15, 22)}
+    assert "a reason is required" in [d.message for d in report.diagnostics
+                                      if d.span.line == 15][0]
+    assert messages["unused-ignore"] == ("nothing here raises 'never-applies' any more; "
+                                         "remove it from the directive")
+    assert "'falls-to-defualt' is not a warning code (did you mean 'falls-to-default'?)" in \
+        [d.message for d in report.diagnostics if d.code == "bad-ignore" and d.span.line == 22][0]
+    assert (report.warnings, report.acknowledged) == (3, 1)
+    [acked] = [d for d in report.diagnostics if d.acknowledged]
+    assert acked.to_json()["acknowledged"].startswith("the guideline names only")
+
+
+def test_a_directive_away_from_an_item_is_reported():
+    from tests.conftest import HEADER
+    source = HEADER.strip() + "\n# check: ignore falls-to-default: why\n"
+    report = check_source(source, "demo.policy")
+    assert [(d.code, d.message[:40]) for d in report.diagnostics] == [
+        ("bad-ignore", "a '# check: ignore' directive belongs di")]

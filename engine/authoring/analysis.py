@@ -28,7 +28,16 @@ a stable code and a position, sorted by position. It collects rather than stops:
    hard-coded-topic      warning  a rule writes out a value a topic setting holds
    missing-source        warning  a rule does not cite its section
    missing-level         warning  a rule does not say must or should (must is assumed)
+   falls-to-default      warning  a rule reads a choice fact, yet requests with some of
+                                  its values fall to the pack default (an open list
+                                  where the guideline's may be closed)
+   bad-ignore            warning  a ``# check: ignore`` directive without a reason, with
+                                  an unknown code, or not above a rule or topic
+   unused-ignore         warning  a directive that acknowledges nothing
    ===================== ======== ======================================================
+
+A warning the author has judged can be acknowledged in the pack, with a reason
+(``engine.authoring.acknowledge``): it stays in the report, marked, and no longer counts.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ import attrs
 from dsl import ast
 from dsl.parser import parse_tests
 from dsl.recovery import parse_pack_recovering
+from engine.authoring import acknowledge as ack
 from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
@@ -49,6 +59,11 @@ from engine.errors import PackErrors, PolicyError, SourceError, Span
 from engine.model import Step
 
 ERROR, WARNING = "error", "warning"
+
+#: The codes of the warnings a pack may acknowledge.
+WARNING_CODES = ("never-applies", "never-done", "always-done", "shadowed-rule",
+                 "duplicate-rule", "allow-deny-conflict", "unused-topic", "hard-coded-topic",
+                 "missing-source", "missing-level", "falls-to-default")
 
 
 @attrs.frozen
@@ -61,6 +76,7 @@ class Diagnostic:
     span: Span | None
     source_line: str | None = None
     example: Mapping[str, Any] | None = None     # a request showing the problem
+    acknowledged: str | None = None              # the pack's reason for accepting it
 
     @classmethod
     def of_error(cls, error: SourceError) -> "Diagnostic":
@@ -87,6 +103,8 @@ class Diagnostic:
         }
         if self.example is not None:
             out["example"] = dict(self.example)
+        if self.acknowledged is not None:
+            out["acknowledged"] = self.acknowledged
         return out
 
 
@@ -118,7 +136,12 @@ class Report:
 
     @property
     def warnings(self) -> int:
-        return sum(1 for d in self.diagnostics if d.severity == WARNING)
+        """Warnings not acknowledged in the pack."""
+        return sum(1 for d in self.diagnostics if d.severity == WARNING and d.acknowledged is None)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(1 for d in self.diagnostics if d.acknowledged is not None)
 
 
 def check_source(text: str, origin: str, tests: str | None = None,
@@ -138,7 +161,7 @@ def check_source(text: str, origin: str, tests: str | None = None,
     enumerated: list[Enumerated] = []
     if pack is not None:
         checker = _Checker(pack, text, at)
-        diagnostics += checker.run()
+        diagnostics += _acknowledged(checker.run(), pack, text, origin)
         enumerated = checker.enumerated
     if tests is not None:
         diagnostics += _check_tests(tests, tests_origin or "<tests>", pack,
@@ -146,6 +169,23 @@ def check_source(text: str, origin: str, tests: str | None = None,
     pack_id = recovered.pack.header.id if recovered.pack is not None else None
     return Report(origin, pack_id, tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
                   tuple(enumerated))
+
+
+def _acknowledged(found: list[Diagnostic], pack: CompiledPack, text: str,
+                  origin: str) -> list[Diagnostic]:
+    """``found`` with the warnings the pack acknowledges marked, and the directives' own
+    findings added."""
+    if pack.ast is None:
+        return found
+    directives, problems = ack.directives(text, pack.ast, origin)
+    warnings = [(d.code, d.span) if d.severity == WARNING else ("", None) for d in found]
+    marks, more = ack.acknowledge(directives, warnings, WARNING_CODES)
+    lines = text.splitlines()
+    out = [attrs.evolve(d, acknowledged=marks[i]) if i in marks else d
+           for i, d in enumerate(found)]
+    for code, message, span in problems + more:
+        out.append(Diagnostic(WARNING, code, message, span, lines[span.line - 1]))
+    return out
 
 
 def _follows_from(error: SourceError, broken_topics: Iterable[str]) -> bool:
