@@ -22,8 +22,8 @@ a stable code and a position, sorted by position. It collects rather than stops:
                                   (for a deny: by an earlier deny)
    duplicate-rule        warning  a rule has the same effect on the same requests as an
                                   earlier one
-   allow-deny-conflict   warning  a request both allowed and denied (deny wins); an
-                                  example request is given
+   allow-deny-conflict   warning  a request both allowed and denied (deny wins) by rules
+                                  that read a fact in common; an example is given
    unused-topic          warning  a topic setting that no rule refers to
    hard-coded-topic      warning  a rule writes out a value a topic setting holds
    missing-source        warning  a rule does not cite its section
@@ -83,9 +83,11 @@ class Diagnostic:
         return cls(ERROR, error.code, error.message, error.span, error.source_line)
 
     def render(self) -> str:
-        """``FILE:LINE:COL: severity[code]: message``, the line, and a caret."""
-        return PolicyError(f"{self.severity}[{self.code}]: {self.message}", span=self.span,
-                           source_line=self.source_line).render()
+        """``FILE:LINE:COL: severity[code]: message``, the line, and a caret; an
+        acknowledged warning says so, with the pack's reason."""
+        marked = f" (acknowledged: {self.acknowledged})" if self.acknowledged else ""
+        return PolicyError(f"{self.severity}[{self.code}]{marked}: {self.message}",
+                           span=self.span, source_line=self.source_line).render()
 
     def sort_key(self) -> tuple[str, int, int]:
         if self.span is None:
@@ -447,6 +449,10 @@ class _ActionChecker:
                               "of them", head_span(second.ast))
 
     def check_conflict(self, allow: CompiledRule, deny: CompiledRule) -> None:
+        shared = (en.rule_facts(allow.ast, self.action)
+                  & en.rule_facts(deny.ast, self.action))
+        if not shared:
+            return   # independent rules (images allowed, secrets banned): the deny winning is the point
         both = [facts for facts, did in self.outcomes([allow, deny])
                 if id(allow) in did and id(deny) in did]
         if not both:

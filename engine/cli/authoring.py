@@ -4,7 +4,10 @@ Registered on the ``policy`` group by ``engine.cli``. Like the other
 commands, each imports what it needs when it runs, and bad usage ends with one
 ``error: …`` line on stderr and exit status 2. Findings are not bad usage: ``fmt
 --check`` exits 1 when a file is not formatted, ``check`` exits 1 on errors (0 when there
-are only warnings), ``diff`` exits 1 when the decisions differ.
+are only warnings), ``diff`` exits 1 when the decisions differ. ``check`` also checks a
+pack's sentence register (``register.toml`` beside the pack, ``engine.authoring.register``),
+against the guideline itself with ``--document FILE``; ``--draft-register`` prints entries
+for the sentences it does not account for yet.
 """
 
 from __future__ import annotations
@@ -174,52 +177,208 @@ def _installed_sources() -> list[Target]:
               show_default=True, help="Messages for people, or JSON for tools.")
 @click.option("--at", "at", metavar="YYYY-MM-DD",
               help="The date requests are decided at while checking (default 2025-01-01).")
+@click.option("--document", "document", metavar="FILE", type=click.Path(path_type=pathlib.Path),
+              help="The guideline document (UTF-8 text) of the one pack checked: check the "
+                   "pack's sentence register against it.")
+@click.option("--draft-register", is_flag=True,
+              help="With --document: print, as TOML, register entries for the normative "
+                   "sentences the register does not account for yet.")
+@click.option("--acknowledged", "show_acknowledged", is_flag=True,
+              help="Also print the warnings the packs acknowledge ('# check: ignore CODE: "
+                   "reason'), with their reasons.")
 @reports_errors
-def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None) -> None:
+def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
+                  document: pathlib.Path | None, draft_register: bool,
+                  show_acknowledged: bool) -> None:
     """Check pack sources: errors, rules that never apply, conflicts, unused topics, …
 
     PATHS are pack folders, .policy or .tests files, or folders holding them (default:
     every installed pack). Every problem is reported, sorted by position, each with a
-    stable code. Exit status 1 when there are errors, 0 when there are only warnings,
-    2 on bad usage.
+    stable code. A pack with a register.toml beside it has its sentence register checked
+    too; with --document FILE, against the guideline document itself. Warnings a pack
+    acknowledges with a reason are counted apart and shown with --acknowledged. Exit
+    status 1 when there are errors, 0 when there are only warnings, 2 on bad usage.
     """
     import json
+
+    import attrs
 
     from engine.authoring.analysis import check_source
     from engine.authoring.enumeration import DEFAULT_AT
 
+    if draft_register and document is None:
+        fail("--draft-register needs --document FILE, the guideline document to draft "
+             "register entries from")
     day = _date_option(at) if at else DEFAULT_AT
-    reports = [check_source(text, origin, tests, tests_origin, day)
-               for text, origin, tests, tests_origin in _check_targets(paths)]
+    targets = _check_targets(paths)
+    document_text = None
+    if document is not None:
+        if not paths:
+            fail("--document needs the one pack the document belongs to: give the pack's "
+                 "folder or .policy file as PATH")
+        if len(targets) != 1:
+            fail(f"--document is the guideline of one pack, but the PATHs name "
+                 f"{len(targets)} packs ({', '.join(t[1] for t in targets)}); name one")
+        document_text = _read_document(document)
+        if draft_register:
+            _draft_register(targets[0], document_text, document)
+            return
+    reports, summaries = [], []
+    for text, origin, tests, tests_origin in targets:
+        report = check_source(text, origin, tests, tests_origin, day)
+        found, summary = _register_findings(text, origin, document_text, document)
+        if found:
+            report = attrs.evolve(report, diagnostics=report.diagnostics + tuple(found))
+        reports.append(report)
+        summaries.append(summary)
     errors = sum(r.errors for r in reports)
     warnings = sum(r.warnings for r in reports)
     if fmt == "json":
         click.echo(json.dumps({
             "packs": [{
                 "pack": r.pack_id, "origin": r.origin, "errors": r.errors,
-                "warnings": r.warnings,
+                "warnings": r.warnings, "acknowledged": r.acknowledged,
                 "enumerated": {e.action: {"requests": e.requests, "space": e.space,
                                           "capped": e.capped} for e in r.enumerated},
-            } for r in reports],
+                **({"register": summary} if summary is not None else {}),
+            } for r, summary in zip(reports, summaries)],
             "diagnostics": [d.to_json() for r in reports for d in r.diagnostics],
             "errors": errors, "warnings": warnings,
         }, ensure_ascii=False, indent=2))
     else:
         for report in reports:
             for diagnostic in report.diagnostics:
-                click.echo(diagnostic.render())
-        for report in reports:
+                if diagnostic.acknowledged is None or show_acknowledged:
+                    click.echo(diagnostic.render())
+        for report, summary in zip(reports, summaries):
             largest = max((e.requests for e in report.enumerated), default=0)
             capped = [e.action for e in report.enumerated if e.capped]
             click.echo(f"{report.pack_id or '?'}: {_count(report.errors, 'error')}, "
-                       f"{_count(report.warnings, 'warning')} ({report.origin}"
+                       f"{_count(report.warnings, 'warning')}"
+                       + (f" (and {report.acknowledged} acknowledged)" if report.acknowledged
+                          else "")
+                       + f" ({report.origin}"
                        + (f"; up to {largest:,} requests decided per check" if largest else "")
                        + (f"; sampled, not exhaustive, for {', '.join(capped)}" if capped else "")
                        + ")")
+            if summary is not None and summary.get("document"):
+                click.echo(_register_summary(summary))
         click.echo(f"{_count(len(reports), 'pack')} checked: {_count(errors, 'error')}, "
                    f"{_count(warnings, 'warning')}")
     if errors:
         sys.exit(1)
+
+
+# ---- the sentence register (policy check, --document, --draft-register) ----------------
+
+def _read_document(path: pathlib.Path) -> str:
+    """The guideline document's text; unreadable or not UTF-8 is bad usage."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        fail(f"--document {path}: cannot read it: {e.strerror or e}")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as e:
+        fail(f"--document {path}: not UTF-8 text (byte {e.start} is {data[e.start]:#04x}); "
+             "save the document as UTF-8 plain text")
+
+
+def _compiled(text: str, origin: str) -> Any:
+    """The compiled pack, or None when it has errors (``check_source`` reports them)."""
+    from dsl.parser import parse_pack
+    from engine.compiler import compile_pack
+    from engine.errors import PolicyError
+    try:
+        return compile_pack(parse_pack(text, origin))
+    except PolicyError:
+        return None
+
+
+def _register_path(origin: str) -> pathlib.Path | None:
+    policy = pathlib.Path(origin)
+    return policy.with_name("register.toml") if policy.is_file() else None
+
+
+def _load_register(path: pathlib.Path | None, origin: str) -> Any:
+    """The pack's register, an empty one when it has none; raises PackErrors."""
+    from engine.authoring.register import Register, load_register
+    if path is not None and path.is_file():
+        return load_register(path)
+    where = path or pathlib.Path(origin).with_name("register.toml")
+    return Register(str(where), ())
+
+
+def _register_findings(text: str, origin: str, document_text: str | None,
+                       document: pathlib.Path | None) -> tuple[list[Any], dict[str, Any] | None]:
+    """The register's findings for one pack, as diagnostics, and its summary (None when
+    the pack has no register and no document is given)."""
+    from engine.authoring.analysis import ERROR, Diagnostic
+    from engine.authoring.register import check_document, check_register
+    from engine.errors import PackErrors, PolicyError, Span
+
+    path = _register_path(origin)
+    if (path is None or not path.is_file()) and document_text is None:
+        return [], None
+    summary: dict[str, Any] = {"file": str(path) if path and path.is_file() else None}
+    if document is not None:
+        summary["document"] = str(document)
+    try:
+        register = _load_register(path, origin)
+    except PackErrors as e:
+        found = [Diagnostic.of_error(err) for err in e.errors]
+        return found, {**summary, "loaded": False, "problems": len(found)}
+    except PolicyError as e:
+        span = Span(str(path), 1, 1)
+        return [Diagnostic(ERROR, e.code, e.message, span)], {**summary, "loaded": False,
+                                                              "problems": 1}
+    summary["loaded"] = True
+    pack = _compiled(text, origin)
+    if pack is None:
+        return [], {**summary, "compiled": False, "problems": 0}
+    if document_text is None or document is None:
+        problems = check_register(register, pack, None)
+    else:
+        checked = check_document(register, pack, document_text, str(document))
+        problems = list(checked.problems)
+        summary["normative"] = len(checked.normative)
+        summary["accounted"] = len(checked.normative) - len(checked.unaccounted(register))
+        summary["missing_sections"] = list(checked.missing_sections)
+    summary["problems"] = len(problems)
+    return [Diagnostic(p.severity, p.code, p.message, p.span, p.source_line)
+            for p in problems], summary
+
+
+def _register_summary(summary: dict[str, Any]) -> str:
+    if summary.get("loaded") is False:
+        return (f"register: not checked against the document: the register has "
+                f"{_count(summary['problems'], 'error')}")
+    if summary.get("compiled") is False:
+        return "register: not checked against the document: the pack has errors"
+    where = "" if summary["file"] else " (the pack has no register.toml yet)"
+    return (f"register: {_count(summary['normative'], 'normative sentence')}, "
+            f"{summary['accounted']} accounted for, {_count(summary['problems'], 'problem')}"
+            + where)
+
+
+def _draft_register(target: Target, document_text: str, document: pathlib.Path) -> None:
+    """Print TOML entries for the normative sentences the register does not account for."""
+    from engine.authoring.register import check_document, draft
+    from engine.errors import PackErrors
+
+    text, origin = target[0], target[1]
+    try:
+        register = _load_register(_register_path(origin), origin)
+    except PackErrors as e:
+        click.echo(f"error: the register has errors; correct them first:\n{e}", err=True)
+        sys.exit(1)
+    pack = _compiled(text, origin)
+    if pack is None:
+        click.echo(f"error: {origin} has errors (policy check {origin} shows them); correct "
+                   "them first", err=True)
+        sys.exit(1)
+    checked = check_document(register, pack, document_text, str(document))
+    click.echo(draft(register, pack, checked, str(document)), nl=False)
 
 
 def _count(n: int, word: str) -> str:

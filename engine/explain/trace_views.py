@@ -4,7 +4,9 @@
 (applied or not; for a condition that did not hold, the parts that failed and the values
 they saw), the combining step that produced the outcome, and the sections cited.
 ``official`` is a short account of what to do and why, naming the guideline and its
-sections, in Swedish (or English) for a communicator to paste into an answer.
+sections, in Swedish (or English) for a communicator to paste into an answer. Where a
+rule cites sentences of its section (``source "S" sentence 2``), both name them too
+(``”S”, mening 2``; ``“S”, sentence 2``).
 ``side_by_side`` shows one request's outcome in several packs with the rules that decided
 each. ``explain_request`` gathers what they show (an :class:`Explained`): the engine's
 :class:`Decision`, the trace of ``engine.explain.trace``, and whether findings of other
@@ -115,6 +117,9 @@ _VERDICT = {"deny": "matched: denies", "allow": "matched: allows",
 
 def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack) -> list[str]:
     where = f" \u00b7 \u201c{rule.section}\u201d" if rule.section else ""
+    cited = next((r.sentences for r in pack.rules if r.id == rule.rule), ())
+    if where and cited:
+        where += ", " + sentence_words(cited, "en")
     binding = "".join(f" [{var} = {value}]" for var, value in rule.bindings)
     verdict = _VERDICT[rule.finding.kind] if rule.finding else "does not apply"
     lines = [f"{number}. {rule.rule}{binding} \u00b7 {_effect(rule, pack)} \u00b7 {rule.level}"
@@ -158,10 +163,34 @@ def developer(explained: Explained, pack: CompiledPack, width: int = 80) -> str:
     return "\n".join(lines) + "\n"
 
 
+def sentence_words(numbers: Iterable[int], lang: str) -> str:
+    """The sentences a rule cites: ``mening 2``, ``meningarna 2 och 3``; ``sentence 2``,
+    ``sentences 2 and 3``."""
+    shown = [str(n) for n in sorted(set(numbers))]
+    if len(shown) == 1:
+        return ("mening " if lang == "sv" else "sentence ") + shown[0]
+    listed = ", ".join(shown[:-1]) + (" och " if lang == "sv" else " and ") + shown[-1]
+    return ("meningarna " if lang == "sv" else "sentences ") + listed
+
+
+def _cited_sentences(pack: CompiledPack, reasons: Iterable[Reason],
+                     steps: Iterable[Step]) -> dict[str, set[int]]:
+    """Section → the sentences of it that the rules behind the reasons and steps cite."""
+    rule_ids = {r.rule for r in reasons}
+    step_ids = {s.id for s in steps}
+    cited: dict[str, set[int]] = {}
+    for rule in pack.rules:
+        if rule.source and rule.sentences and (
+                rule.id in rule_ids or (rule.step is not None and rule.step.id in step_ids)):
+            cited.setdefault(rule.source, set()).update(rule.sentences)
+    return cited
+
+
 def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step],
              lang: str) -> list[str]:
+    reasons, steps = list(reasons), list(steps)
     sections = list(dict.fromkeys(
-        x.source.section for x in list(steps) + list(reasons) if x.source.section))
+        x.source.section for x in steps + reasons if x.source.section))
     doc = pack.document or pack.name
     dated = pack.dated.isoformat() if pack.dated else ("odaterad" if lang == "sv" else "undated")
     if not sections:
@@ -170,9 +199,13 @@ def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step
             else "no section; the guideline does not address this")]
     word = ("avsnittet" if len(sections) == 1 else "avsnitten") if lang == "sv" else (
         "section" if len(sections) == 1 else "sections")
-    return [f"{pack.name}, {doc} ({dated}), {word} "
-            + ", ".join(f"\u201d{s}\u201d" if lang == "sv" else f"\u201c{s}\u201d"
-                        for s in sections)]
+    quoted = [f"\u201d{s}\u201d" if lang == "sv" else f"\u201c{s}\u201d" for s in sections]
+    cited = _cited_sentences(pack, reasons, steps)
+    if not any(cited.get(s) for s in sections):
+        return [f"{pack.name}, {doc} ({dated}), {word} " + ", ".join(quoted)]
+    items = [q + (f", {sentence_words(cited[s], lang)}" if cited.get(s) else "")
+             for s, q in zip(sections, quoted)]
+    return [f"{pack.name}, {doc} ({dated}), {word} " + "; ".join(items)]
 
 
 # ---- official ----------------------------------------------------------------------------
