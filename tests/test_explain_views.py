@@ -61,7 +61,10 @@ def test_cell_words(comparison):
     assert cell("snapshot_interval", "vara") == ["not regulated"]
     assert cell("channel_approver", "vara") == ["comms unit", "manager"]
     assert cell("response_time", "perstorp") == ["24 hours"]
-    assert cell("removal_grounds", "toreboda")[-2:] == ["kept:", "criticism"]
+    assert cell("removal_grounds", "toreboda") == [
+        "all but:", "off-topic", "minor importance", "criticism", "questions"]
+    assert cell("allowed_likes", "toreboda") == ["deny:", "companies", "parties"]
+    assert cell("allowed_likes", "tyreso") == ["all but:", "companies", "parties", "other"]
     assert cell("removal_steps", "tyreso") == ["register", "for all but:", "minor importance"]
     assert cell("new_channel", "vara")[:3] == ["purpose", "approval: comms unit", "approval: manager"]
     assert cell("private_accounts", "norsjo")[:3] == ["deny (should):", "official use", "clients"]
@@ -89,7 +92,8 @@ def test_markdown_is_a_table_with_the_same_cells_on_every_row(comparison):
     assert all(re.fullmatch(r"-{3,}", c) for c in _cells(rows[1]))
     assert _cells(rows[0]) == ["topic", *comparison.packs]
     likes = next(r for r in rows if "`allowed_likes`" in r)
-    assert "allow:<br>all but:<br>companies" in _cells(likes)[4]
+    assert _cells(likes)[4] == "all but:<br>companies<br>parties<br>other"     # tyreso, closed
+    assert _cells(likes)[3] == "deny:<br>companies<br>parties"                 # toreboda
 
 
 class _Page(html.parser.HTMLParser):

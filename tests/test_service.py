@@ -256,7 +256,7 @@ def test_explain_compares_the_packs_on_the_contract_topics(server, engine):
     """/v1/explain is `policy explain --format json`: the contract's topics among them,
     each cell the pack's own setting."""
     from engine.core import today
-    from engine.explain.comparison import compare
+    from engine.explain.comparison import closed, compare
     from engine.serialization import to_json
     data = server.get("/v1/explain").json
     assert data == to_json(compare({p: engine.packs[p] for p in sorted(engine.packs)}, today()))
@@ -267,7 +267,11 @@ def test_explain_compares_the_packs_on_the_contract_topics(server, engine):
         assert set(topics[topic_id]["values"]) == set(engine.packs)
         for pack_id, cell in topics[topic_id]["values"].items():
             setting = engine.packs[pack_id].topics[topic_id]
-            assert cell["value"] == setting.value
+            if topic_id == "allowed_likes" and setting.value is not None:
+                assert cell["value"] == dict(setting.value, only=closed(engine.packs[pack_id],
+                                                                         "like_page"))
+            else:
+                assert cell["value"] == setting.value
             assert cell["summary"] == (setting.summary.en if setting.summary else None)
 
 
@@ -410,7 +414,7 @@ def test_every_decision_is_logged_with_request_pack_version_time_and_request_id(
     reply = server.post("/v1/decide", body, headers={"X-Request-ID": "log-one"})
     (entry,) = entries_of(server, "log-one", 1)
     assert entry["request"] == body and entry["decision"] == reply.json
-    assert (entry["pack"], entry["pack_version"], entry["source"]) == ("tyreso", "1.0.0", "http")
+    assert (entry["pack"], entry["pack_version"], entry["source"]) == ("tyreso", "1.1.0", "http")
     assert entry["pack_digest"] == server.get("/v1/packs/tyreso").json["digest"]
     assert entry["time"].endswith("+00:00") and len(entry["decision_id"]) == 32
 

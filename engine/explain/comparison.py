@@ -167,12 +167,13 @@ def rule_source(pack: CompiledPack, rule_id: str) -> str | None:
 
 def _ref(pack: CompiledPack, reason: Reason) -> RuleRef:
     """The rule behind a decision's reason (for a ``for each`` rule, its expansion)."""
-    sv = None
+    sv, effect = None, reason.effect
     for rule in pack.rules:
         if rule.id == reason.rule and rule.reason == reason:
             sv = rule.reason_sv
+            effect = "only" if rule.only else effect   # one entry for both halves
             break
-    return RuleRef(reason.rule, reason.effect, reason.level, reason.text, sv,
+    return RuleRef(reason.rule, effect, reason.level, reason.text, sv,
                    reason.source.section, rule_source(pack, reason.rule))
 
 
@@ -218,12 +219,19 @@ def _removal_grounds(pack: CompiledPack, ask: _Ask) -> Cell:
 
 
 def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
+    """The steps before a removal, for each ground; where the pack names no grounds but
+    asks for steps before any removal (a public-records duty), for every category."""
     grounds = _removal_grounds(pack, ask).value
-    if grounds is None or not grounds["allow"]:
+    if grounds is not None and grounds["allow"]:
+        categories = list(grounds["allow"])
+    else:
+        categories = [c for c in vocab.CONTENT_CATEGORY.values
+                      if ask("delete_comment", {"content_category": c}).outcome == "required_steps"]
+    if not categories:
         return _cell(pack, None, None, ())
     steps: dict[str, dict[str, Any]] = {}
     reasons: list[Reason] = []
-    for category in grounds["allow"]:
+    for category in categories:
         d = ask("delete_comment", {"content_category": category})
         if d.outcome != "required_steps":
             continue
@@ -231,7 +239,7 @@ def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
         for step in d.steps:
             entry = steps.setdefault(step.id, {"step": step.id, "level": step.level, "for": []})
             entry["for"].append(category)
-    value = {"grounds": grounds["allow"], "steps": list(steps.values())}
+    value = {"grounds": categories, "steps": list(steps.values())}
     if not steps:
         summary = "Nothing needs to be done before a comment is removed."
     else:
@@ -338,7 +346,7 @@ def rules_using(pack: CompiledPack, topic_id: str) -> tuple[CompiledRule, ...]:
 def _setting(pack: CompiledPack, topic_id: str) -> Cell:
     setting = pack.topics[topic_id]
     refs = tuple(dict.fromkeys(
-        RuleRef(r.id, r.kind, r.level, r.reason.text, r.reason_sv, r.source,
+        RuleRef(r.id, "only" if r.only else r.kind, r.level, r.reason.text, r.reason_sv, r.source,
                 rule_source(pack, r.id))
         for r in rules_using(pack, topic_id)))
     sections = tuple(dict.fromkeys(

@@ -102,7 +102,10 @@ def _lines(topic: TopicRow, v: Any) -> list[str]:
     if tid in ("new_channel", "closing_channel"):
         return [step_words(s) for s in v] or ["nothing"]
     if tid in ("removal_grounds", "allowed_likes") and v.get("only"):
-        return ["only:"] + [label(c) for c in v["allow"]]
+        universe = list((vocab.CONTENT_CATEGORY if tid == "removal_grounds"
+                         else vocab.PAGE_CATEGORY).values)
+        shown = _relative(v["allow"], universe)
+        return shown if shown[0] in ("all", "all but:") else ["only:"] + shown
     if tid == "removal_grounds":
         lines = _relative(v["allow"], list(vocab.CONTENT_CATEGORY.values)) if v["allow"] else []
         if v["deny"]:
