@@ -195,8 +195,9 @@ class Cedar:
 class RuleEngine:
     """``rule-engine``: one expression per rule condition, evaluated against the request
     object; the adapter walks the action's rules in order and combines them (stopping at
-    the first deny). Dates and ``at`` are passed as datetimes and the derived fact as a
-    set; the calendar-month arithmetic is in the expressions."""
+    the first deny; an ``only`` rule's one expression denies when it does not hold).
+    Dates and ``at`` are passed as datetimes and the derived fact as a set; the
+    calendar-month arithmetic is in the expressions."""
 
     name = "rule-engine"
     package = "rule_engine"
@@ -230,6 +231,11 @@ class RuleEngine:
                     thing["last_snapshot_on"] = dt.datetime.fromisoformat(facts["last_snapshot_on"])
             steps, spoke = [], False
             for effect, name, when, done in plan:
+                if effect == "only":           # allow when `when` holds, deny otherwise
+                    if not when(thing):
+                        return ("deny", (), False)
+                    spoke = True
+                    continue
                 if when is not None and not when(thing):
                     continue
                 if effect == "deny":

@@ -7,9 +7,11 @@ compares across engines, ``(outcome, step ids, by_default)``, and takes the requ
 a caller sends it (facts as JSON values, absent facts absent, dates as ISO strings).
 
 It must agree with the engine on every request (``python -m bench.peers`` checks it),
-so every rule of the two ``.policy`` files is here: deny overrides, unmet requirements
-give ``required_steps`` with their step ids in rule order, a rule that spoke gives
-``allow``, and otherwise the pack's default (allow for both) with ``by_default``.
+so every rule of the two ``.policy`` files is here: deny overrides (an ``only`` rule
+denies what its list leaves out), unmet requirements give ``required_steps`` with their
+step ids in rule order, a rule that spoke gives ``allow`` (an ``only`` rule speaks for
+what its list covers), and otherwise the pack's default (allow for both) with
+``by_default``.
 """
 
 from __future__ import annotations
@@ -22,17 +24,27 @@ ALLOW: Result = ("allow", (), False)
 DENY: Result = ("deny", (), False)
 DEFAULT: Result = ("allow", (), True)        # both packs: default allow
 
+# Tyresö "Gilla andra": the pages that may be liked (a closed list, likes-only-listed-pages).
 TYRESO_LIKE = frozenset({"own", "municipality", "authority", "local_association",
                          "cultural_institution", "local_project"})
-TYRESO_NO_LIKE = frozenset({"commercial", "political_party"})
-WORK_PURPOSES = frozenset({"official_communication", "client_contact", "answer_work_question"})
+# Tyresö "Information till besökarna": the removal grounds (a closed list, removal-grounds).
+TYRESO_REMOVABLE = frozenset({"defamation", "personal_attack", "hate_speech", "harassment",
+                              "violence", "pornography", "incitement_to_crime", "profanity",
+                              "copyright_infringement", "advertising",
+                              "confidential_information", "offensive_personal_data",
+                              "off_topic", "minor_importance"})
+# Töreboda "Otillåtet material": companies' and parties' pages are not liked.
+TOREBODA_NO_LIKE = frozenset({"commercial", "political_party"})
 LICENSED_IMAGES = frozenset({"own_archive", "licensed_agency", "creator_consent"})
+# Töreboda "Allmän handling": the kinds unlawful by definition, saved before removal.
 TOREBODA_UNLAWFUL = frozenset({"defamation", "hate_speech", "violence", "incitement_to_crime",
-                               "copyright_infringement"})
+                               "copyright_infringement", "confidential_information",
+                               "offensive_personal_data"})
+# Töreboda "Otillåtet material": the removal grounds (a closed list, removal-grounds).
 TOREBODA_REMOVABLE = frozenset({"defamation", "personal_attack", "hate_speech", "harassment",
                                 "violence", "pornography", "incitement_to_crime", "profanity",
                                 "copyright_infringement", "advertising",
-                                "confidential_information"})
+                                "confidential_information", "offensive_personal_data"})
 
 
 def _steps(steps: list[str]) -> Result:
@@ -60,19 +72,23 @@ def _snapshot_fresh(last: str | None, at: str, months: int) -> bool:
 
 def tyreso(action: str, f: dict[str, Any], at: str) -> Result:
     if action == "like_page":
-        category = f["page_category"]
-        if category in TYRESO_NO_LIKE:
-            return DENY
-        return ALLOW if category in TYRESO_LIKE else DEFAULT
+        # likes-only-listed-pages (only) and no-likes-for-companies-or-parties (deny):
+        # a page off the list, `other` included, is denied; none falls to the default.
+        return ALLOW if f["page_category"] in TYRESO_LIKE else DENY
     if action == "create_channel":
+        if f["account_type"] == "private":          # no-private-account-channels
+            return DENY
         steps = []
-        if "manager" not in f.get("approved_by", ()):
+        approved = f.get("approved_by", ())         # new-channel-approved, for each approver
+        if "manager" not in approved:
             steps.append("approve-channel-manager")
+        if "communications_director" not in approved:
+            steps.append("approve-channel-communications_director")
         if not f.get("responsible_appointed"):
             steps.append("appoint-responsible")
         if not f.get("purpose_defined"):
             steps.append("define-purpose")
-        if not f.get("substitute_appointed"):
+        if not f.get("substitute_appointed"):       # new-channel-has-substitute
             steps.append("appoint-substitute")
         if "communicator" not in f.get("informed", ()):
             steps.append("inform-communicator")
@@ -88,26 +104,29 @@ def tyreso(action: str, f: dict[str, Any], at: str) -> Result:
         return _steps(steps)
     if action == "delete_comment":
         category = f["content_category"]
+        if category not in TYRESO_REMOVABLE:        # removal-grounds (only): criticism, question
+            return DENY
         if category != "minor_importance" and not f.get("registered"):
             return ("required_steps", ("register-removed",), False)
-        return ALLOW      # every category is either removable or needs registering
+        return ALLOW      # removal-grounds speaks for every category on its list
     if action == "use_private_account":
-        return DENY if f["purpose"] in WORK_PURPOSES else DEFAULT
+        return DENY       # no-private-accounts-for-work: every purpose
     if action == "private_use_at_work":
         return ALLOW if f.get("department_head_permits") else \
             ("required_steps", ("department-head-decision",), False)
     if action == "publish_post":
-        image = f.get("image_source")
+        # images-only-with-rights (only) allows every image source but `unlicensed`, a
+        # post without images included, so no post falls to the default.
         if f.get("contains_confidential") or f.get("contains_offensive_personal_data") \
-                or image == "unlicensed":
+                or f.get("image_source") == "unlicensed":
             return DENY
-        return ALLOW if image in LICENSED_IMAGES else DEFAULT
+        return ALLOW
     if action == "audit_channel":
         steps = []
-        if not f.get("substitute_appointed"):
-            steps.append("appoint-substitute")
         if not f.get("listed_on_website"):
             steps.append("list-on-website")
+        if not f.get("substitute_appointed"):       # running-channel-has-substitute
+            steps.append("appoint-substitute")
         if not f.get("monitored_daily"):
             steps.append("monitor-comments-daily")
         if not _snapshot_fresh(f.get("last_snapshot_on"), at, 6):
@@ -129,6 +148,8 @@ def tyreso(action: str, f: dict[str, Any], at: str) -> Result:
 
 def toreboda(action: str, f: dict[str, Any], at: str) -> Result:
     if action == "create_channel":
+        if f["account_type"] == "private":          # no-private-profile-channel
+            return DENY
         steps = []
         if "manager" not in f.get("approved_by", ()):
             steps.append("approve-channel-manager")
@@ -150,28 +171,34 @@ def toreboda(action: str, f: dict[str, Any], at: str) -> Result:
                 and "information_officer" in f.get("credentials_held_by", ())):
             steps.append("share-credentials")
         return _steps(steps)
+    if action == "like_page":
+        # no-likes-for-advertising-or-propaganda; the other pages: the text is silent.
+        return DENY if f["page_category"] in TOREBODA_NO_LIKE else DEFAULT
     if action == "delete_comment":
         category = f["content_category"]
-        if category == "criticism":
+        # removal-grounds (only): criticism (also keep-criticism), questions, off-topic
+        # comments and comments of minor importance stay up.
+        if category not in TOREBODA_REMOVABLE:
             return DENY
-        if category in TOREBODA_UNLAWFUL:
-            steps = []
+        steps = []
+        if category in TOREBODA_UNLAWFUL:           # the Allmän handling saving steps
             if not f.get("content_saved"):
                 steps.append("save-comment-content")
             if not f.get("author_saved"):
                 steps.append("save-comment-author")
-            return _steps(steps)
         if category == "confidential_information" and not f.get("registered"):
-            return ("required_steps", ("register-removed",), False)
-        return ALLOW if category in TOREBODA_REMOVABLE else DEFAULT
+            steps.append("register-removed")        # register-removed-confidential
+        return _steps(steps)
     if action == "use_private_account":
-        return DENY if f["purpose"] in WORK_PURPOSES else DEFAULT
+        return DENY       # no-private-accounts-for-work: every purpose
     if action == "private_use_at_work":
-        return ALLOW if f.get("during_break") else DENY
+        return ALLOW if f.get("during_break") else DENY    # private-use-only-in-breaks (only)
     if action == "publish_post":
-        if f.get("contains_confidential") or f.get("image_source") == "unlicensed":
+        image = f.get("image_source")
+        if f.get("contains_offensive_personal_data") or f.get("contains_confidential") \
+                or image == "unlicensed":
             return DENY
-        return DEFAULT
+        return ALLOW if image in LICENSED_IMAGES else DEFAULT   # cleared-images
     if action == "audit_channel":
         steps = []
         if not f.get("listed_on_website"):
@@ -181,7 +208,7 @@ def toreboda(action: str, f: dict[str, Any], at: str) -> Result:
         if f.get("major_change_planned"):
             steps.append("archive-snapshot-before-change")
         return _steps(steps)
-    return DEFAULT        # like_page and close_channel: the guideline is silent
+    return DEFAULT        # close_channel: the guideline is silent
 
 
 PACKS = {"tyreso": tyreso, "toreboda": toreboda}

@@ -17,7 +17,7 @@ f := input.facts
 topics := {
 	"tyreso": {
 		"default": "allow",
-		"channel_approver": ["manager"],
+		"channel_approver": ["manager", "communications_director"],
 		"credential_custody": {"communicator", "communications_unit"},
 		"snapshot_interval": "half_yearly",
 		"allowed_likes": {
@@ -31,6 +31,10 @@ topics := {
 		"channel_approver": ["manager"],
 		"credential_custody": {"central_storage", "information_officer"},
 		"snapshot_interval": "half_yearly",
+		"allowed_likes": {
+			"allow": set(),
+			"deny": {"commercial", "political_party"},
+		},
 		"break_time_use": "breaks_only",
 	},
 }
@@ -88,6 +92,7 @@ snapshot_fresh(interval) := true if {
 # deny:        the ids of deny rules that hold
 # allowed:     the ids of allow rules that hold
 # requirement: [order, step id, done] for every requirement that applies
+# An `only when C` rule is both, under its one id: allowed when C holds, deny when not.
 
 tyreso(action) if {
 	input.pack == "tyreso"
@@ -112,10 +117,9 @@ requirement contains [[2, 0], "appoint-responsible", flag("responsible_appointed
 
 requirement contains [[3, 0], "define-purpose", flag("purpose_defined")] if tyreso("create_channel")
 
-requirement contains [[4, 0], "appoint-substitute", flag("substitute_appointed")] if {
-	input.pack == "tyreso"
-	input.action in {"create_channel", "audit_channel"}
-}
+# new-channel-has-substitute (running-channel-has-substitute, below, is the same step on
+# audit_channel, after the website listing)
+requirement contains [[4, 0], "appoint-substitute", flag("substitute_appointed")] if tyreso("create_channel")
 
 requirement contains [[5, 0], "inform-communicator", "communicator" in roles("informed")] if tyreso("create_channel")
 
@@ -140,46 +144,67 @@ deny contains "no-offensive-personal-data-posts" if {
 
 requirement contains [[9, 0], "publish-visitor-information", flag("visitor_information_published")] if tyreso("create_channel")
 
-allowed contains "remove-per-visitor-notice" if {
-	tyreso("delete_comment")
-	f.content_category in {"off_topic", "harassment"}
+# removal-grounds (only): criticism and questions are on no list
+tyreso_removal_grounds := {
+	"defamation", "personal_attack", "hate_speech", "harassment", "violence", "pornography",
+	"incitement_to_crime", "profanity", "copyright_infringement", "advertising",
+	"confidential_information", "offensive_personal_data", "off_topic", "minor_importance",
 }
 
-allowed contains "remove-unlawful-or-improper" if {
+allowed contains "removal-grounds" if {
 	tyreso("delete_comment")
-	f.content_category in {
-		"personal_attack", "profanity", "advertising", "hate_speech", "copyright_infringement",
-		"violence", "pornography", "incitement_to_crime", "defamation",
-	}
+	f.content_category in tyreso_removal_grounds
 }
 
-allowed contains "remove-offensive-personal-data" if {
+deny contains "removal-grounds" if {
 	tyreso("delete_comment")
-	f.content_category == "offensive_personal_data"
+	not f.content_category in tyreso_removal_grounds
 }
+
+# running-channel-has-substitute
+requirement contains [[10, 0], "appoint-substitute", flag("substitute_appointed")] if tyreso("audit_channel")
 
 allowed contains "cull-minor-importance" if {
 	tyreso("delete_comment")
 	f.content_category == "minor_importance"
 }
 
-requirement contains [[10, 0], "register-removed", flag("registered")] if {
+allowed contains "remove-unlawful-or-improper" if {
 	tyreso("delete_comment")
-	f.content_category != "minor_importance"
+	f.content_category in {
+		"personal_attack", "profanity", "advertising", "hate_speech", "copyright_infringement",
+		"violence", "pornography", "incitement_to_crime", "defamation", "confidential_information",
+	}
 }
 
 requirement contains [[11, 0], "monitor-comments-daily", flag("monitored_daily")] if tyreso("audit_channel")
 
-requirement contains [[12, 0], "archive-snapshot", snapshot_fresh(t.snapshot_interval)] if tyreso("audit_channel")
+allowed contains "remove-offensive-personal-data" if {
+	tyreso("delete_comment")
+	f.content_category == "offensive_personal_data"
+}
 
-requirement contains [[13, 0], "archive-snapshot-before-change", false] if {
+requirement contains [[12, 0], "register-removed", flag("registered")] if {
+	tyreso("delete_comment")
+	f.content_category != "minor_importance"
+}
+
+requirement contains [[13, 0], "archive-snapshot", snapshot_fresh(t.snapshot_interval)] if tyreso("audit_channel")
+
+requirement contains [[14, 0], "archive-snapshot-before-change", false] if {
 	tyreso("audit_channel")
 	flag("major_change_planned")
 }
 
-allowed contains "like-allowed-pages" if {
+# likes-only-listed-pages (only): a page not listed, `other` included, is denied
+allowed contains "likes-only-listed-pages" if {
 	tyreso("like_page")
 	f.page_category in t.allowed_likes.allow
+}
+
+deny contains "likes-only-listed-pages" if {
+	tyreso("like_page")
+	not f.page_category in t.allowed_likes.allow
 }
 
 deny contains "no-likes-for-companies-or-parties" if {
@@ -187,33 +212,42 @@ deny contains "no-likes-for-companies-or-parties" if {
 	f.page_category in t.allowed_likes.deny
 }
 
-requirement contains [[14, 0], "department-head-decision", flag("department_head_permits")] if {
+requirement contains [[15, 0], "department-head-decision", flag("department_head_permits")] if {
 	tyreso("private_use_at_work")
 	t.break_time_use == "department_head_decides"
 }
 
+# Both packs: every purpose is denied (closed professional networks included)
 deny contains "no-private-accounts-for-work" if {
 	input.pack in {"tyreso", "toreboda"}
 	input.action == "use_private_account"
-	f.purpose in {"official_communication", "client_contact", "answer_work_question"}
 }
 
-allowed contains "images-with-rights" if {
+deny contains "no-private-account-channels" if {
+	tyreso("create_channel")
+	f.account_type == "private"
+}
+
+# images-only-with-rights (only): image_source is missing or one of the listed sources
+images_with_rights if not "image_source" in object.keys(f)
+
+images_with_rights if f.image_source in {"none", "own_archive", "licensed_agency", "creator_consent"}
+
+allowed contains "images-only-with-rights" if {
 	tyreso("publish_post")
-	f.image_source in {"own_archive", "licensed_agency", "creator_consent"}
+	images_with_rights
 }
 
-deny contains "no-unlicensed-images" if {
-	input.pack in {"tyreso", "toreboda"}
-	input.action == "publish_post"
-	f.image_source == "unlicensed"
+deny contains "images-only-with-rights" if {
+	tyreso("publish_post")
+	not images_with_rights
 }
 
-requirement contains [[15, 0], "consult-manager", flag("manager_consulted")] if tyreso("close_channel")
+requirement contains [[16, 0], "consult-manager", flag("manager_consulted")] if tyreso("close_channel")
 
-requirement contains [[16, 0], "consult-communicator", flag("communicator_consulted")] if tyreso("close_channel")
+requirement contains [[17, 0], "consult-communicator", flag("communicator_consulted")] if tyreso("close_channel")
 
-requirement contains [[17, 0], "publish-farewell-post", flag("farewell_post_published")] if tyreso("close_channel")
+requirement contains [[18, 0], "publish-farewell-post", flag("farewell_post_published")] if tyreso("close_channel")
 
 # Töreboda -------------------------------------------------------------------------------
 
@@ -228,7 +262,11 @@ requirement contains [[3, 0], "inform-information-officer", "information_officer
 
 requirement contains [[4, 0], "follow-graphic-profile", flag("follows_graphic_profile")] if toreboda("create_channel")
 
-unlawful := {"defamation", "hate_speech", "violence", "incitement_to_crime", "copyright_infringement"}
+# Allmän handling: the kinds unlawful by definition, saved before removal
+unlawful := {
+	"defamation", "hate_speech", "violence", "incitement_to_crime", "copyright_infringement",
+	"confidential_information", "offensive_personal_data",
+}
 
 requirement contains [[5, 0], "save-comment-content", flag("content_saved")] if {
 	toreboda("delete_comment")
@@ -240,17 +278,32 @@ requirement contains [[6, 0], "save-comment-author", flag("author_saved")] if {
 	f.content_category in unlawful
 }
 
-allowed contains "remove-unlawful-or-improper" if {
-	toreboda("delete_comment")
-	f.content_category in {
-		"defamation", "personal_attack", "hate_speech", "harassment", "violence",
-		"pornography", "incitement_to_crime", "profanity", "copyright_infringement",
-	}
+deny contains "no-offensive-personal-data-posts" if {
+	toreboda("publish_post")
+	flag("contains_offensive_personal_data")
 }
 
-allowed contains "remove-advertising" if {
+# removal-grounds (only): criticism, questions, off-topic comments and comments of minor
+# importance stay up
+toreboda_removal_grounds := {
+	"defamation", "personal_attack", "hate_speech", "harassment", "violence", "pornography",
+	"incitement_to_crime", "profanity", "copyright_infringement", "advertising",
+	"confidential_information", "offensive_personal_data",
+}
+
+allowed contains "removal-grounds" if {
 	toreboda("delete_comment")
-	f.content_category == "advertising"
+	f.content_category in toreboda_removal_grounds
+}
+
+deny contains "removal-grounds" if {
+	toreboda("delete_comment")
+	not f.content_category in toreboda_removal_grounds
+}
+
+deny contains "no-likes-for-advertising-or-propaganda" if {
+	toreboda("like_page")
+	f.page_category in t.allowed_likes.deny
 }
 
 deny contains "keep-criticism" if {
@@ -258,16 +311,25 @@ deny contains "keep-criticism" if {
 	f.content_category == "criticism"
 }
 
-deny contains "private-use-only-in-breaks" if {
-	toreboda("private_use_at_work")
-	t.break_time_use == "breaks_only"
-	not flag("during_break")
-}
-
-allowed contains "private-use-in-breaks" if {
-	toreboda("private_use_at_work")
+# private-use-only-in-breaks (only)
+private_use_in_breaks if {
 	t.break_time_use == "breaks_only"
 	flag("during_break")
+}
+
+allowed contains "private-use-only-in-breaks" if {
+	toreboda("private_use_at_work")
+	private_use_in_breaks
+}
+
+deny contains "private-use-only-in-breaks" if {
+	toreboda("private_use_at_work")
+	not private_use_in_breaks
+}
+
+deny contains "no-private-profile-channel" if {
+	toreboda("create_channel")
+	f.account_type == "private"
 }
 
 deny contains "no-confidential-posts" if {
@@ -295,6 +357,16 @@ requirement contains [[9, 0], "archive-snapshot", snapshot_fresh(t.snapshot_inte
 requirement contains [[10, 0], "archive-snapshot-before-change", false] if {
 	toreboda("audit_channel")
 	flag("major_change_planned")
+}
+
+deny contains "no-unlicensed-images" if {
+	toreboda("publish_post")
+	f.image_source == "unlicensed"
+}
+
+allowed contains "cleared-images" if {
+	toreboda("publish_post")
+	f.image_source in {"own_archive", "licensed_agency", "creator_consent"}
 }
 
 requirement contains [[11, 0], "file-activity-plan", flag("activity_plan_filed")] if toreboda("create_channel")
