@@ -53,23 +53,34 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text)
 
 
-@pytest.mark.parametrize("pack_id", PACKS)
-def test_rule_texts_are_written_in_our_own_words(engine, pack_id):
-    """No rule or topic text repeats eight words in a row of its guideline."""
+def _copied_from_guideline(pack_id: str):
+    """A function giving the runs of eight words of a text that stand in the pack's
+    guideline (skips the test where the guideline is not beside the project)."""
     document = GUIDELINES / FILES[pack_id]
     if not document.is_file():
         pytest.skip(f"the guideline text is not beside the project ({document.name})")
     words = _words(document.read_text(encoding="utf-8"))
     n = 8
     shingles = {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+    def copied(text: str) -> list[str]:
+        w = _words(text)
+        return [" ".join(w[i:i + n]) for i in range(len(w) - n + 1)
+                if tuple(w[i:i + n]) in shingles]
+    return copied
+
+
+@pytest.mark.parametrize("pack_id", PACKS)
+def test_rule_texts_are_written_in_our_own_words(engine, pack_id):
+    """No rule or topic text repeats eight words in a row of its guideline."""
+    copied_in = _copied_from_guideline(pack_id)
     pack = engine.packs[pack_id]
     texts = [t for r in pack.rules for t in (r.reason.text, r.reason_sv,
                                              r.step.text if r.step else None, r.step_sv) if t]
     texts += [t for topic in pack.topics.values() if topic.summary
               for t in (topic.summary.en, topic.summary.sv) if t]
     for text in texts:
-        w = _words(text)
-        copied = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1) if tuple(w[i:i + n]) in shingles]
+        copied = copied_in(text)
         assert not copied, f"{pack_id}: text repeats the document: {copied[0]!r}"
 
 
@@ -158,12 +169,7 @@ def test_new_channel_requirements_differ(engine):
 def test_no_file_of_a_pack_repeats_its_guideline(engine, pack_id):
     """No pack file (rules, comments, tests, README, register) repeats eight words in a row
     of its guideline, outside the section headings it cites: short quotes only."""
-    document = GUIDELINES / FILES[pack_id]
-    if not document.is_file():
-        pytest.skip(f"the guideline text is not beside the project ({document.name})")
-    words = _words(document.read_text(encoding="utf-8"))
-    n = 8
-    shingles = {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    copied_in = _copied_from_guideline(pack_id)
     headings = sorted(engine.packs[pack_id].sections, key=len, reverse=True)
     folder = Path(engine.loaded[pack_id].pack.origin).parent
     for path in sorted(folder.iterdir()):
@@ -172,7 +178,5 @@ def test_no_file_of_a_pack_repeats_its_guideline(engine, pack_id):
         text = path.read_text(encoding="utf-8")
         for heading in headings:
             text = text.replace(heading, " | ")
-        w = _words(text)
-        copied = [" ".join(w[i:i + n]) for i in range(len(w) - n + 1)
-                  if tuple(w[i:i + n]) in shingles]
+        copied = copied_in(text)
         assert not copied, f"{path.name} repeats the guideline: {copied[0]!r}"
