@@ -238,3 +238,22 @@ def test_check_command_counts_acknowledged_warnings_apart(tmp_path):
     assert (data["packs"][0]["warnings"], data["packs"][0]["acknowledged"]) == (1, 1)
     assert [d["acknowledged"] for d in data["diagnostics"] if "acknowledged" in d] == [
         "the guideline names only the pages that may not be liked"]
+
+
+def test_an_only_rule_on_an_optional_fact_warns_that_it_denies_requests_without_it():
+    from tests.conftest import HEADER
+    body = """
+rule images
+  on publish_post
+  only when image_source in [own_archive, licensed_agency]
+  level must
+  because "Only images with rights."
+  source "S"
+"""
+    report = check_source(HEADER.strip() + "\n" + body, "demo.policy")
+    assert [(d.code, d.span.line) for d in report.diagnostics] == [("only-denies-missing", 7)]
+    assert "write 'only when image_source is missing or image_source in [...]'" in \
+        report.diagnostics[0].message
+    guarded = body.replace("only when image_source in", "only when image_source is missing or "
+                                                        "image_source in")
+    assert check_source(HEADER.strip() + "\n" + guarded, "demo.policy").diagnostics == ()

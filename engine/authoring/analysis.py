@@ -31,6 +31,8 @@ a stable code and a position, sorted by position. It collects rather than stops:
    falls-to-default      warning  a rule reads a choice fact, yet requests with some of
                                   its values fall to the pack default (an open list
                                   where the guideline's may be closed)
+   only-denies-missing   warning  an ``only`` rule on an optional fact also denies the
+                                  requests that leave the fact out
    bad-ignore            warning  a ``# check: ignore`` directive without a reason, with
                                   an unknown code, or not above a rule or topic
    unused-ignore         warning  a directive that acknowledges nothing
@@ -63,7 +65,7 @@ ERROR, WARNING = "error", "warning"
 #: The codes of the warnings a pack may acknowledge.
 WARNING_CODES = ("never-applies", "never-done", "always-done", "shadowed-rule",
                  "duplicate-rule", "allow-deny-conflict", "unused-topic", "hard-coded-topic",
-                 "missing-source", "missing-level", "falls-to-default")
+                 "missing-source", "missing-level", "falls-to-default", "only-denies-missing")
 
 
 @attrs.frozen
@@ -331,6 +333,9 @@ class _ActionChecker:
             for deny in denies:
                 self.check_conflict(allow, deny)
         self.check_falls_to_default()
+        for rule in self.rules:
+            if rule.only and rule.kind == "deny":
+                self.check_only_on_missing(rule)
         full = en.space(self.action, [r.ast for r in self.rules], self.found, self.checker.at)
         self.checker.enumerated.append(Enumerated(self.action.name, self.largest, full.size,
                                                   self.capped))
@@ -436,6 +441,25 @@ class _ActionChecker:
                 head_span(readers[0].ast),
                 example={"action": self.action.name,
                          "facts": en.request_json(self.action, fallen[0][1])})
+
+    def check_only_on_missing(self, deny: CompiledRule) -> None:
+        """An ``only`` rule whose list is about an optional fact also denies the requests
+        that leave the fact out (a comparison with a missing value is false): right when
+        the guideline's list covers them, a surprise when such a request is outside it
+        (a post with no image)."""
+        optional = [f for f in self.action.facts if f.name in en.rule_facts(deny.ast, self.action)
+                    and not f.required and f.default is None]
+        for fact in optional:
+            facts = dict(en.defaults(self.action), **{fact.name: None})
+            facts.update({d.name: d.compute(facts) for d in self.action.derived})
+            found = en.evaluate(self.pack, self.action.name, facts, self.checker.at)
+            if any(f is deny.matched for f in found):
+                self.checker.warn(
+                    "only-denies-missing", f"{self.name(deny)} ('only') denies "
+                    f"'{self.action.name}' requests that leave out {fact.name}: a comparison "
+                    "with a missing value is false. If such a request is outside the list, "
+                    f"write 'only when {fact.name} is missing or {fact.name} in [...]'; if "
+                    "the list covers it, acknowledge this warning", head_span(deny.ast))
 
     def check_duplicate(self, first: CompiledRule, second: CompiledRule) -> None:
         if (first.kind, first.level) != (second.kind, second.level):
