@@ -52,11 +52,34 @@ def test_health(server):
     assert len(reply.headers["x-request-id"]) == 32
 
 
-def test_request_id_is_echoed_when_well_formed_and_replaced_otherwise(server):
-    assert server.get("/healthz", headers={"X-Request-ID": "pep-7:a/b"}).headers[
-        "x-request-id"] == "pep-7:a/b"
-    replaced = server.get("/healthz", headers={"X-Request-ID": "no spaces <here>"})
-    assert replaced.headers["x-request-id"] != "no spaces <here>"
+@pytest.mark.parametrize("given", [
+    "pep-7:a/b", "{3F2504E0-4F89-11D3-9A0C-0305E82C3301}", "req 42", "x" * 256,
+    "a \"quoted\" id; with <brackets> & {braces}",
+])
+def test_a_printable_request_id_is_echoed_and_logged(server, given):
+    reply = server.post("/v1/decide", req("tyreso", "close_channel"),
+                        headers={"X-Request-ID": given})
+    assert reply.status == 200
+    assert reply.headers["x-request-id"] == given
+    assert entries_of(server, given, 1)[0]["request_id"] == given
+
+
+@pytest.mark.parametrize("given", [b"x" * 257, b"tab\there", "f\u00f6rfr\u00e5gan".encode(),
+                                   b"\xff\xfe", b"bell\x07", b"del\x7f"])
+def test_an_overlong_or_unprintable_request_id_is_replaced(server, given):
+    """Control characters other than tab are refused by the HTTP parser itself (400)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as c:
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-ID: " + given +
+                  b"\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := c.recv(65536):
+            answer += chunk
+    if given in (b"bell\x07", b"del\x7f"):
+        assert answer.startswith(b"HTTP/1.1 400 ")
+        return
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    echoed = [line for line in answer.split(b"\r\n") if line.lower().startswith(b"x-request-id:")]
+    assert len(echoed) == 1 and len(echoed[0].split(b": ", 1)[1]) == 32, echoed
 
 
 # ---- /v1/decide ------------------------------------------------------------------------------

@@ -57,6 +57,25 @@ DEFAULT_PORT = 8181
               show_default=True, metavar="BYTES", help="Larger request bodies get 413.")
 @click.option("--max-batch", type=click.IntRange(1), default=1000, show_default=True,
               metavar="N", help="Longer batches (and AuthZEN evaluation lists) get 422/400.")
+@click.option("--max-header-size", type=click.IntRange(1024, 16 * 1048576), default=32768,
+              show_default=True, metavar="BYTES",
+              help="Larger request lines and headers get 431 and the connection is closed.")
+@click.option("--header-timeout", type=click.FloatRange(0.1, 3600), default=10.0,
+              show_default=True, metavar="SECONDS",
+              help="A request's line and headers must arrive within this time (else 408 and "
+                   "the connection is closed).")
+@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="A request's body must arrive within this time (else 408 and the "
+                   "connection is closed).")
+@click.option("--keep-alive-timeout", type=click.IntRange(1, 3600), default=5,
+              show_default=True, metavar="SECONDS",
+              help="An idle kept-alive connection is closed after this time.")
+@click.option("--limit-concurrency", type=click.IntRange(1), default=1000, show_default=True,
+              metavar="N",
+              help="Per worker: with N connections or requests open, new requests get 503.")
+@click.option("--backlog", type=click.IntRange(1, 65535), default=2048, show_default=True,
+              metavar="N", help="Connections the system may queue before they are accepted.")
 @click.option("--graceful-timeout", type=click.IntRange(1), default=30, show_default=True,
               metavar="SECONDS", help="On SIGTERM, how long in-flight requests may take.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
@@ -67,11 +86,14 @@ DEFAULT_PORT = 8181
 def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], installed: bool,
           watch: bool, decision_log: pathlib.Path | None, flush_interval: float,
           token_file: pathlib.Path | None, max_body_size: int, max_batch: int,
+          max_header_size: int, header_timeout: float, body_timeout: float,
+          keep_alive_timeout: int, limit_concurrency: int, backlog: int,
           graceful_timeout: int, access_log: bool, log_level: str) -> None:
     """Run the HTTP decision service (endpoints: docs/service.md, /openapi.json).
 
     Stops gracefully on SIGTERM or Ctrl-C: requests in flight finish and the decision
-    log is written and fsynced.
+    log is written and fsynced. SIGHUP reads the token file again and reopens the
+    decision log (with --workers above 1, the workers are replaced one by one).
     """
     for path in packs:
         if not path.exists():
@@ -99,14 +121,18 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
         decision_log=str(decision_log.resolve()) if decision_log else None,
         flush_interval=flush_interval,
         token_file=str(token_file.resolve()) if token_file else None,
-        max_body=max_body_size, max_batch=max_batch)
+        max_body=max_body_size, max_batch=max_batch, body_timeout=body_timeout,
+        max_header_size=max_header_size, header_timeout=header_timeout)
     os.environ[CONFIG_ENV] = json.dumps(converter().unstructure(config))
 
     import uvicorn
     uvicorn.run("engine.service.app:app_from_environment", factory=True, host=host, port=port,
                 workers=workers if workers > 1 else None, log_level=log_level,
                 access_log=access_log, timeout_graceful_shutdown=graceful_timeout,
-                lifespan="on", server_header=False)
+                lifespan="on", server_header=False,
+                http="engine.service.protocol:LimitedHttpToolsProtocol",
+                timeout_keep_alive=keep_alive_timeout, limit_concurrency=limit_concurrency,
+                backlog=backlog)
 
 
 def _check_port(host: str, port: int) -> None:
@@ -188,10 +214,11 @@ def render_entry(entry: Any) -> str:
     steps = _ids(s.get("id") for s in decision.get("steps") or ())
     reasons = _ids(r.get("rule") for r in decision.get("reasons") or ())
     index = f"[{entry['index']}]" if entry.get("index") is not None else ""
-    return (f"{when} UTC  {entry.get('pack')} {entry.get('pack_version')}  "
-            f"{request.get('action')}  {outcome}"
-            + (f" ({steps})" if steps else f" ({reasons})" if reasons else "")
-            + f"  {entry.get('source')} {entry.get('request_id')}{index}")
+    from engine.service.http_io import printable     # a line shows only what it says
+    return printable(f"{when} UTC  {entry.get('pack')} {entry.get('pack_version')}  "
+                     f"{request.get('action')}  {outcome}"
+                     + (f" ({steps})" if steps else f" ({reasons})" if reasons else "")
+                     + f"  {entry.get('source')} {entry.get('request_id')}{index}")
 
 
 def _ids(ids: Iterable[Any]) -> str:

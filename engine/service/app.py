@@ -16,7 +16,10 @@ never shows it a half-loaded pack. Bad input is one of the project's errors
 (``engine.errors``), answered as ``{"error": {"code", "message", "path"}}`` with 400
 (not JSON), 404 (unknown pack), 413 (too large) or 422 (well-formed but invalid), and
 503 for a pack that failed to load and has no good version; nothing a client sends
-gives a 500. Decisions are recorded by the decision log plugin
+gives a 500. A path with a trailing slash is not redirected (404: a redirect would be
+built from the client's ``Host``); a client that goes away in the middle of its body is
+one line of the log. SIGHUP reads the token file again and asks the decision log to
+reopen (:meth:`Service.hangup`). Decisions are recorded by the decision log plugin
 (``engine.service.decision_log``), one unit of work per HTTP request.
 """
 
@@ -28,7 +31,10 @@ import datetime as dt
 import json
 import logging
 import os
-from typing import Any, AsyncIterator
+import re
+import signal
+import threading
+from typing import Any, AsyncIterator, Callable
 
 import attrs
 from starlette.applications import Starlette
@@ -38,13 +44,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.service import authzen
+from engine.service import authzen, protocol
 from engine.service import decision_log as dlog
 from engine.core import Engine
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
-from engine.service.http_io import (Gate, error_response, json_response, json_text_response, read_json,
-                            read_tokens)
+from engine.service.http_io import (BodyTimeoutError, ClientGone, Gate, TokenFile, error_response,
+                                    json_response, json_text_response, printable, read_json)
 from engine.service.reload import PackFile, PackState, PackStore, Problem, Snapshot, pack_files
 from engine.serialization import converter, structure, to_json
 
@@ -65,6 +71,9 @@ class ServiceConfig:
     token_file: str | None = None
     max_body: int = 1_048_576            # bytes
     max_batch: int = 1000                # requests in a batch, evaluations in a list
+    body_timeout: float = 30.0           # seconds for a request body to arrive
+    max_header_size: int = 32768         # bytes of a request's line and headers
+    header_timeout: float = 10.0         # seconds for them to arrive
 
 
 # ---- response bodies -----------------------------------------------------------------
@@ -131,8 +140,9 @@ class AuthzenConfiguration:
 class Service:
     """The endpoints over one pack store, decision log and configuration."""
 
-    def __init__(self, config: ServiceConfig) -> None:
+    def __init__(self, config: ServiceConfig, tokens: TokenFile | None = None) -> None:
         self.config = config
+        self.tokens = tokens
         self.writer = (dlog.LogWriter(config.decision_log, flush_interval=config.flush_interval)
                        if config.decision_log else None)
         self.log = dlog.DecisionLog(self.writer.submit, "http") if self.writer else None
@@ -153,9 +163,11 @@ class Service:
         stop = asyncio.Event()
         watcher = (asyncio.create_task(self.store.watch(stop, self.config.packs))
                    if self.config.watch else None)
+        restore = _on_hangup(self.hangup)
         try:
             yield
         finally:
+            restore()
             stop.set()
             if watcher is not None:
                 await watcher
@@ -163,6 +175,22 @@ class Service:
                 self.writer.close()
                 logger.info("decision log %s flushed and closed (%d entries written)",
                             self.writer.path, self.writer.written)
+
+    def hangup(self) -> None:
+        """SIGHUP: read the token file again and ask the decision log to reopen its file.
+
+        Nothing stops: requests go on being answered and buffered entries are kept.
+        """
+        logger.info("SIGHUP: reading the token file again and reopening the decision log")
+        if self.tokens is not None:
+            self.tokens.reload()
+        reopen = getattr(self.writer, "reopen", None)
+        if callable(reopen):
+            try:
+                reopen()
+            except Exception:      # the log says what went wrong; the service goes on
+                logger.exception("could not reopen the decision log %s",
+                                 self.writer.path if self.writer else None)
 
     def routes(self) -> list[Route]:
         return [
@@ -186,7 +214,7 @@ class Service:
 
     # ---- decisions ---------------------------------------------------------------
     async def decide(self, request: Request) -> Response:
-        data = await read_json(request, self.config.max_body)
+        data = await read_json(request, self.config.max_body, self.config.body_timeout)
         snapshot = self.store.snapshot
         with self._unit(request, snapshot) as unit:
             decision = snapshot.engine.decide_request(data)
@@ -194,7 +222,7 @@ class Service:
         return json_text_response(dlog.decision_json(decision))
 
     async def decide_batch(self, request: Request) -> Response:
-        data = await read_json(request, self.config.max_body)
+        data = await read_json(request, self.config.max_body, self.config.body_timeout)
         if not isinstance(data, dict) or not isinstance(data.get("requests"), list):
             raise RequestError("a batch is a JSON object {\"requests\": [request, …]}",
                                path="requests" if isinstance(data, dict) else "$",
@@ -215,7 +243,7 @@ class Service:
     # ---- AuthZEN -----------------------------------------------------------------
     async def evaluation(self, request: Request) -> Response:
         try:
-            data = await read_json(request, self.config.max_body)
+            data = await read_json(request, self.config.max_body, self.config.body_timeout)
             snapshot = self.store.snapshot
             parts = authzen.evaluation_request(data)
             answer = self._evaluate(request, snapshot, parts)
@@ -225,7 +253,7 @@ class Service:
 
     async def evaluations(self, request: Request) -> Response:
         try:
-            data = await read_json(request, self.config.max_body)
+            data = await read_json(request, self.config.max_body, self.config.body_timeout)
             snapshot = self.store.snapshot
             semantic, items = authzen.evaluations_request(data, self.config.max_batch)
             if items is None:        # §7.1: no list is one evaluation, answered as such
@@ -257,7 +285,7 @@ class Service:
         return answer
 
     async def authzen_configuration(self, request: Request) -> Response:
-        base = str(request.base_url).rstrip("/")
+        base = _base_url(request)
         return json_response(to_json(AuthzenConfiguration(
             base, f"{base}/access/v1/evaluation", f"{base}/access/v1/evaluations")))
 
@@ -305,6 +333,39 @@ class Service:
                                       bearer=bool(self.config.token_file)))
 
 
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])"
+                   r"(?::[0-9]{1,5})?\Z")
+
+
+def _base_url(request: Request) -> str:
+    """The service's URL as the client named it: its ``Host`` when that is a host name or
+    address with an optional port, else the address the connection came in on (never a
+    URL made of whatever a client put in ``Host``)."""
+    host = request.headers.get("host", "")
+    if not _HOST.match(host):
+        server = request.scope.get("server") or ("127.0.0.1", None)
+        address = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        host = address if server[1] is None else f"{address}:{server[1]}"
+    return f"{request.url.scheme}://{host}"
+
+
+def _on_hangup(handler: Callable[[], None]) -> Callable[[], None]:
+    """Run ``handler`` on the event loop at each SIGHUP; return what undoes that.
+
+    Only the main thread can handle signals (not an application run in a test client's
+    thread), and only where there is SIGHUP; elsewhere this does nothing.
+    """
+    hup = getattr(signal, "SIGHUP", None)
+    if hup is None or threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    previous = signal.signal(hup, lambda _sig, _frame: loop.call_soon_threadsafe(handler))
+
+    def restore() -> None:
+        signal.signal(hup, previous)
+    return restore
+
+
 def _as_authzen(error: RequestError) -> RequestError:
     """AuthZEN answers a request it cannot read with 400 (its HTTPS binding, §10.1.2)."""
     if isinstance(error, (MalformedInputError, InputTooLargeError, UnknownPackError)):
@@ -320,6 +381,8 @@ def _unavailable(error: PolicyError) -> str:
 # ---- errors ----------------------------------------------------------------------------
 
 def status_of(error: PolicyError) -> int:
+    if isinstance(error, BodyTimeoutError):
+        return 408
     if isinstance(error, MalformedInputError):
         return 400
     if isinstance(error, InputTooLargeError):
@@ -334,22 +397,38 @@ def status_of(error: PolicyError) -> int:
 async def on_policy_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PolicyError)
     if isinstance(exc, RequestError):
-        return error_response(status_of(exc), exc.code, exc.message, exc.path)
+        status = status_of(exc)
+        # a body not read to its end: close the connection rather than read on
+        close = {"Connection": "close"} if status in (408, 413) else None
+        return error_response(status, exc.code, exc.message, exc.path, headers=close)
     return error_response(503, "pack-unavailable", _unavailable(exc), "pack")
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    path = request.url.path
+    bare = path.rstrip("/")
+    hint = (f" (did you mean {bare}?)" if bare != path and
+            any(getattr(r, "path", None) == bare for r in request.app.routes) else "")
     codes = {404: "not-found", 405: "method-not-allowed"}
-    messages = {404: f"no such endpoint: {request.url.path}; see /openapi.json",
-                405: f"{request.method} is not allowed on {request.url.path}"}
+    messages = {404: f"no such endpoint: {path}{hint}; see /openapi.json",
+                405: f"{request.method} is not allowed on {path}"}
     return error_response(exc.status_code, codes.get(exc.status_code, "http-error"),
                           messages.get(exc.status_code, str(exc.detail)), None,
                           headers=exc.headers)
 
 
+async def on_client_gone(request: Request, exc: Exception) -> Response:
+    """A client that went away in the middle of its body: one line, nothing decided."""
+    client = "%s:%s" % tuple(request.client) if request.client else "a client"
+    logger.info("%s closed the connection after %s bytes of the body of %s %s (request %s); "
+                "nothing decided", client, exc.args[0] if exc.args else "?", request.method,
+                printable(request.url.path), request.state.request_id)
+    return Response(status_code=400)     # nobody reads it
+
+
 async def on_internal_error(request: Request, exc: Exception) -> Response:
-    logger.exception("internal error on %s %s", request.method, request.url.path,
+    logger.exception("internal error on %s %s", request.method, printable(request.url.path),
                      exc_info=exc)
     return error_response(500, "internal", "an internal error of the decision service; it is "
                           "logged on the server")
@@ -357,14 +436,17 @@ async def on_internal_error(request: Request, exc: Exception) -> Response:
 
 def create_app(config: ServiceConfig) -> Starlette:
     """The ASGI application for ``config`` (packs load when the server starts)."""
-    tokens = read_tokens(config.token_file) if config.token_file else None
-    service = Service(config)
+    tokens = TokenFile(config.token_file) if config.token_file else None
+    if tokens is not None:
+        tokens.digests()       # read now: a missing file is logged at start, not at a request
+    service = Service(config, tokens)
     app = Starlette(
         routes=service.routes(),
         middleware=[Middleware(Gate, tokens=tokens)],
         exception_handlers={PolicyError: on_policy_error, HTTPException: on_http_error,
-                            Exception: on_internal_error},
+                            ClientGone: on_client_gone, Exception: on_internal_error},
         lifespan=service.lifespan)
+    app.router.redirect_slashes = False      # a redirect would be built from the Host header
     app.state.service = service
     return app
 
@@ -383,4 +465,5 @@ def app_from_environment() -> Starlette:
     """The application for a worker of ``policy serve`` (config from the environment)."""
     configure_logging()
     config = converter().structure(json.loads(os.environ.get(CONFIG_ENV, "{}")), ServiceConfig)
+    protocol.configure(protocol.ConnectionLimits(config.max_header_size, config.header_timeout))
     return create_app(config)

@@ -1,6 +1,6 @@
 """HTTP in and out for the service: JSON bodies, error bodies, request ids, tokens.
 
-:func:`read_json` reads a request body within the size limit and :func:`parse_json`
+:func:`read_json` reads a request body within the size limit and deadline, and :func:`parse_json`
 parses it strictly: UTF-8, JSON without ``NaN`` or repeated keys, integers Python can
 convert, nesting no deeper than :data:`MAX_DEPTH`. Anything else raises one of the
 project's request errors (``engine.errors``), which the service answers with 400, 413
@@ -13,14 +13,16 @@ request id (``X-Request-ID``) and, when the service has tokens, checks the beare
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
-import re
+import logging
+import os
 from typing import Any, Mapping
 
 import attrs
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,17 +69,39 @@ def error_response(status: int, code: str, message: str, path: str | None = None
 
 # ---- JSON in ----------------------------------------------------------------------------
 
-async def read_json(request: Request, max_body: int) -> Any:
-    """The request body as JSON, within the limits; bad input raises a RequestError."""
+class BodyTimeoutError(RequestError):
+    """The request body did not arrive in time (HTTP 408; the connection is closed)."""
+
+    code = "body-timeout"
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its request body was complete."""
+
+
+async def read_json(request: Request, max_body: int, timeout: float | None = None) -> Any:
+    """The request body as JSON, within the limits; bad input raises a RequestError.
+
+    ``max_body`` is in bytes (413 above it); the whole body must arrive within
+    ``timeout`` seconds (408, :class:`BodyTimeoutError`). A client that goes away
+    before its body is complete raises :class:`ClientGone`.
+    """
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_body:
         raise _too_large(max_body)
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise _too_large(max_body)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_body:
+                    raise _too_large(max_body)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeoutError(f"the request body did not arrive within {timeout:g} seconds "
+                               f"({size} bytes came); send it at once", path="$") from None
+    except ClientDisconnect:
+        raise ClientGone(size) from None
     return parse_json(b"".join(chunks))
 
 
@@ -172,7 +196,31 @@ def _depth(value: Any) -> int:
 
 # ---- request id and bearer tokens ------------------------------------------------------
 
-_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:@/+=-]{1,128}\Z")
+MAX_REQUEST_ID = 256   # characters of a client's X-Request-ID kept and echoed
+
+logger = logging.getLogger("policy.service")
+
+
+def request_id_of(given: bytes | None) -> str:
+    """The client's ``X-Request-ID`` when it is 1 to 256 printable ASCII characters
+    (space included; surrounding blanks dropped), else a new id of 32 hex digits."""
+    if given is not None:
+        given = given.strip(b" \t")
+        if 0 < len(given) <= MAX_REQUEST_ID and given.isascii():
+            text = given.decode("ascii")
+            if text.isprintable():
+                return text
+    return dlog.new_id()
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\x1b``, ``\\u2028``),
+    for a log line that only ever shows what it says."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else
+                   (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
+                    if ord(c) < 65536 else f"\\U{ord(c):08x}") for c in text)
 
 
 def read_tokens(path: str) -> tuple[bytes, ...]:
@@ -185,16 +233,64 @@ def read_tokens(path: str) -> tuple[bytes, ...]:
     return tuple(hashlib.sha256(t.encode("utf-8")).digest() for t in tokens)
 
 
+
+class TokenFile:
+    """The tokens of a token file as the file is now, in every worker alike.
+
+    :meth:`digests` looks at the file (``os.stat``: device, inode, size, times) on every
+    call and reads it again when it has changed, so all workers, and a worker started
+    later, accept the same tokens at every moment; :meth:`reload` (on SIGHUP) reads it
+    even when it looks unchanged. While the file is missing, unreadable or holds no
+    token, no token is accepted (one error is logged per change of the file), so a
+    removed token file revokes every token.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._seen: object = None
+        self._digests: tuple[bytes, ...] = ()
+        self._failing = False
+
+    def digests(self) -> tuple[bytes, ...]:
+        try:
+            st = os.stat(self.path)
+            seen: object = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except OSError as e:
+            seen = e.errno
+        if seen != self._seen:
+            self._read(seen)
+        return self._digests
+
+    def reload(self) -> None:
+        self._seen = None
+        self.digests()
+
+    def _read(self, seen: object) -> None:
+        self._seen = seen
+        try:
+            self._digests = read_tokens(self.path)
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            self._digests, self._failing = (), True
+            logger.error("token file %s: %s; no token is accepted until it is fixed",
+                         self.path, getattr(e, "strerror", None) or e)
+            return
+        if self._failing:
+            self._failing = False
+            logger.info("token file %s: %d tokens accepted again", self.path,
+                        len(self._digests))
+
+
 class Gate:
     """ASGI middleware: the request id (``X-Request-ID``) and the bearer-token check.
 
-    A client's ``X-Request-ID`` (up to 128 of ``A-Za-z0-9._:@/+=-``) is kept, otherwise
-    one is made; it is echoed on the response and recorded with the decisions. With
-    tokens, every path but ``/healthz`` needs ``Authorization: Bearer TOKEN``; the
-    token's digest is compared with every known digest in constant time.
+    A client's ``X-Request-ID`` is kept when it is printable (:func:`request_id_of`),
+    otherwise one is made; it is echoed on the response and recorded with the
+    decisions. With a token file, every path but ``/healthz`` needs ``Authorization:
+    Bearer TOKEN``; the token's digest is compared with every known digest in constant
+    time.
     """
 
-    def __init__(self, app: ASGIApp, tokens: tuple[bytes, ...] | None = None) -> None:
+    def __init__(self, app: ASGIApp, tokens: TokenFile | None = None) -> None:
         self.app = app
         self.tokens = tokens
 
@@ -208,8 +304,7 @@ class Gate:
                 given_id = value
             elif name == b"authorization":
                 authorization = value
-        request_id = (given_id.decode("ascii") if given_id and _REQUEST_ID.match(given_id)
-                      else dlog.new_id())
+        request_id = request_id_of(given_id)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode("ascii"))
 
@@ -219,7 +314,7 @@ class Gate:
             await send(message)
 
         if self.tokens is not None and scope["path"] != "/healthz":
-            problem = self._check(authorization)
+            problem = self._check(authorization, self.tokens.digests())
             if problem is not None:
                 response = error_response(401, "unauthorized", problem, headers={
                     "WWW-Authenticate": 'Bearer realm="policy"'})
@@ -227,12 +322,13 @@ class Gate:
                 return
         await self.app(scope, receive, send_with_id)
 
-    def _check(self, authorization: bytes | None) -> str | None:
+    @staticmethod
+    def _check(authorization: bytes | None, digests: tuple[bytes, ...]) -> str | None:
         scheme, _, token = (authorization or b"").partition(b" ")
         if not authorization or scheme.lower() != b"bearer" or not token.strip():
             return "this service needs a bearer token: send 'Authorization: Bearer TOKEN'"
         digest = hashlib.sha256(token.strip()).digest()
         known = False
-        for candidate in self.tokens or ():
+        for candidate in digests:
             known |= hmac.compare_digest(digest, candidate)
         return None if known else "the bearer token is not valid for this service"
