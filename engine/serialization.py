@@ -8,8 +8,11 @@ path into the data; ``to_json`` turns any model value into JSON-ready data.
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
 import functools
+import json
+import typing
 from typing import Any, TypeVar
 
 import cattrs
@@ -41,12 +44,42 @@ def _structure_str(value: Any, _type: Any) -> str:
 
 
 
+def _is_set(type_: Any) -> bool:
+    origin = typing.get_origin(type_) or type_
+    return isinstance(origin, type) and issubclass(origin, collections.abc.Set)
+
+
+def _set_order(value: Any) -> tuple[int, Any]:
+    """Numbers, then strings, then the rest by their JSON: a total order of JSON values."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, json.dumps(value, sort_keys=True, default=repr))
+
+
 def make_converter() -> cattrs.Converter:
-    """The converter used for every JSON boundary of the project."""
+    """The converter used for every JSON boundary of the project.
+
+    Sets become sorted lists, so that the same value always gives the same JSON,
+    whatever the process's hash seed.
+    """
     converter = _json_converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(dt.date, _structure_date)
     converter.register_unstructure_hook(dt.date, dt.date.isoformat)
     converter.register_structure_hook(str, _structure_str)
+
+    def unstructure_set(type_: Any) -> Any:
+        args = typing.get_args(type_)
+        element = args[0] if args else Any
+
+        def unstructure(value: Any) -> list[Any]:
+            items = [converter.unstructure(v, unstructure_as=element if args else v.__class__)
+                     for v in value]
+            return sorted(items, key=_set_order)
+        return unstructure
+
+    converter.register_unstructure_hook_factory(_is_set, unstructure_set)
     return converter
 
 

@@ -52,7 +52,12 @@ def records_decisions(func: Callable[..., R]) -> Callable[..., R]:
                 stack.enter_context(recording(decision_log, "cli"))
             except OSError as e:
                 fail(f"cannot append to the decision log {decision_log}: {e.strerror or e}")
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            try:
+                stack.close()          # writes the entries
+            except OSError as e:
+                fail(f"cannot append to the decision log {decision_log}: {e.strerror or e}")
+            return result
     return wrapper
 
 

@@ -111,10 +111,11 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
         except (OSError, UnicodeDecodeError, ValueError) as e:
             fail(f"--token-file {token_file}: {getattr(e, 'strerror', None) or e}")
     if decision_log is not None:
-        try:
-            os.close(os.open(decision_log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o640))
+        from engine.service.log_writer import LogWriter
+        try:     # opens it as a worker will, setting aside a partial last line
+            LogWriter(decision_log, flush_interval=0).open().close()
         except OSError as e:
-            fail(f"--decision-log {decision_log}: cannot append to it: {e.strerror}")
+            fail(f"--decision-log {decision_log}: cannot append to it: {e.strerror or e}")
     _check_port(host, port)
     config = ServiceConfig(
         packs=tuple(str(p.resolve()) for p in packs), installed=installed, watch=watch,

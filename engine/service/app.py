@@ -157,8 +157,8 @@ class Service:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        if self.writer is not None:
-            self.writer.open()
+        if self.writer is not None:     # a file that cannot be opened is logged and retried
+            self.writer.open(retry=True)
         self.store.reload()
         stop = asyncio.Event()
         watcher = (asyncio.create_task(self.store.watch(stop, self.config.packs))
@@ -184,13 +184,11 @@ class Service:
         logger.info("SIGHUP: reading the token file again and reopening the decision log")
         if self.tokens is not None:
             self.tokens.reload()
-        reopen = getattr(self.writer, "reopen", None)
-        if callable(reopen):
+        if self.writer is not None:
             try:
-                reopen()
+                self.writer.reopen()
             except Exception:      # the log says what went wrong; the service goes on
-                logger.exception("could not reopen the decision log %s",
-                                 self.writer.path if self.writer else None)
+                logger.exception("could not reopen the decision log %s", self.writer.path)
 
     def routes(self) -> list[Route]:
         return [
@@ -262,9 +260,10 @@ class Service:
         except RequestError as e:
             raise _as_authzen(e) from None
         answers = []
+        details = authzen.LogDetails()     # the defaults, bounded once for every item
         for index, parts in enumerate(items):
             try:
-                answer = self._evaluate(request, snapshot, parts, index)
+                answer = self._evaluate(request, snapshot, parts, index, details)
             except RequestError as e:
                 answer = authzen.error_answer(e)
             except PolicyError as e:     # a pack that failed to load
@@ -276,9 +275,11 @@ class Service:
         return json_response(to_json(authzen.Answers(answers)))
 
     def _evaluate(self, request: Request, snapshot: Snapshot, parts: authzen.Parts,
-                  index: int | None = None) -> authzen.Answer:
+                  index: int | None = None,
+                  details: authzen.LogDetails | None = None) -> authzen.Answer:
         with self._unit(request, snapshot, "authzen", batch=index is not None) as unit:
-            unit.authzen = authzen.log_details(parts)
+            if self.log is not None:
+                unit.authzen, unit.authzen_cut = (details or authzen.LogDetails())(parts)
             unit.count = index or 0
             answer = authzen.decide(snapshot.engine, parts)
             unit.commit()

@@ -268,12 +268,43 @@ def decide(engine: "Engine", parts: Parts) -> Answer:
     return Answer(decision.outcome == "allow", decision)
 
 
-def log_details(parts: Parts) -> dict[str, Any]:
-    """What the decision log records of an AuthZEN call besides the request."""
-    return {"subject": {"type": parts.subject.type, "id": parts.subject.id,
-                        "properties": parts.subject.properties},
-            "resource": {"type": parts.resource.type, "id": parts.resource.id},
-            "context": dict(parts.context)}
+class LogDetails:
+    """What the decision log records of an AuthZEN call besides the request, bounded.
+
+    ``details(parts)`` gives ``(details, cut)``: the subject's type, id and properties,
+    the resource's type and id, and the context, made :func:`~engine.service.decision_log.bounded`
+    (long strings cut short; ``subject.properties`` and ``context`` over
+    ``MAX_EXTRA`` bytes of JSON logged as ``null``), with what was cut. Parts taken from
+    the defaults of an evaluations list are bounded once and shared by its entries, so
+    neither the log nor the work grows with how often a default is used.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, str], tuple[Any, dict[str, Any]]] = {}
+
+    def _part(self, key: str, where: str, make: Any, limit: int | None = None) -> Any:
+        from engine.service.decision_log import bounded
+        memo = self._memo.get((key, where))
+        if memo is None:
+            cut: dict[str, Any] = {}
+            memo = self._memo[(key, where)] = (bounded(make(), f"authzen.{key}", cut, limit),
+                                               cut)
+        return memo
+
+    def __call__(self, parts: Parts) -> tuple[dict[str, Any], dict[str, Any]]:
+        from engine.service.decision_log import MAX_EXTRA
+        subject, resource, where = parts.subject, parts.resource, parts.where
+        who = self._part("subject", where["subject"],
+                         lambda: {"type": subject.type, "id": subject.id})
+        props = self._part("subject.properties", where["subject"],
+                           lambda: subject.properties, MAX_EXTRA)
+        what = self._part("resource", where["resource"],
+                          lambda: {"type": resource.type, "id": resource.id})
+        context = self._part("context", where["context"], lambda: dict(parts.context),
+                             MAX_EXTRA)
+        details = {"subject": {**who[0], "properties": props[0]}, "resource": what[0],
+                   "context": context[0]}
+        return details, {**who[1], **props[1], **what[1], **context[1]}
 
 
 def evaluations_request(data: Any, max_items: int) -> tuple[str, list[Parts] | None]:

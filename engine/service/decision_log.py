@@ -10,12 +10,14 @@ records, so the log must not lose or corrupt entries. Three pieces:
 - :func:`scope` marks a unit of work (one HTTP request, one CLI run): its decisions
   share a request id and are held until the work succeeds (:meth:`Scope.commit`), so
   a batch rejected half-way leaves no entries for decisions nobody received.
-- :class:`LogWriter` appends lines to the file: one ``write`` per batch of whole lines,
-  under an exclusive ``flock`` (several worker processes share one file), flushed by a
-  background thread within ``flush_interval`` seconds, ``fdatasync``-ed after each
-  batch and at close. A partial last line (left by a crash in the middle of a write)
-  is moved to ``PATH.partial`` and cut off before anything is appended, so the file
-  only ever grows by whole lines.
+- :class:`~engine.service.log_writer.LogWriter` appends lines to the file (whole lines
+  under ``flock``, batches, rotation, back-off on failure); see its module.
+
+An entry is bounded by what was decided, not by how the request was shaped: a string
+longer than :data:`MAX_TEXT` characters is logged cut short (ending in "…"), and an
+AuthZEN call's open-ended parts (``subject.properties``, ``context``) are logged only
+when their JSON fits in :data:`MAX_EXTRA` bytes, else as ``null``; either way the entry's
+``cut`` field names the path with the full size and SHA-256. Sets are logged sorted.
 
 :func:`read_entries` and :class:`LogFilter` serve ``policy log``.
 """
@@ -25,7 +27,9 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import errno
 import functools
+import hashlib
 import itertools
 import json
 import logging
@@ -37,6 +41,11 @@ import attrs
 
 from engine.hookspecs import hookimpl
 from engine.model import Decision, Request
+from engine.service.log_writer import LogWriter
+
+__all__ = ["LogEntry", "Scope", "scope", "current_scope", "scope_plugins", "decision_json",
+           "encode", "bounded", "DecisionLog", "LogWriter", "recording", "LogFilter",
+           "entry_time", "BadLine", "read_entries", "new_id", "MAX_TEXT", "MAX_EXTRA"]
 
 logger = logging.getLogger("policy.decision_log")
 
@@ -62,6 +71,7 @@ class LogEntry:
     index: int | None = None          # position in a batch
     pack_digest: str | None = None    # sha256 of the pack source that decided, when known
     authzen: Mapping[str, Any] | None = None   # subject, resource and context of an AuthZEN call
+    cut: Mapping[str, Any] | None = None       # path: {"size", "sha256"} of what was cut short
 
 
 class _Ids:
@@ -95,6 +105,7 @@ class Scope:
     batch: bool = False
     pack_digests: Mapping[str, str] = attrs.field(factory=dict)
     authzen: Mapping[str, Any] | None = None
+    authzen_cut: Mapping[str, Any] | None = None   # what bounded() cut from ``authzen``
     count: int = 0
     pending: list[tuple[Sink, bytes]] = attrs.field(factory=list)
     plugins: tuple[Any, ...] = ()     # for engines loaded inside (the CLI's decision log)
@@ -144,10 +155,74 @@ def decision_json(decision: Decision) -> str:
     return json.dumps(to_json(decision), ensure_ascii=False, separators=(",", ":"))
 
 
+MAX_TEXT = 1024      # characters of one string in an entry; longer ones are cut short
+MAX_EXTRA = 4096     # bytes of JSON of an AuthZEN call's subject.properties, or its context
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                      default=repr)
+
+
+def bounded(value: Any, path: str, cut: dict[str, Any], limit: int | None = None) -> Any:
+    """JSON-ready ``value`` with every string over :data:`MAX_TEXT` characters cut short.
+
+    Each cut is recorded in ``cut`` under its path (``request.facts.platform``) as
+    ``{"size": characters, "sha256": of the whole string}``. With ``limit`` (bytes), a
+    value whose JSON is still longer is replaced by ``None`` and recorded with its size
+    in bytes and the SHA-256 of its JSON (compact, keys sorted).
+    """
+    if limit is not None:
+        inner: dict[str, Any] = {}
+        short = bounded(value, path, inner)
+        text = _compact(short)
+        if len(text) > limit // 4 and len(text.encode("utf-8", "surrogatepass")) > limit:
+            whole = _compact(value)
+            cut[path] = {"size": len(whole.encode("utf-8", "surrogatepass")),
+                         "sha256": _digest(whole)}
+            return None
+        cut.update(inner)
+        return short
+    if isinstance(value, str):
+        if len(value) <= MAX_TEXT:
+            return value
+        cut[path] = {"size": len(value), "sha256": _digest(value)}
+        return value[:MAX_TEXT - 1] + "…"
+    if isinstance(value, dict):
+        return {k: bounded(v, f"{path}.{k}", cut) for k, v in value.items()}
+    if isinstance(value, list):
+        return [bounded(v, f"{path}[{i}]", cut) for i, v in enumerate(value)]
+    return value
+
+
+def _sorted_sets(request: dict[str, Any]) -> dict[str, Any]:
+    """The request with its set-valued facts sorted, however the caller listed them."""
+    from engine.vocabulary import ACTIONS
+    action, facts = ACTIONS.get(str(request.get("action"))), request.get("facts")
+    if action is None or not isinstance(facts, dict):
+        return request
+    kinds = {f.name: f.type.kind for f in action.facts}
+    if not any(kinds.get(k) == "set" and isinstance(v, list) for k, v in facts.items()):
+        return request
+    return {**request, "facts": {k: sorted(v, key=str) if kinds.get(k) == "set"
+                                 and isinstance(v, list) else v for k, v in facts.items()}}
+
+
 def encode(entry: LogEntry, decision: Decision) -> bytes:
-    """The entry and its decision as one line of JSON (UTF-8, ending in a newline)."""
+    """The entry and its decision as one line of JSON (UTF-8, ending in a newline).
+
+    The request is :func:`bounded`; the AuthZEN details are expected bounded already
+    (with what was cut in ``entry.cut``).
+    """
     from engine.serialization import to_json
     data = to_json(entry)
+    cut = dict(entry.cut or {})
+    data["request"] = bounded(_sorted_sets(data["request"]), "request", cut)
+    data["cut"] = cut or None
     tail = ',"decision":' + decision_json(decision) + "}\n"
     try:
         head = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=repr)
@@ -182,7 +257,8 @@ class DecisionLog:
                 pack=decision.pack, pack_version=decision.pack_version,
                 request=request, index=index,
                 pack_digest=current.pack_digests.get(decision.pack) if current else None,
-                authzen=current.authzen if current else None)
+                authzen=current.authzen if current else None,
+                cut=current.authzen_cut if current else None)
             line = encode(entry, decision)
         except Exception:   # the hook must not raise; say loudly that an entry is missing
             logger.exception("could not record a decision of pack %r in the decision log",
@@ -193,152 +269,14 @@ class DecisionLog:
         else:
             self.sink([line])
 
+    def reopen(self) -> None:
+        """Reopen the log file, when the sink is a :class:`LogWriter`'s ``submit``.
 
-class LogWriter:
-    """Appends whole lines to a decision log file; see the module docstring."""
-
-    def __init__(self, path: str | os.PathLike[str], *, flush_interval: float = 0.2,
-                 max_batch: int = 2000) -> None:
-        self.path = os.fspath(path)
-        self.flush_interval = flush_interval
-        self.max_batch = max_batch
-        self._fd: int | None = None
-        self._buffer: list[bytes] = []
-        self._cond = threading.Condition()
-        self._io = threading.Lock()
-        self._closing = False
-        self._thread: threading.Thread | None = None
-        self.written = 0
-
-    # ---- lifecycle ---------------------------------------------------------------
-    def open(self) -> "LogWriter":
-        """Open (create) the file, check its end, start the flushing thread.
-
-        With ``flush_interval`` 0 there is no thread: every submit is written at once.
+        See :meth:`LogWriter.reopen`; a sink of another kind has nothing to reopen.
         """
-        self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC,
-                           0o640)
-        with self._io:
-            with _exclusive(self._fd):
-                self._repair()
-        if self.flush_interval > 0:
-            self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
-            self._thread.start()
-        return self
-
-    def close(self) -> None:
-        """Write what is buffered, fsync and close. Safe to call twice."""
-        with self._cond:
-            self._closing = True
-            self._cond.notify()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        self.flush()
-        if self._fd is not None:
-            with self._io:
-                os.fsync(self._fd)
-                os.close(self._fd)
-                self._fd = None
-
-    def __enter__(self) -> "LogWriter":
-        return self.open() if self._fd is None else self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # ---- writing -----------------------------------------------------------------
-    def submit(self, lines: Sequence[bytes]) -> None:
-        """Queue whole lines (each ending in a newline) for the next flush."""
-        with self._cond:
-            self._buffer.extend(lines)
-            if len(self._buffer) >= self.max_batch:
-                self._cond.notify()
-        if self._thread is None:   # no background flushing: write now
-            self.flush()
-
-    def flush(self) -> None:
-        """Write everything buffered now, on the caller's thread."""
-        with self._cond:
-            batch, self._buffer = self._buffer, []
-        if batch:
-            self._write(batch)
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                if not self._closing and len(self._buffer) < self.max_batch:
-                    self._cond.wait(self.flush_interval)
-                batch, self._buffer = self._buffer, []
-                closing = self._closing
-            if batch:
-                self._write(batch)
-            if closing:
-                return
-
-    def _write(self, batch: list[bytes]) -> None:
-        data = b"".join(batch)
-        with self._io:
-            fd = self._fd
-            if fd is None:
-                logger.error("decision log %s is closed; %d entries not written", self.path,
-                             len(batch))
-                return
-            try:
-                with _exclusive(fd):
-                    size = self._repair()
-                    try:
-                        view = memoryview(data)
-                        while view:
-                            view = view[os.write(fd, view):]
-                    except OSError:
-                        os.ftruncate(fd, size)   # never leave part of a batch behind
-                        raise
-                _datasync(fd)
-            except OSError as e:
-                logger.error("cannot write %d entries to the decision log %s: %s; keeping "
-                             "them to try again", len(batch), self.path, e)
-                with self._cond:
-                    self._buffer[:0] = batch
-                return
-            self.written += len(batch)
-
-    def _repair(self) -> int:
-        """Cut off a partial last line (kept in ``PATH.partial``); return the file size."""
-        assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        if size == 0 or os.pread(self._fd, 1, size - 1) == b"\n":
-            return size
-        keep, pos = 0, size
-        while pos > 0:
-            start = max(0, pos - 65536)
-            cut = os.pread(self._fd, pos - start, start).rfind(b"\n")
-            if cut >= 0:
-                keep = start + cut + 1
-                break
-            pos = start
-        tail = os.pread(self._fd, size - keep, keep)
-        with open(self.path + ".partial", "ab") as aside:
-            aside.write(tail + b"\n")
-        os.ftruncate(self._fd, keep)
-        logger.warning("decision log %s ended in a partial line of %d bytes (left by a crash); "
-                       "moved it to %s.partial", self.path, size - keep, self.path)
-        return keep
-
-
-_datasync = getattr(os, "fdatasync", os.fsync)     # macOS has fsync only
-
-
-@contextlib.contextmanager
-def _exclusive(fd: int) -> Iterator[None]:
-    """Hold an exclusive flock on the file (Unix; imported here so that the rest of
-    this module, which every `policy decide` imports, works without it)."""
-    import fcntl
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        writer = getattr(self.sink, "__self__", None)
+        if isinstance(writer, LogWriter):
+            writer.reopen()
 
 
 @contextlib.contextmanager
@@ -348,7 +286,8 @@ def recording(path: str | os.PathLike[str], source: str) -> Iterator[Scope]:
     An engine loaded in the block registers the log plugin when it is loaded with
     ``plugins=scope_plugins()``. Entries are written (and fsynced) when the block ends
     without an exception; a block that raises writes none. For commands that make a few
-    decisions and exit; raises ``OSError`` when the file cannot be opened.
+    decisions and exit; raises ``OSError`` when the file cannot be opened (``strerror``
+    says why), and when the block's entries could not be written.
     """
     writer = LogWriter(path, flush_interval=0).open()
     try:
@@ -358,6 +297,9 @@ def recording(path: str | os.PathLike[str], source: str) -> Iterator[Scope]:
             unit.commit()
     finally:
         writer.close()
+    if writer.lost:
+        raise OSError(errno.EIO, f"{writer.lost} decision(s) could not be written to it "
+                      "(see the messages above)", os.fspath(path))
 
 
 # ---- reading -------------------------------------------------------------------------
