@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.service import decision_log as dlog
 from engine.service.app import Service, ServiceConfig
 from tests.servers import Server, log_lines, signal, wait_for
 
