@@ -91,11 +91,21 @@ def test_a_removed_file_in_a_folder_is_no_longer_served(folder):
 
 
 def test_a_duplicate_id_is_an_error_on_the_pack_that_keeps_serving(folder):
+    store = store_for(folder)
+    store.reload()
+    (folder / "twin.policy").write_text(PACK.format(id="demo", version="9", default="allow"))
+    state = store.reload().states["demo"]
+    assert state.status == "error" and state.error.code == "duplicate-pack"
+    assert "twin.policy" in str(state.error) and "demo.policy" in str(state.error)
+    assert outcome(store) == ("1", "deny")      # the last good version, not the twin
+
+
+def test_a_duplicate_id_at_the_first_load_serves_neither(folder):
     (folder / "twin.policy").write_text(PACK.format(id="demo", version="9", default="allow"))
     store = store_for(folder)
     state = store.reload().states["demo"]
-    assert state.status == "error" and state.error.code == "duplicate-pack"
-    assert outcome(store) == ("1", "deny")
+    assert state.status == "error" and state.loaded is None
+    assert "demo" not in store.snapshot.engine.packs
 
 
 def test_the_watched_folders_are_those_of_the_pack_files(folder, tmp_path_factory):
