@@ -8,13 +8,21 @@ tuple :data:`BUILTIN_PLUGINS`, then every installed plugin of the entry-point gr
 ``check_pending()`` so a misspelt hook name fails loudly.
 
 ``load_packs`` asks every plugin for its pack sources and parses and compiles each one.
+A pack id offered by more than one source (two distributions, two plugins) is a load
+error naming every offer; none of them is served, so an installed package can never
+replace another's pack in silence.
+
+``source_files`` lists the pack (and test) files of a folder the way every command
+does: editors' lock, backup and swap files are not sources.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.resources
-from typing import Any, Iterable
+import os
+from pathlib import Path
+from typing import Any, Iterable, Sequence
 
 import attrs
 import pluggy
@@ -82,17 +90,18 @@ def make_plugin_manager(*, entry_points: bool = True,
     for plugin_class in BUILTIN_PLUGINS:
         pm.register(plugin_class(), name=f"builtin:{plugin_class.__name__}")
     if entry_points:
-        for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
-                         key=lambda ep: ep.name):
-            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+        for ep, name in _entry_points():
+            if pm.is_blocked(ep.name) or pm.is_blocked(name):
                 continue
             try:
                 plugin = ep.load()
             except Exception as e:  # a broken third-party package must not crash us
                 raise PackLoadError(f"cannot load pack plugin '{ep.name}' ({ep.value}) from the "
-                                    f"'{ENTRY_POINT_GROUP}' entry points: {type(e).__name__}: {e}",
-                                    code="broken-plugin") from None
-            pm.register(plugin, name=ep.name)
+                                    f"'{ENTRY_POINT_GROUP}' entry points{_of(ep)}: "
+                                    f"{type(e).__name__}: {e}", code="broken-plugin") from None
+            if pm.is_registered(plugin):    # two entry points naming one module: one plugin
+                continue
+            pm.register(plugin, name=name)
             dist = getattr(ep, "dist", None)
             if dist is not None:
                 pm._plugin_distinfo.append((plugin, dist))  # as pluggy's own loader does
@@ -107,6 +116,40 @@ def make_plugin_manager(*, entry_points: bool = True,
     return pm
 
 
+def _entry_points() -> list[tuple[importlib.metadata.EntryPoint, str]]:
+    """The ``policy.packs`` entry points in a stable order, each with a unique plugin name.
+
+    The name is the entry point's; when several distributions use one name, each of them
+    is registered as ``NAME (DISTRIBUTION)``, so that none is dropped and none is
+    preferred.
+    """
+    found = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                   key=lambda ep: (ep.name, _dist_name(ep), ep.value))
+    counts: dict[str, int] = {}
+    for ep in found:
+        counts[ep.name] = counts.get(ep.name, 0) + 1
+    named: list[tuple[importlib.metadata.EntryPoint, str]] = []
+    taken: set[str] = set()
+    for ep in found:
+        name = ep.name if counts[ep.name] == 1 else f"{ep.name} ({_dist_name(ep) or ep.value})"
+        if name in taken:           # one distribution listing one name twice
+            name = f"{ep.name} ({ep.value})"
+        if name not in taken:
+            taken.add(name)
+            named.append((ep, name))
+    return named
+
+
+def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return str(dist.metadata["name"]) if dist is not None else ""
+
+
+def _of(ep: importlib.metadata.EntryPoint) -> str:
+    name = _dist_name(ep)
+    return f" of distribution '{name}'" if name else ""
+
+
 def _distribution(pm: pluggy.PluginManager, plugin: Any) -> str | None:
     for registered, dist in pm.list_plugin_distinfo():
         if registered is plugin:
@@ -118,9 +161,11 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
     """Ask every plugin for its packs; parse and compile each.
 
     Returns the packs that loaded, by id, and the ones that did not. Plugins are asked in
-    registration order, so the result does not depend on pluggy's call order.
+    registration order, so the result does not depend on pluggy's call order. A pack id
+    offered more than once is one failure (code ``duplicate-pack``) naming every offer,
+    and none of the offers is served.
     """
-    loaded: dict[str, LoadedPack] = {}
+    offers: dict[str, list[LoadedPack]] = {}
     failed: list[FailedPack] = []
     for impl in pm.hook.policy_packs.get_hookimpls():
         name = impl.plugin_name
@@ -141,15 +186,33 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
             except PolicyError as e:
                 failed.append(FailedPack(source.origin, name, e, _guess_id(source.text)))
                 continue
-            if pack.id in loaded:
-                first = loaded[pack.id]
-                failed.append(FailedPack(source.origin, name, PackLoadError(
-                    f"pack id '{pack.id}' from {source.origin} is already taken by "
-                    f"{first.source.origin} (plugin '{first.plugin}'); pack ids must be unique",
-                    code="duplicate-pack"), pack.id))
-                continue
-            loaded[pack.id] = LoadedPack(pack, source, name, _distribution(pm, impl.plugin))
+            offers.setdefault(pack.id, []).append(
+                LoadedPack(pack, source, name, _distribution(pm, impl.plugin)))
+    loaded: dict[str, LoadedPack] = {}
+    for pack_id, items in offers.items():
+        if len(items) == 1:
+            loaded[pack_id] = items[0]
+        else:
+            failed.append(FailedPack(items[0].source.origin, items[0].plugin,
+                                     duplicate_error(pack_id, items), pack_id))
     return loaded, failed
+
+
+def duplicate_error(pack_id: str, offers: Sequence[LoadedPack]) -> PackLoadError:
+    """The error of a pack id offered more than once, naming each offer's distribution."""
+    def offer(item: LoadedPack) -> str:
+        by = [f"distribution '{item.distribution}'"] if item.distribution else []
+        if item.plugin != f"file:{item.source.origin}":
+            by.append(f"plugin '{item.plugin}'")
+        return item.source.origin + (f" ({', '.join(by)})" if by else "")
+
+    listed = [offer(item) for item in offers]
+    remedy = ("uninstall one of the distributions or give its pack another id"
+              if any(item.distribution for item in offers) else "give all but one another id")
+    return PackLoadError(
+        f"pack id '{pack_id}' is offered {len(offers)} times: by "
+        + ", ".join(listed[:-1]) + f" and by {listed[-1]}; a pack id must be offered once, "
+        f"so none of them is served: {remedy}", code="duplicate-pack")
 
 
 def offered_sources(impl: pluggy.HookImpl) -> list[object]:
@@ -174,3 +237,29 @@ def _guess_id(text: str) -> str | None:
         if words:
             return None
     return None
+
+
+def is_source_name(name: str, suffixes: Sequence[str] = (".policy",)) -> bool:
+    """Whether a file name is a source with one of ``suffixes``, not an editor's file.
+
+    Hidden files are never sources: that leaves out Emacs locks (``.#x.policy``), macOS
+    resource forks (``._x.policy``) and Vim swap files (``.x.policy.swp``); backups
+    (``x.policy~``) and Emacs autosaves (``#x.policy#``) do not end in the suffix.
+    """
+    return name.endswith(tuple(suffixes)) and not name.startswith((".", "#"))
+
+
+def source_files(folder: str | os.PathLike[str],
+                 suffixes: Sequence[str] = (".policy",)) -> list[Path]:
+    """The source files directly in ``folder`` (sorted), without editors' files.
+
+    Entries are taken by name and followed if they are symbolic links (a Kubernetes
+    ConfigMap's files are links into its ``..data`` folder); folders are skipped.
+    """
+    folder = Path(folder)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    return [folder / n for n in names if is_source_name(n, suffixes)
+            and not (folder / n).is_dir()]

@@ -122,7 +122,8 @@ ALLOWED = {
     "pipeline": {"dsl", "pipeline"},
     "engine.authoring": {"dsl", "pipeline", "engine.authoring"},
     "engine.explain": {"dsl", "pipeline", "engine.explain"},
-    "engine.service": {"dsl", "pipeline", "engine.explain", "engine.service"},
+    "engine.service": {"dsl", "pipeline", "engine.explain", "engine.authoring",
+                       "engine.service"},
     "engine.cli": {"dsl", "pipeline", *OUTER},
 }
 

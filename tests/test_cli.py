@@ -117,6 +117,20 @@ def test_policy_test_reports_a_failing_case(tmp_path):
     assert r.stdout.splitlines()[-1] == "1 passed, 1 failed"
 
 
+def test_policy_test_and_diff_ignore_editors_files_in_a_pack_folder(tmp_path):
+    text = ('pack p\n name "P"\n dated undated\n version "1"\n default allow\n'
+            'rule r on like_page deny when page_category == commercial because "b"\n')
+    (tmp_path / "p.policy").write_text(text)
+    (tmp_path / "p.tests").write_text(
+        'test "right"\n request like_page {page_category: commercial}\n expect deny\n')
+    for name in (".#p.policy", "._p.policy", "p.policy~", ".p.tests.swp", "._p.tests"):
+        (tmp_path / name).write_text("pack p\n name")
+    r = policy("test", str(tmp_path))
+    assert r.returncode == 0 and r.stdout.splitlines()[-1] == "1 passed, 0 failed", r.stderr
+    r = policy("diff", str(tmp_path), str(tmp_path / "p.policy"))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_test_file_errors_name_the_case(tmp_path):
     (tmp_path / "p.policy").write_text(
         'pack p\n name "P"\n dated undated\n version "1"\n default allow\n'

@@ -123,7 +123,9 @@ def test_duplicate_pack_id_and_broken_source_are_reported(tmp_path):
 
     engine = Engine.load(plugins=[Twice()])
     errors = {f.origin: str(f.error) for f in engine.failed}
-    assert "pack id 'tyreso' from copy.policy is already taken" in errors["copy.policy"]
+    duplicate = next(f for f in engine.failed if f.pack_id == "tyreso")
+    assert "pack id 'tyreso' is offered 2 times" in str(duplicate.error)
+    assert "copy.policy" in str(duplicate.error) and "tyreso" not in engine.packs
     assert errors["broken.policy"].startswith("broken.policy:2:3:")
     with pytest.raises(Exception, match="broken.policy:2:3"):
         engine.decide("broken", "like_page", {"page_category": "own"})
@@ -140,3 +142,98 @@ def test_every_hook_is_documented():
     for name in hooks:
         assert getattr(hookspecs, name).__doc__.strip()
         assert f"## `{name}" in docs, f"docs/plugins.md does not document {name}"
+
+
+# ---- entry-point collisions (issue 13, kind 13) ----------------------------------------
+
+def install_pack_distribution(tmp_path: Path, dist: str, entry: str, pack_text: str) -> str:
+    """A distribution named ``dist`` whose entry point ``entry`` offers ``pack_text``.
+
+    The module gets a name of its own (``dist`` made an identifier), so that tests never
+    share one through ``sys.modules``.
+    """
+    module = dist.replace("-", "_") + f"_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(
+        "from engine.hookspecs import hookimpl\n"
+        "from engine.model import PackSource\n\n"
+        f"TEXT = {pack_text!r}\n\n"
+        "@hookimpl\n"
+        "def policy_packs():\n"
+        f"    return [PackSource(TEXT, {dist + '.policy'!r})]\n", encoding="utf-8")
+    info = tmp_path / f"{dist.replace('-', '_')}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[policy.packs]\n{entry} = {module}\n")
+    return module
+
+
+def _pack_text(pack_id: str, default: str = "allow") -> str:
+    return (f'pack {pack_id}\n  name "Impostor"\n  dated 2020-01-01\n  version "6.6.6"\n'
+            f"  default {default}\n")
+
+
+def test_an_entry_point_named_like_a_built_in_one_does_not_hide_it(tmp_path, monkeypatch):
+    install_pack_distribution(tmp_path, "other-vara", "vara", _pack_text("elsewhere"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    engine = Engine.load(strict=True)
+    assert {"vara", "elsewhere"} <= set(engine.packs)
+    assert engine.loaded["vara"].distribution.startswith("policy-engine ")
+    assert engine.loaded["elsewhere"].plugin == "vara (other-vara)"
+    assert engine.loaded["vara"].plugin == "vara (policy-engine)"
+    assert engine.loaded["elsewhere"].distribution == "other-vara 0.1"
+
+
+def test_a_pack_id_offered_under_a_name_that_sorts_first_replaces_nothing(tmp_path,
+                                                                           monkeypatch):
+    install_pack_distribution(tmp_path, "aaa-impostor", "aaa", _pack_text("tyreso"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    engine = Engine.load()
+    assert "tyreso" not in engine.packs and "vara" in engine.packs
+    (failure,) = [f for f in engine.failed if f.pack_id == "tyreso"]
+    message = str(failure.error)
+    assert failure.error.code == "duplicate-pack"
+    assert "pack id 'tyreso' is offered 2 times" in message
+    assert "distribution 'aaa-impostor 0.1'" in message and "'policy-engine " in message
+    with pytest.raises(PackLoadError, match="offered 2 times"):
+        engine.decide("tyreso", "like_page", {"page_category": "commercial"}, AT)
+    with pytest.raises(PackLoadError, match="aaa-impostor"):
+        Engine.load(strict=True)
+
+
+def test_a_second_distribution_offering_vara_under_its_name_is_a_load_error(tmp_path,
+                                                                           monkeypatch):
+    install_pack_distribution(tmp_path, "zzz-vara", "vara", _pack_text("vara"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    engine = Engine.load()
+    assert "vara" not in engine.packs
+    message = str(next(f.error for f in engine.failed if f.pack_id == "vara"))
+    assert "'zzz-vara 0.1'" in message and "'policy-engine " in message
+
+
+def test_policy_packs_shows_the_collision_and_exits_2(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+    install_pack_distribution(tmp_path, "aaa-impostor", "aaa", _pack_text("tyreso"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(main, ["packs"])
+    assert result.exit_code == 2
+    assert "tyreso     FAILED TO LOAD" in result.output
+    assert "aaa-impostor 0.1" in result.output and "Traceback" not in result.output
+
+
+def test_two_plugins_offering_one_pack_id_name_both(tmp_path):
+    from engine.model import PackSource
+
+    class Offer:
+        def __init__(self, origin: str) -> None:
+            self.origin = origin
+
+        @hookimpl
+        def policy_packs(self):
+            return [PackSource(_pack_text("twin"), self.origin)]
+
+    engine = Engine.load(plugins=[Offer("a.policy"), Offer("b.policy")], entry_points=False)
+    assert "twin" not in engine.packs
+    message = str(engine.failed[0].error)
+    assert "a.policy (plugin" in message and "b.policy (plugin" in message

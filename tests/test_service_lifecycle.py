@@ -216,3 +216,90 @@ def test_kill_9_during_a_burst_leaves_only_whole_lines(tmp_path):
     finally:
         again.stop()
     assert log_lines(log)[-1]["request_id"] == "after-restart"
+
+
+# ---- live reload from a ConfigMap, and of half-written files (issue 13, kinds 11, 12) ----
+
+def configmap_update(root, text, stamp):
+    """Mount or update ``root/demo.policy`` the way the kubelet updates a ConfigMap."""
+    import os
+    import shutil
+
+    root.mkdir(exist_ok=True)
+    data = root / f"..{stamp}"
+    data.mkdir()
+    (data / "demo.policy").write_text(text)
+    old = os.readlink(root / "..data") if (root / "..data").is_symlink() else None
+    os.symlink(data.name, root / "..data_tmp")
+    os.replace(root / "..data_tmp", root / "..data")
+    if not (root / "demo.policy").is_symlink():
+        os.symlink("..data/demo.policy", root / "demo.policy")
+    if old is not None:
+        shutil.rmtree(root / old)
+
+
+@pytest.mark.parametrize("named", ["file", "folder"])
+def test_a_configmap_swap_is_served_whether_the_file_or_the_folder_is_named(tmp_path, named):
+    cfg = tmp_path / "cfg"
+    configmap_update(cfg, V1, "2025_01_01_00_00_00.1")
+    path = cfg / "demo.policy" if named == "file" else cfg
+    s = Server(tmp_path, "--no-installed", "--packs", str(path), "--watch",
+               "--watch-interval", "0.05", "--watch-settle", "0.1").start()
+    try:
+        assert version_and_outcome(s) == ("1.0.0", "deny")
+        configmap_update(cfg, V2, "2025_01_01_00_01_00.2")
+        wait_for(lambda: version_and_outcome(s) == ("2.0.0", "allow"))
+        configmap_update(cfg, V1.replace("1.0.0", "3.0.0"), "2025_01_01_00_02_00.3")
+        wait_for(lambda: version_and_outcome(s) == ("3.0.0", "deny"))
+        assert s.get("/v1/packs/demo").json["origin"] == str(cfg / "demo.policy")
+    finally:
+        s.stop()
+
+
+GATE_TESTS = """\
+test "companies are not liked"
+  request like_page {page_category: commercial}
+  expect deny
+"""
+
+FULL = V1.replace("default deny", "default allow") + """
+rule no-likes-for-companies
+  on like_page
+  deny when page_category == commercial
+  because "No likes for companies."
+  source "Gilla"
+"""
+
+
+def test_an_in_place_write_paused_at_a_rule_boundary_is_not_served(tmp_path):
+    """The first part compiles (and settles) but fails the pack's own tests: held back."""
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "demo.policy").write_text(FULL)
+    (packs / "demo.tests").write_text(GATE_TESTS)
+    for name in (".#demo.policy", "demo.policy~", "._demo.policy"):
+        (packs / name).write_text("pack demo\n  name")       # editors' files: ignored
+    s = Server(tmp_path, "--no-installed", "--packs", str(packs), "--watch",
+               "--watch-interval", "0.05", "--watch-settle", "0.1").start()
+    commercial = dict(OTHER, facts={"page_category": "commercial"})
+    try:
+        assert s.get("/v1/packs").json["packs"][0]["status"] == "ok"
+        assert len(s.get("/v1/packs").json["packs"]) == 1
+        new = FULL.replace("1.0.0", "2.0.0")
+        cut = new.index("rule no-likes")
+        with open(packs / "demo.policy", "w") as file:        # in place, not atomically
+            file.write(new[:cut])
+            file.flush()
+            info = wait_for(lambda: (lambda i: i if i["status"] == "error" else None)(
+                s.get("/v1/packs/demo").json))
+            assert info["version"] == "1.0.0" and info["errors"][0]["code"] == "failing-test"
+            assert info["errors"][0]["file"] == str(packs / "demo.tests")
+            reply = s.post("/v1/decide", commercial).json
+            assert (reply["pack_version"], reply["outcome"]) == ("1.0.0", "deny")
+            file.write(new[cut:])
+        wait_for(lambda: s.get("/v1/packs/demo").json["version"] == "2.0.0")
+        assert s.get("/v1/packs/demo").json["status"] == "ok"
+        reply = s.post("/v1/decide", commercial).json
+        assert (reply["pack_version"], reply["outcome"]) == ("2.0.0", "deny")
+    finally:
+        s.stop()

@@ -27,6 +27,7 @@ from engine.errors import (PackCompileError, PackErrors, PackLoadError, PolicyEr
                            RequestError, SourceError, did_you_mean, one_of)
 from engine.evaluator import evaluate
 from engine.model import Decision, Finding
+from engine.plugins import source_files
 from engine.validate import FactValidator
 
 DEFAULT_AT = dt.date(2025, 1, 1)
@@ -140,6 +141,29 @@ def run_case(pack: CompiledPack, case: ast.TestCase,
     return CaseResult(case, not problems, decision, tuple(problems))
 
 
+def verify_pack(pack: CompiledPack, tests_text: str, tests_origin: str) -> None:
+    """Run a pack's own test file against it; return quietly when every case passes.
+
+    Raises :class:`PolicyError`: the test file's syntax errors, the problems of cases
+    that cannot run (``check_cases``), or :class:`PackErrors` with one positioned
+    ``failing-test`` error per failing case (``test "NAME" fails against version V:
+    expected deny, got allow``). This is the gate a new version of a served pack must
+    pass before it goes live (``engine.service.reload``).
+    """
+    tests = parse_tests(tests_text, tests_origin)
+    check_cases(pack, tests)
+    errors: list[SourceError] = []
+    for case in tests.cases:
+        result = run_case(pack, case)
+        if not result.passed:
+            errors.append(PackCompileError.at(
+                f"test \"{case.name}\" fails against version {pack.version} of pack "
+                f"'{pack.id}': {'; '.join(result.problems)}", case.span, tests.text,
+                code="failing-test"))
+    if errors:
+        raise PackErrors(errors)
+
+
 @attrs.define
 class Coverage:
     """Which (rule, outcome) pairs the cases reached, per pack."""
@@ -175,8 +199,8 @@ def suite_from_path(path: Path) -> Suite:
     same stem beside it.
     """
     if path.is_dir():
-        policies = sorted(path.glob("*.policy"))
-        tests = sorted(path.glob("*.tests"))
+        policies = source_files(path)                 # editors' files left out
+        tests = source_files(path, (".tests",))
         if len(policies) != 1 or len(tests) != 1:
             raise PackLoadError(f"{path}: a pack folder holds one .policy file and one .tests "
                                 f"file; found {len(policies)} and {len(tests)}",

@@ -403,7 +403,8 @@ def _pack_from(arg: str) -> Any:
 
     path = pathlib.Path(arg)
     if path.is_dir():
-        found = sorted(path.glob("*.policy"))
+        from engine.plugins import source_files
+        found = source_files(path)                    # editors' files left out
         if len(found) != 1:
             fail(f"{path}: a pack folder holds one .policy file; found {len(found)}")
         path = found[0]

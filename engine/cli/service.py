@@ -40,8 +40,16 @@ DEFAULT_PORT = 8181
 @click.option("--installed/--no-installed", default=True, show_default=True,
               help="Serve the installed packs; --no-installed serves only --packs.")
 @click.option("--watch", is_flag=True,
-              help="Reload packs whose files change; a pack that fails keeps its last good "
-                   "version serving.")
+              help="Reload packs whose files change; a new version goes live once its files "
+                   "have settled, it compiles and it passes its own .tests; otherwise the "
+                   "last good version keeps serving.")
+@click.option("--watch-interval", type=click.FloatRange(0.05, 60), default=0.5,
+              show_default=True, metavar="SECONDS",
+              help="With --watch: how often the pack files are looked at.")
+@click.option("--watch-settle", type=click.FloatRange(0, 600), default=1.0,
+              show_default=True, metavar="SECONDS",
+              help="With --watch: how long a changed pack file must stay the same (size, "
+                   "time, content) before it is loaded.")
 @click.option("--decision-log", metavar="PATH", envvar="POLICY_DECISION_LOG",
               type=click.Path(dir_okay=False, path_type=pathlib.Path),
               help="Append every decision to this JSON Lines file "
@@ -84,7 +92,7 @@ DEFAULT_PORT = 8181
               default="info", show_default=True)
 @reports_errors
 def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], installed: bool,
-          watch: bool, decision_log: pathlib.Path | None, flush_interval: float,
+          watch: bool, watch_interval: float, watch_settle: float, decision_log: pathlib.Path | None, flush_interval: float,
           token_file: pathlib.Path | None, max_body_size: int, max_batch: int,
           max_header_size: int, header_timeout: float, body_timeout: float,
           keep_alive_timeout: int, limit_concurrency: int, backlog: int,
@@ -95,11 +103,13 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
     log is written and fsynced. SIGHUP reads the token file again and reopens the
     decision log (with --workers above 1, the workers are replaced one by one).
     """
+    from engine.plugins import source_files
     for path in packs:
         if not path.exists():
             fail(f"--packs {path}: no such file or folder")
-        if path.is_dir() and not any(path.glob("*.policy")):
-            fail(f"--packs {path}: the folder holds no .policy file")
+        if path.is_dir() and not source_files(path):
+            fail(f"--packs {path}: the folder holds no .policy file (editors' files such as "
+                 ".#x.policy and x.policy~ do not count)")
     if not installed and not packs:
         fail("--no-installed serves only --packs PATH; name at least one")
     from engine.service.app import CONFIG_ENV, ServiceConfig
@@ -118,7 +128,9 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
             fail(f"--decision-log {decision_log}: cannot append to it: {e.strerror or e}")
     _check_port(host, port)
     config = ServiceConfig(
-        packs=tuple(str(p.resolve()) for p in packs), installed=installed, watch=watch,
+        # absolute but not resolved: a symbolic link (a ConfigMap's) is followed anew
+        packs=tuple(str(p.absolute()) for p in packs), installed=installed, watch=watch,
+        watch_interval=watch_interval, watch_settle=watch_settle,
         decision_log=str(decision_log.resolve()) if decision_log else None,
         flush_interval=flush_interval,
         token_file=str(token_file.resolve()) if token_file else None,

@@ -66,6 +66,8 @@ class ServiceConfig:
     packs: tuple[str, ...] = ()          # extra pack files or folders
     installed: bool = True               # serve the installed packs (entry points)
     watch: bool = False
+    watch_interval: float = 0.5          # seconds between two looks at the pack files
+    watch_settle: float = 1.0            # seconds a changed file must stay unchanged
     decision_log: str | None = None
     flush_interval: float = 0.2          # seconds before a decision is written
     token_file: str | None = None
@@ -161,7 +163,8 @@ class Service:
             self.writer.open(retry=True)
         self.store.reload()
         stop = asyncio.Event()
-        watcher = (asyncio.create_task(self.store.watch(stop, self.config.packs))
+        watcher = (asyncio.create_task(self.store.watch(
+            stop, self.config.packs, self.config.watch_interval, self.config.watch_settle))
                    if self.config.watch else None)
         restore = _on_hangup(self.hangup)
         try:
