@@ -492,6 +492,12 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
     @v_args(inline=True, meta=True)
     def request(self, meta: Meta, action: Token, facts: tuple[Entry, ...] | None) -> Clause:
         facts = facts or ()
+        seen: set[str] = set()
+        for key, _value, span in facts:   # as in JSON requests (engine.json_input)
+            if key in seen:
+                self._error(f"fact '{key}' is given twice in this request; give each fact "
+                            "once", span, code="duplicate-key")
+            seen.add(key)
         return Clause("request", Request(str(action), tuple((k, v) for k, v, _ in facts),
                                          tuple(s for _, _, s in facts)), self._span(meta))
 

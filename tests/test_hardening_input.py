@@ -1,0 +1,131 @@
+"""Input that reaches the engine (issue 13, kinds 1-4), on every surface.
+
+1. text encodings: a byte-order mark, NFD text, line separators, CRLF files;
+2. one reading of JSON: duplicate keys, nesting, integer size, NaN, the same everywhere;
+3. dates at the calendar's edges: never an OverflowError;
+4. ids that differ only in case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from engine.cli import main
+from engine.errors import MalformedInputError, PackErrors, RequestError
+from engine.json_input import parse_json
+
+ROOT = Path(__file__).resolve().parent.parent
+TYRESO = ROOT / "packs" / "tyreso"
+
+
+def policy(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run ``policy ARGS`` in this process: (exit status, stdout, stderr); a traceback
+    (an exception that escaped) fails the test."""
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ---- 2. one reading of JSON everywhere ------------------------------------------------
+
+DUPLICATE = '{"page_category": "commercial", "page_category": "own"}'
+
+
+def test_decide_refuses_a_fact_given_twice_in_facts():
+    status, out, err = policy("decide", "tyreso", "like_page", "--facts", DUPLICATE)
+    assert status == 2 and out == ""
+    assert "--facts" in err and '"page_category" appears twice' in err
+
+
+def test_explain_refuses_a_fact_given_twice_in_facts():
+    status, _, err = policy("explain", "tyreso", "like_page", "--facts", DUPLICATE)
+    assert status == 2 and "appears twice" in err
+
+
+def test_decide_refuses_a_4301_digit_integer_in_facts():
+    status, _, err = policy("decide", "tyreso", "post", "--facts",
+                            '{"admin_count": 1' + "0" * 4300 + "}")
+    assert status == 2 and "more than 4300 digits" in err and "Traceback" not in err
+
+
+def test_decide_refuses_100000_brackets_in_input():
+    status, _, err = policy("decide", "--input", "-", stdin="[" * 100_000)
+    assert status == 2 and "nests deeper than 32 levels" in err
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}'])
+def test_decide_refuses_nan_and_infinity(text):
+    status, _, err = policy("decide", "tyreso", "like_page", "--facts", text)
+    assert status == 2 and "is not a JSON value" in err
+
+
+def test_decide_input_drops_a_byte_order_mark():
+    request = {"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"},
+               "at": "2025-01-01"}
+    status, out, err = policy("decide", "--input", "-", "--format", "json",
+                              stdin="\ufeff" + json.dumps(request))
+    assert status == 0, err
+    assert json.loads(out)["outcome"] == "allow"
+
+
+@pytest.mark.parametrize("text, code", [
+    ('{"a": 1, "a": 2}', "duplicate-key"),
+    ('{"x": {"a": 1, "a": 1}}', "duplicate-key"),
+    ('{"a": NaN}', "malformed-json"),
+    ('{"a": 1' + "0" * 4300 + "}", "number-too-large"),
+    ('{"a": 1e999}', "number-too-large"),
+    ("[" * 100_000, "too-deep"),
+    ("[" * 33 + "]" * 33, "too-deep"),
+    ("", "malformed-json"),
+    (b'{"a": "\xe9"}', "malformed-json"),
+])
+def test_the_python_api_reads_json_as_the_service_does(text, code):
+    import engine
+    with pytest.raises(RequestError) as caught:
+        engine.parse_json(text, "the text")
+    assert caught.value.code == code and caught.value.path == "$"
+    assert "the text" in caught.value.message
+
+
+def test_nfc_keys_that_were_nfd_count_as_the_same_key():
+    nfd = unicodedata.normalize("NFD", "värde")
+    with pytest.raises(MalformedInputError) as caught:
+        parse_json(json.dumps({"värde": 1, nfd: 2}, ensure_ascii=False))
+    assert caught.value.code == "duplicate-key"
+
+
+def test_json_strings_are_read_in_nfc():
+    nfd = unicodedata.normalize("NFD", "Tyresö")
+    assert parse_json(json.dumps({nfd: [nfd, {"k": nfd}]})) == {
+        "Tyresö": ["Tyresö", {"k": "Tyresö"}]}
+
+
+def test_a_tests_case_giving_a_fact_twice_is_an_error(tmp_path):
+    tests = tmp_path / "tyreso.tests"
+    tests.write_text('test "twice"\n  request like_page {page_category: commercial, '
+                     'page_category: own}\n  expect allow\n', encoding="utf-8")
+    pack = tmp_path / "tyreso.policy"
+    pack.write_text((TYRESO / "tyreso.policy").read_text(encoding="utf-8"), encoding="utf-8")
+    status, out, err = policy("test", str(pack), str(tests))
+    assert status != 0
+    assert "fact 'page_category' is given twice" in out + err
+
+
+def test_the_service_and_the_command_line_share_one_reader():
+    from engine.service import http_io
+    from engine import json_input
+    assert http_io.parse_json is json_input.parse_json
+
+
+def test_the_python_api_compares_nfd_fact_values_equal_to_nfc(engine):
+    nfd = unicodedata.normalize("NFD", "own")  # ASCII: unchanged, but the names are checked
+    name = unicodedata.normalize("NFD", "page_category")
+    decision = engine.decide("tyreso", "like_page", {name: nfd}, "2025-01-01")
+    assert decision.outcome == "allow"
