@@ -129,3 +129,65 @@ def test_the_python_api_compares_nfd_fact_values_equal_to_nfc(engine):
     name = unicodedata.normalize("NFD", "page_category")
     decision = engine.decide("tyreso", "like_page", {name: nfd}, "2025-01-01")
     assert decision.outcome == "allow"
+
+
+# ---- 3. dates at the calendar's edges ---------------------------------------------------
+
+EDGES = ("9999-12-31", "0001-01-01")
+
+
+@pytest.mark.parametrize("at", EDGES)
+def test_check_decides_at_the_calendars_edges(at):
+    status, out, err = policy("check", str(ROOT / "packs"), "--at", at)
+    assert status == 0, err
+    assert "5 packs checked" in out
+
+
+@pytest.mark.parametrize("at", EDGES)
+@pytest.mark.parametrize("snapshot", EDGES)
+@pytest.mark.parametrize("pack", ["norsjo", "perstorp", "toreboda"])
+def test_a_date_fact_at_one_edge_decided_at_the_other(engine, pack, at, snapshot):
+    decision = engine.decide(pack, "audit_channel", {"last_snapshot_on": snapshot}, at)
+    assert decision.outcome in ("allow", "deny", "required_steps")
+    status, _, err = policy("explain", pack, "audit_channel", "--facts",
+                            json.dumps({"last_snapshot_on": snapshot}), "--at", at)
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("option", ["--until", "--since"])
+@pytest.mark.parametrize("when", [*EDGES, "9999-12-31T23:59:59-23:59", "0001-01-01T00:00+23:59"])
+def test_log_filters_at_the_calendars_edges(tmp_path, option, when):
+    log = tmp_path / "decisions.jsonl"
+    log.write_text(json.dumps({"time": "2025-01-01T00:00:00+00:00", "decision": {},
+                               "request": {}}) + "\n", encoding="utf-8")
+    status, out, err = policy("log", str(log), option, when)
+    assert status == 0, err
+    inside = (option == "--until") == when.startswith("9999")
+    assert ("2025-01-01" in out) == inside
+
+
+def test_log_until_the_last_day_keeps_everything(tmp_path):
+    log = tmp_path / "decisions.jsonl"
+    log.write_text(json.dumps({"time": "9999-12-31T23:00:00+00:00", "decision": {},
+                               "request": {}}) + "\n", encoding="utf-8")
+    status, out, _ = policy("log", str(log), "--until", "9999-12-31")
+    assert status == 0 and "9999-12-31" in out
+
+
+def test_add_months_outside_the_calendar_is_an_overflow_the_callers_expect():
+    from engine.vocabulary import add_months, months_since
+    assert add_months(dt.date(9999, 12, 31), 0) == dt.date(9999, 12, 31)
+    for day, months in ((dt.date(9999, 12, 31), 1), (dt.date(1, 1, 1), -1)):
+        with pytest.raises(OverflowError):
+            add_months(day, months)
+    assert months_since(dt.date(1, 1, 1), dt.date(9999, 12, 31)) == 9998 * 12 + 11
+    assert months_since(dt.date(9999, 12, 31), dt.date(1, 1, 1)) == -(9998 * 12 + 12)
+
+
+@pytest.mark.parametrize("at", EDGES)
+def test_the_enumeration_keeps_to_the_calendar(at):
+    from engine.authoring import enumeration as en
+    found = en.Mentions(months={0, 1, 6, 12}, days={1, 30}, dates={dt.date.min, dt.date.max})
+    points = en._dates(found, dt.date.fromisoformat(at))
+    assert dt.date.fromisoformat(at) in points and all(dt.date.min <= p <= dt.date.max
+                                                        for p in points)
