@@ -140,7 +140,8 @@ packs = st.builds(ast.Pack, headers(), st.lists(topics, max_size=3).map(tuple),
 @st.composite
 def test_cases(draw):
     action = draw(st.none() | st.sampled_from(sorted(vocab.ACTIONS)) | ids)
-    facts = () if action is None else tuple(draw(st.lists(st.tuples(names, values), max_size=4)))
+    facts = () if action is None else tuple(draw(st.lists(st.tuples(names, values), max_size=4,
+                                                                      unique_by=lambda f: f[0])))
     return ast.TestCase(
         name=draw(texts),
         action=action,

@@ -191,3 +191,82 @@ def test_the_enumeration_keeps_to_the_calendar(at):
     points = en._dates(found, dt.date.fromisoformat(at))
     assert dt.date.fromisoformat(at) in points and all(dt.date.min <= p <= dt.date.max
                                                         for p in points)
+
+
+# ---- 4. ids that differ only in case ----------------------------------------------------
+
+CASE_PACK = """\
+pack demo
+  name "Demo"
+  dated undated
+  version "1.0.0"
+  default allow
+
+rule appoint-a
+  on create_channel
+  require Appoint-Responsible "Appoint someone responsible."
+  level must
+
+rule appoint-b
+  on create_channel
+  require {step} "Appoint someone responsible."
+  level must
+"""
+
+
+def test_steps_differing_only_in_case_are_an_error_naming_both(tmp_path):
+    path = tmp_path / "demo.policy"
+    path.write_text(CASE_PACK.format(step="appoint-responsible"), encoding="utf-8")
+    status, out, _ = policy("check", str(path))
+    assert status == 1
+    assert "error[duplicate-step]" in out
+    assert "'appoint-responsible'" in out and "'Appoint-Responsible'" in out
+    with pytest.raises(PackErrors) as caught:
+        from dsl.parser import parse_pack
+        from engine.compiler import compile_pack
+        compile_pack(parse_pack(path.read_text(encoding="utf-8"), str(path)))
+    assert [e.code for e in caught.value.errors] == ["duplicate-step"]
+
+
+def test_one_step_required_by_two_rules_is_still_fine(tmp_path):
+    from tests.conftest import compile_source
+    pack = compile_source(CASE_PACK.format(step="Appoint-Responsible").split("default allow")[1])
+    assert {r.step.id for r in pack.rules if r.step} == {"Appoint-Responsible"}
+
+
+def test_rule_ids_differing_only_in_case_are_an_error_naming_both():
+    from tests.conftest import compile_source
+    with pytest.raises(PackErrors) as caught:
+        compile_source("""
+            rule close-a
+              on close_channel
+              deny "No."
+              level must
+
+            rule Close-A
+              on close_channel
+              deny "No."
+              level must
+            """)
+    (error,) = caught.value.errors
+    assert error.code == "duplicate-rule"
+    assert "'Close-A'" in error.message and "'close-a'" in error.message
+
+
+def test_test_expectations_compare_ids_without_case(tmp_path):
+    pack = tmp_path / "demo.policy"
+    pack.write_text(CASE_PACK.format(step="Appoint-Responsible"), encoding="utf-8")
+    tests = tmp_path / "demo.tests"
+    tests.write_text(
+        'test "twice"\n  request create_channel {account_type: private}\n'
+        "  expect required_steps\n  steps [Appoint-Responsible, appoint-responsible]\n\n"
+        'test "spelled otherwise"\n  request create_channel {account_type: private}\n'
+        "  expect required_steps\n  steps [appoint-responsible]\n  rules [APPOINT-A]\n",
+        encoding="utf-8")
+    status, out, err = policy("test", str(pack), str(tests))
+    assert status == 2
+    assert "lists step 'Appoint-Responsible' twice (as 'Appoint-Responsible' and " \
+           "'appoint-responsible'" in err
+    assert "names step 'appoint-responsible', which pack 'demo' does not have; it is " \
+           "spelled 'Appoint-Responsible'" in err
+    assert "it is spelled 'appoint-a'" in err
