@@ -237,17 +237,8 @@ def test_one_step_required_by_two_rules_is_still_fine(tmp_path):
 def test_rule_ids_differing_only_in_case_are_an_error_naming_both():
     from tests.conftest import compile_source
     with pytest.raises(PackErrors) as caught:
-        compile_source("""
-            rule close-a
-              on close_channel
-              deny "No."
-              level must
-
-            rule Close-A
-              on close_channel
-              deny "No."
-              level must
-            """)
+        compile_source('rule close-a on like_page deny when page_category == own because "x"\n'
+                       'rule Close-A on like_page deny when page_category == own because "x"\n')
     (error,) = caught.value.errors
     assert error.code == "duplicate-rule"
     assert "'Close-A'" in error.message and "'close-a'" in error.message
