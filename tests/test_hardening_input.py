@@ -261,3 +261,125 @@ def test_test_expectations_compare_ids_without_case(tmp_path):
     assert "names step 'appoint-responsible', which pack 'demo' does not have; it is " \
            "spelled 'Appoint-Responsible'" in err
     assert "it is spelled 'appoint-a'" in err
+
+
+# ---- 1. text encodings ------------------------------------------------------------------
+
+BOM = "\ufeff"
+
+
+def _tyreso_copy(tmp_path, transform=lambda text: text, tests=True):
+    folder = tmp_path / "tyreso"
+    folder.mkdir()
+    for name in ("tyreso.policy", "tyreso.tests") if tests else ("tyreso.policy",):
+        text = (TYRESO / name).read_text(encoding="utf-8")
+        (folder / name).write_bytes(transform(text).encode("utf-8"))
+    return folder
+
+
+def test_a_pack_and_its_tests_saved_with_a_bom_check_and_pass(tmp_path):
+    folder = _tyreso_copy(tmp_path, lambda text: BOM + text)
+    status, out, err = policy("check", str(folder))
+    assert status == 0, out + err
+    status, out, err = policy("test", str(folder / "tyreso.policy"), str(folder / "tyreso.tests"))
+    assert status == 0, out + err
+    assert "\\ufeff" not in out + err
+
+
+def test_the_python_api_reads_a_bom_and_crlf_source():
+    from dsl.parser import parse_pack
+    text = (TYRESO / "tyreso.policy").read_text(encoding="utf-8")
+    assert parse_pack(BOM + text.replace("\n", "\r\n")) == parse_pack(text)
+
+
+def test_a_token_file_with_a_bom_matches_its_first_token(tmp_path):
+    import hashlib
+
+    from engine.service.http_io import read_tokens
+    path = tmp_path / "tokens"
+    path.write_bytes((BOM + "first-token\r\nsecond-token\r\n").encode("utf-8"))
+    assert read_tokens(str(path)) == tuple(hashlib.sha256(t).digest()
+                                           for t in (b"first-token", b"second-token"))
+
+
+def test_an_nfd_source_equals_its_nfc_section(tmp_path):
+    section = "Privat användning av sociala medier"
+    nfd = unicodedata.normalize("NFD", section)
+    assert nfd != section
+
+    def one_source_in_nfd(text: str) -> str:
+        cited = f'source "{section}" sentence 1'
+        assert cited in text
+        return text.replace(cited, f'source "{nfd}" sentence 1', 1)
+
+    folder = _tyreso_copy(tmp_path, one_source_in_nfd, tests=False)
+    status, out, err = policy("check", str(folder))
+    assert status == 0, out + err
+    from dsl.parser import parse_pack
+    from engine.compiler import compile_pack
+    pack = compile_pack(parse_pack((folder / "tyreso.policy").read_text(encoding="utf-8")))
+    assert section in {r.source for r in pack.rules}
+
+
+BROKEN = 'pack demo\n  name "Demo"\n  # a comment{sep}with a separator\n  version 1.0.0\n'
+
+
+@pytest.mark.parametrize("sep", ["\f", "\u2028", "\u2029", "\x85", "\v"])
+def test_a_line_separator_before_an_error_shows_the_right_line(sep):
+    from dsl.parser import parse_pack
+    from engine.errors import PackSyntaxError
+    with pytest.raises(PackSyntaxError) as caught:
+        parse_pack(BROKEN.format(sep=sep), "demo.policy")
+    message = str(caught.value)
+    assert message.startswith("demo.policy:4:11:"), message
+    assert message.splitlines()[1].strip() == "version 1.0.0"
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_other_line_endings_before_an_error_show_the_right_line(ending):
+    from dsl.parser import parse_pack
+    from engine.errors import PackSyntaxError
+    with pytest.raises(PackSyntaxError) as caught:
+        parse_pack(BROKEN.format(sep=" ").replace("\n", ending), "demo.policy")
+    assert str(caught.value).startswith("demo.policy:4:11:")
+    assert str(caught.value).split("\n")[1].strip() == "version 1.0.0"
+
+
+def test_check_shows_the_right_line_after_a_form_feed(tmp_path):
+    path = tmp_path / "demo.policy"
+    path.write_text(BROKEN.format(sep="\f"), encoding="utf-8", newline="")
+    status, out, _ = policy("check", str(path))
+    assert status == 1
+    assert f"{path}:4:11:" in out and "    version 1.0.0" in out
+
+
+def test_fmt_check_on_a_crlf_file_reports_nothing_and_fmt_keeps_crlf(tmp_path):
+    folder = _tyreso_copy(tmp_path, lambda text: text.replace("\n", "\r\n"))
+    before = (folder / "tyreso.policy").read_bytes()
+    status, out, _ = policy("fmt", "--check", str(folder))
+    assert (status, out.strip()) == (0, "2 files already formatted")
+    status, out, _ = policy("fmt", str(folder))
+    assert status == 0 and (folder / "tyreso.policy").read_bytes() == before
+
+
+def test_fmt_lays_out_a_crlf_file_keeping_crlf_and_the_bom(tmp_path):
+    path = tmp_path / "demo.policy"
+    path.write_bytes((BOM + 'pack demo\r\n name   "Demo"\r\n').encode("utf-8"))
+    status, out, _ = policy("fmt", "--check", str(path))
+    assert status == 1 and out.count("\n-") == 1    # one line differs, not every line
+    status, _, _ = policy("fmt", str(path))
+    formatted = path.read_bytes().decode("utf-8")
+    assert status == 0 and formatted.startswith(BOM + "pack demo\r\n")
+    assert "\n" not in formatted.replace("\r\n", "")
+
+
+def test_a_register_and_a_document_with_a_bom_and_crlf_read_as_without(tmp_path):
+    from engine.authoring.document import segment
+    from engine.authoring.register import parse_register
+    register = (TYRESO / "register.toml").read_text(encoding="utf-8")
+    plain = parse_register(register)
+    assert parse_register(BOM + register.replace("\n", "\r\n")).entries == plain.entries
+    document = "Gilla andra\n\nKommunen gillar bara egna sidor.\fDen gillar inga företag.\n"
+    sentences = segment(BOM + document.replace("\n", "\r\n"), ["Gilla andra"])
+    assert [(s.section, s.n, s.line) for s in sentences] == [
+        (s.section, s.n, s.line) for s in segment(document, ["Gilla andra"])]
