@@ -37,6 +37,7 @@ from lark import Lark, Token
 
 from dsl import ast
 from dsl.parser import parse_pack, parse_tests
+from dsl.text import normalise_source
 from engine.errors import PolicyError
 
 __all__ = ["WIDTH", "format_source", "print_pack", "print_tests", "source_kind"]
@@ -72,6 +73,7 @@ def format_source(text: str, file: str = "<string>", kind: str | None = None) ->
 
     Raises the parser's positioned errors for a source that does not parse.
     """
+    text = normalise_source(text)
     kind = kind or source_kind(file, text)
     parse = parse_tests if kind == "tests" else parse_pack
     tree_start = "test_file" if kind == "tests" else "pack_file"

@@ -27,7 +27,9 @@ from dsl import ast
 from dsl.clauses import Cited, Clause, Given, Request
 from dsl.syntax import (CHARACTER_HINTS, CLAUSE_WORDS, acceptable, date_problem,
                                   expected_text, grammar_parser, keywords, token_text)
-from engine.errors import PackErrors, PackSyntaxError, SourceError, Span, did_you_mean
+from dsl.text import normalise_source
+from engine.errors import (PackErrors, PackSyntaxError, SourceError, Span, did_you_mean,
+                           source_lines)
 
 __all__ = ["parse_pack", "parse_tests", "grammar_parser"]
 
@@ -38,13 +40,22 @@ MAX_DEPTH = 100
 
 
 def parse_pack(text: str, file: str = "<string>") -> ast.Pack:
+    text = _entering(text, file)
     tree = _parse(text, file, "pack_file")
     return _Builder(file, text).run(tree, ast.Pack)
 
 
 def parse_tests(text: str, file: str = "<string>") -> ast.TestFile:
+    text = _entering(text, file)
     tree = _parse(text, file, "test_file")
     return _Builder(file, text).run(tree, ast.TestFile)
+
+
+def _entering(text: str, file: str) -> str:
+    """Source text in its one normal form (``dsl.text``); anything but text is refused."""
+    if not isinstance(text, str):
+        raise PackSyntaxError(f"{file}: a pack source must be text, not {type(text).__name__}")
+    return normalise_source(text)
 
 
 def _first(span: Span | None) -> str:
@@ -95,7 +106,7 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree[Token]:
     except lark.UnexpectedToken as e:
         token = e.token
         if token.type == "$END":
-            lines = text.splitlines() or [""]
+            lines = source_lines(text) or [""]
             span = Span(file, len(lines), len(lines[-1]) + 1)
         else:
             span = Span(file, token.line, token.column, token.end_line, token.end_column)
@@ -116,7 +127,7 @@ def _parse_tree(text: str, file: str, start: str) -> lark.Tree[Token]:
             message = "a pack file must start with 'pack ID'"
         raise PackSyntaxError.at(message, span, text) from None
     except lark.UnexpectedEOF as e:
-        lines = text.splitlines() or [""]
+        lines = source_lines(text) or [""]
         span = Span(file, len(lines), len(lines[-1]) + 1)
         message = f"unexpected end of file; expected {expected_text(e.expected)}"
         raise PackSyntaxError.at(message, span, text) from None
@@ -492,6 +503,12 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
     @v_args(inline=True, meta=True)
     def request(self, meta: Meta, action: Token, facts: tuple[Entry, ...] | None) -> Clause:
         facts = facts or ()
+        seen: set[str] = set()
+        for key, _value, span in facts:   # as in JSON requests (engine.json_input)
+            if key in seen:
+                self._error(f"fact '{key}' is given twice in this request; give each fact "
+                            "once", span, code="duplicate-key")
+            seen.add(key)
         return Clause("request", Request(str(action), tuple((k, v) for k, v, _ in facts),
                                          tuple(s for _, _, s in facts)), self._span(meta))
 

@@ -20,7 +20,7 @@ import re
 import attrs
 
 from dsl import ast
-from dsl.parser import _Builder, _parse  # the same parser, keeping the builder's errors
+from dsl.parser import _Builder, _entering, _parse  # the same parser, keeping the builder's errors
 from engine.errors import PackSyntaxError, SourceError
 
 __all__ = ["Recovered", "parse_pack_recovering"]
@@ -47,6 +47,7 @@ class _Segment:
 
 
 def parse_pack_recovering(text: str, file: str = "<string>") -> Recovered:
+    text = _entering(text, file)
     segments = _segments(text)
     blanked: set[int] = set()
     errors: list[SourceError] = []

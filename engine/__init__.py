@@ -12,7 +12,7 @@ and the error module do not pay for the whole engine.
 
 from typing import Any
 
-__all__ = ["Engine", "Decision", "Request", "PolicyError", "RequestError"]
+__all__ = ["Engine", "Decision", "Request", "PolicyError", "RequestError", "parse_json"]
 
 
 def __getattr__(name: str) -> Any:
@@ -25,4 +25,7 @@ def __getattr__(name: str) -> Any:
     if name in ("PolicyError", "RequestError"):
         from engine import errors
         return getattr(errors, name)
+    if name == "parse_json":   # JSON text read as the service and the command line read it
+        from engine.json_input import parse_json
+        return parse_json
     raise AttributeError(f"module 'engine' has no attribute {name!r}")

@@ -32,6 +32,16 @@ class Span:
     end_column: int | None = None
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a source text as the parser counts them: split at ``\n`` only (a form
+    feed, U+2028, U+2029 or NEL stays inside its line, unlike ``str.splitlines``); a
+    ``\r`` before the ``\n`` is dropped, and a final line break starts no line."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def show(value: object, limit: int = 60) -> str:
     """A value as it looks in JSON, shortened, for a message; never raises (a number too
     long to print, for instance, is described instead)."""
@@ -123,7 +133,7 @@ class SourceError(PolicyError):
            code: str | None = None) -> "SourceError":
         line = None
         if span is not None and text is not None:
-            lines = text.splitlines()
+            lines = source_lines(text)
             if 1 <= span.line <= len(lines):
                 line = lines[span.line - 1]
         return cls(message, code=code, span=span, source_line=line)

@@ -2,7 +2,8 @@
 
 ``FactValidator(action).normalise(facts)`` returns a new dict with every fact of the
 action present: absent bool/int/set facts as false/0/empty, absent optional facts as
-None, sets as frozensets, dates as ``datetime.date``, plus the action's derived facts.
+None, sets as frozensets, dates as ``datetime.date``, strings and names in Unicode NFC,
+plus the action's derived facts.
 Anything else raises :class:`~engine.errors.RequestError` naming the fact, what was
 wrong and what is valid, with the path into the request (``facts.page_category``).
 """
@@ -14,6 +15,7 @@ from typing import Any, Callable, Mapping
 
 from engine import vocabulary as vocab
 from engine.errors import RequestError, did_you_mean, one_of, show
+from engine.json_input import nfc
 
 Check = Callable[[Any], Any]
 
@@ -49,7 +51,7 @@ class FactValidator:
         elif t.kind == "string":
             def check(v: Any) -> Any:
                 if isinstance(v, str):
-                    return v
+                    return nfc(v)
                 raise self._fail(fact, f"must be a string, got {show(v)}")
         elif t.kind == "date":
             def check(v: Any) -> Any:
@@ -63,8 +65,8 @@ class FactValidator:
             values = frozenset(t.values)
 
             def check(v: Any) -> Any:
-                if isinstance(v, str) and v in values:
-                    return v
+                if isinstance(v, str) and nfc(v) in values:
+                    return nfc(v)
                 hint = did_you_mean(v, t.values) if isinstance(v, str) else ""
                 raise self._fail(fact, f"has no value {show(v)}{hint}; valid values are "
                                        f"{one_of(t.values, limit=20)}", "unknown-value")
@@ -78,6 +80,7 @@ class FactValidator:
                     v = sorted(v, key=str)
                 if not isinstance(v, (list, tuple)):
                     raise self._fail(fact, f"must be a list of {element.name} values, got {show(v)}")
+                v = [nfc(item) if isinstance(item, str) else item for item in v]
                 for item in v:
                     if not (isinstance(item, str) and item in values):
                         hint = did_you_mean(item, element.values) if isinstance(item, str) else ""
@@ -100,6 +103,8 @@ class FactValidator:
         out = dict(self.defaults)
         checks = self.checks
         for name, value in facts.items():
+            if type(name) is str and not name.isascii():
+                name = nfc(name)
             check = checks.get(name)
             if check is None:
                 raise self._unknown(name)

@@ -273,9 +273,16 @@ def parse_date(text: Any) -> _dt.date | None:
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
+    """``day`` moved by ``months`` calendar months (the day clamped to the month's last).
+
+    Raises ``OverflowError`` when the result lies outside the calendar (before 0001-01-01
+    or after 9999-12-31), as ``date + timedelta`` does.
+    """
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
+    if not _dt.MINYEAR <= year <= _dt.MAXYEAR:
+        raise OverflowError(f"{day.isoformat()} moved by {months} months is outside the calendar")
     if month == 12:
         last = 31
     else:

@@ -11,6 +11,7 @@ keyword of the language.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from hypothesis import strategies as st
 
@@ -37,7 +38,9 @@ names = st.one_of(st.sampled_from(_FACTS), st.sampled_from(sorted(vocab.TOPICS))
                   st.sampled_from(_VALUES), ids)
 
 # Any text a string literal can hold, quotes, backslashes, controls and all.
-texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+# Source text is read in Unicode NFC (dsl/text.py), so the drawn texts are NFC too.
+texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=40).map(
+    lambda s: unicodedata.normalize("NFC", s))
 dates = st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31))
 
 constants = st.one_of(
@@ -140,7 +143,8 @@ packs = st.builds(ast.Pack, headers(), st.lists(topics, max_size=3).map(tuple),
 @st.composite
 def test_cases(draw):
     action = draw(st.none() | st.sampled_from(sorted(vocab.ACTIONS)) | ids)
-    facts = () if action is None else tuple(draw(st.lists(st.tuples(names, values), max_size=4)))
+    facts = () if action is None else tuple(draw(st.lists(st.tuples(names, values), max_size=4,
+                                                                      unique_by=lambda f: f[0])))
     return ast.TestCase(
         name=draw(texts),
         action=action,
@@ -156,4 +160,5 @@ def test_cases(draw):
 test_files = st.lists(test_cases(), max_size=4).map(lambda cases: ast.TestFile(tuple(cases)))
 
 # Comment text: anything on one line.
-comment_texts = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=20)
+comment_texts = st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+                        max_size=20).map(lambda s: unicodedata.normalize("NFC", s))

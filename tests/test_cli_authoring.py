@@ -38,11 +38,16 @@ def test_fmt_rewrites_files_and_then_check_passes(tmp_path):
     assert (r.returncode, r.stdout) == (0, "2 files already formatted\n")
 
 
-def test_fmt_writes_unix_line_endings(tmp_path):
+def test_fmt_keeps_a_files_line_endings(tmp_path):
     path = tmp_path / "p.policy"
     path.write_bytes(FORMATTED.replace("\n", "\r\n").encode())
     r = policy("fmt", "--check", str(path))
-    assert r.returncode == 1 and "1 of 1 file would be reformatted" in r.stdout
+    assert r.returncode == 0 and "1 file already formatted" in r.stdout
+    path.write_bytes(UNFORMATTED.replace("\n", "\r\n").encode())
+    assert policy("fmt", "--check", str(path)).returncode == 1
+    assert policy("fmt", str(path)).returncode == 0
+    assert path.read_bytes() == FORMATTED.replace("\n", "\r\n").encode()
+    path.write_bytes(UNFORMATTED.encode())
     assert policy("fmt", str(path)).returncode == 0
     assert path.read_bytes() == FORMATTED.encode()
 

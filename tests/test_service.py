@@ -137,7 +137,7 @@ def test_bad_requests_get_their_status_and_an_error_with_a_path(server, body, st
     (b'{"pack": "tyreso"', 400, "malformed-json", "not valid JSON"),
     (b"", 400, "malformed-json", "empty"),
     (b'{"pack": "tyr\xe9so"}', 400, "malformed-json", "not valid UTF-8"),
-    (b'\xef\xbb\xbf{"pack": "tyreso"}', 400, "malformed-json", "not valid JSON"),
+    (b'\xef\xbb\xbf{"pack": "tyreso"}', 422, "bad-request", "action"),  # a BOM is dropped
     (b'{"pack": NaN}', 400, "malformed-json", "NaN is not a JSON value"),
     (b'{"pack": "a", "pack": "b"}', 400, "duplicate-key", "appears twice"),
     (b'{"facts": {"admin_count": 1' + b"0" * 5000 + b"}}", 422, "number-too-large", "digits"),

@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 import attrs
 
 from dsl import ast
-from engine.errors import Span, did_you_mean, one_of
+from engine.errors import Span, did_you_mean, one_of, source_lines
 
 __all__ = ["Directive", "acknowledge", "directives"]
 
@@ -51,7 +51,7 @@ def directives(text: str, pack: ast.Pack,
     """The directives of a pack source, and problems with them as (code, message, span)."""
     heads: list[ast.Rule | ast.TopicSetting] = [*pack.rules, *pack.topics]
     items = {item.span.line: item.span for item in heads if item.span is not None}
-    lines = text.splitlines()
+    lines = source_lines(text)
     found: list[Directive] = []
     problems: list[tuple[str, str, Span]] = []
     for number, line in enumerate(lines, start=1):

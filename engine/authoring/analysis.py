@@ -53,11 +53,12 @@ import attrs
 from dsl import ast
 from dsl.parser import parse_tests
 from dsl.recovery import parse_pack_recovering
+from dsl.text import normalise_source
 from engine.authoring import acknowledge as ack
 from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
-from engine.errors import PackErrors, PolicyError, SourceError, Span
+from engine.errors import PackErrors, PolicyError, SourceError, Span, source_lines
 from engine.model import Step
 
 ERROR, WARNING = "error", "warning"
@@ -151,6 +152,8 @@ class Report:
 def check_source(text: str, origin: str, tests: str | None = None,
                  tests_origin: str | None = None, at: dt.date = en.DEFAULT_AT) -> Report:
     """Every check on one pack source and, when given, its test file."""
+    text = normalise_source(text)       # as the parser reads it, so lines match spans
+    tests = normalise_source(tests) if tests is not None else None
     recovered = parse_pack_recovering(text, origin)
     diagnostics = [Diagnostic.of_error(e) for e in recovered.errors]
     pack: CompiledPack | None = None
@@ -184,7 +187,7 @@ def _acknowledged(found: list[Diagnostic], pack: CompiledPack, text: str,
     directives, problems = ack.directives(text, pack.ast, origin)
     warnings = [(d.code, d.span) if d.severity == WARNING else ("", None) for d in found]
     marks, more = ack.acknowledge(directives, warnings, WARNING_CODES)
-    lines = text.splitlines()
+    lines = source_lines(text)
     out = [attrs.evolve(d, acknowledged=marks[i]) if i in marks else d
            for i, d in enumerate(found)]
     for code, message, span in problems + more:
@@ -232,7 +235,7 @@ class _Checker:
              example: Mapping[str, Any] | None = None) -> None:
         line = None
         if span is not None:
-            lines = self.text.splitlines()
+            lines = source_lines(self.text)
             if 1 <= span.line <= len(lines):
                 line = lines[span.line - 1]
         self.found.append(Diagnostic(severity, code, message, span, line, example))

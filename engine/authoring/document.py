@@ -35,6 +35,9 @@ from typing import Iterable, Sequence
 
 import attrs
 
+from dsl.text import normalise_source
+from engine.errors import source_lines
+
 
 @attrs.frozen
 class Sentence:
@@ -136,7 +139,7 @@ def find_headings(lines: Sequence[str], sections: Iterable[str]) -> dict[int, st
 
 def missing_sections(text: str, sections: Sequence[str]) -> list[str]:
     """The sections (as the pack lists them) whose heading the document does not have."""
-    found = set(find_headings(text.splitlines(), sections).values())
+    found = set(find_headings(source_lines(normalise_source(text)), sections).values())
     return [s for s in sections if s not in found]
 
 
@@ -182,8 +185,12 @@ def _clean(sentence: str) -> str:
 
 
 def segment(text: str, sections: Sequence[str]) -> list[Sentence]:
-    """Every sentence of the document, in order, numbered within its section."""
-    lines = text.splitlines()
+    """Every sentence of the document, in order, numbered within its section.
+
+    The text is read as sources are (``dsl.text``): no byte-order mark, ``\n`` line
+    endings, Unicode NFC; lines end at ``\n`` only, so a line number is the editor's.
+    """
+    lines = source_lines(normalise_source(text))
     headings = find_headings(lines, sections)
     out: list[Sentence] = []
     counts: dict[str, int] = {}

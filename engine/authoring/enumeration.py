@@ -278,17 +278,27 @@ def _named_values(fact: vocab.Fact, action: vocab.Action, found: Mentions) -> se
 
 
 def _dates(found: Mentions, at: dt.date) -> list[dt.date]:
-    points: set[dt.date] = {at, at + dt.timedelta(days=1)}
+    """The dates where a comparison of the rules turns, seen from ``at``; points that fall
+    outside the calendar (before 0001-01-01, after 9999-12-31) are left out."""
+    points: set[dt.date | None] = {at, _shift(at, days=1)}
     for m in {0} | {p for c in found.months for p in (c - 1, c, c + 1) if p >= 0}:
-        exact = vocab.add_months(at, -m)
-        points.update((exact, exact + dt.timedelta(days=1)))
+        exact = _shift(at, months=-m)
+        points.update((exact, _shift(exact, days=1)))
     for d in {p for c in found.days for p in (c - 1, c, c + 1) if p >= 0}:
-        points.add(at - dt.timedelta(days=d))
-    one = dt.timedelta(days=1)
+        points.add(_shift(at, days=-d))
     for day in found.dates:
-        if dt.date.min + one <= day <= dt.date.max - one:
-            points.update((day - one, day, day + one))
-    return sorted(points, reverse=True)
+        points.update((_shift(day, days=-1), day, _shift(day, days=1)))
+    return sorted((p for p in points if p is not None), reverse=True)
+
+
+def _shift(day: dt.date | None, *, days: int = 0, months: int = 0) -> dt.date | None:
+    """``day`` moved by whole months, then days; None outside the calendar."""
+    if day is None:
+        return None
+    try:
+        return vocab.add_months(day, months) + dt.timedelta(days=days)
+    except (OverflowError, ValueError):
+        return None
 
 
 # ---- spaces ---------------------------------------------------------------------------

@@ -44,12 +44,14 @@ from typing import Any, Mapping, Sequence
 
 import attrs
 
+from dsl.text import normalise_source
 from engine import vocabulary as vocab
 from engine.authoring.document import (
     Sentence, first_words, missing_sections, normalise_heading, segment)
 from engine.compiler import CompiledPack
 from engine.errors import (
-    PackErrors, PackLoadError, PolicyError, SourceError, Span, did_you_mean, one_of)
+    PackErrors, PackLoadError, PolicyError, SourceError, Span, did_you_mean, one_of,
+    source_lines)
 
 ERROR, WARNING = "error", "warning"
 KEYS: Mapping[str, str] = {
@@ -135,13 +137,14 @@ def load_register(path: str | pathlib.Path) -> Register:
 
 def parse_register(text: str, origin: str = "register.toml") -> Register:
     """A register from its text; ``origin`` names the file in messages."""
+    text = normalise_source(text)   # no BOM, \n line endings, NFC (as pack sources)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         message = str(e)
         found = _TOML_POSITION.search(message)
         line, column = (int(found[1]), int(found[2])) if found else (
-            max(1, len(text.splitlines())), 1)
+            max(1, len(source_lines(text))), 1)
         message = _TOML_POSITION.sub("", message).replace(" (at end of document)", "")
         raise PackErrors([SourceError.at(
             f"not valid TOML: {message[:1].lower() + message[1:]}", Span(origin, line, column),
@@ -153,7 +156,7 @@ class _Reader:
     def __init__(self, text: str, origin: str) -> None:
         self.text = text
         self.origin = origin
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         self.errors: list[SourceError] = []
         self.headers = [i + 1 for i, line in enumerate(self.lines)
                         if re.match(r"\s*\[\[\s*sentence\s*\]\]", line)]
@@ -272,8 +275,8 @@ class _Check:
         self.register = register
         self.pack = pack
         self.document = document or "<document>"
-        self.lines = register.text.splitlines()
-        self.pack_lines = (pack.ast.text.splitlines()
+        self.lines = source_lines(register.text)
+        self.pack_lines = (source_lines(pack.ast.text)
                            if pack.ast is not None and pack.ast.text else [])
         self.found: list[Problem] = []
 

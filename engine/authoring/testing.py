@@ -105,10 +105,21 @@ def check_cases(pack: CompiledPack | None, tests: ast.TestFile) -> None:
         if case.expect is None:
             error(f"test \"{case.name}\" has no 'expect allow|deny|required_steps'", case.span)
         for word, ids, known in (("step", case.steps, step_ids), ("rule", case.rules, rule_ids)):
+            listed: dict[str, str] = {}
             for name in ids or ():
+                other = listed.get(name.casefold())
+                listed.setdefault(name.casefold(), name)
+                if other is not None and other != name:   # the same id twice may be meant
+                    error(f"test \"{case.name}\" lists {word} '{other}' twice (as '{other}' "
+                          f"and '{name}': ids are compared without case); spell each {word} "
+                          "as the pack does", case.span, f"duplicate-{word}")
+                    continue
                 if name not in known:
-                    hint = did_you_mean(name, known) or (
-                        f"; its {word} ids are {one_of(known, limit=8)}" if known else "")
+                    spelled = [k for k in known if k.casefold() == name.casefold()]
+                    hint = (f"; it is spelled '{spelled[0]}' (ids are compared without case, "
+                            "but a test names them as the pack does)" if spelled else
+                            did_you_mean(name, known) or (
+                                f"; its {word} ids are {one_of(known, limit=8)}" if known else ""))
                     error(f"test \"{case.name}\" names {word} '{name}', which pack '{pack_id}' "
                           f"does not have{hint}", case.span, f"unknown-{word}")
     if errors:

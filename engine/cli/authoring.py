@@ -69,17 +69,19 @@ def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
 
     PATHS are .policy and .tests files or folders holding them (searched recursively;
     default: the current folder); - reads standard input and writes the result to
-    standard output. Files are rewritten in place. A file that does not parse is
+    standard output. Files are rewritten in place, keeping their line endings (CRLF or
+    LF, as the first line ends) and byte-order mark. A file that does not parse is
     reported with its errors and left alone (exit 2).
     """
     from dsl.formatter import format_source
+    from dsl.text import envelope, restore
     from engine.errors import PolicyError
 
     if pathlib.Path("-") in paths:
         if len(paths) > 1:
             fail("'-' (standard input) cannot be combined with other paths")
         text = sys.stdin.read()
-        result = format_source(text, "<stdin>")
+        result = restore(format_source(text, "<stdin>"), envelope(text))
         if check:
             _echo_diff(text, result, "<stdin>")
             sys.exit(1 if result != text else 0)
@@ -91,7 +93,7 @@ def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
         total += 1
         try:
             text = read_source(path)
-            result = format_source(text, str(path))
+            result = restore(format_source(text, str(path)), envelope(text))
         except PolicyError as e:
             errors.append(str(e))
             continue
@@ -101,7 +103,7 @@ def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
         if check:
             _echo_diff(text, result, str(path))
         else:
-            with open(path, "w", encoding="utf-8", newline="\n") as file:
+            with open(path, "w", encoding="utf-8", newline="") as file:   # endings kept
                 file.write(result)
             click.echo(f"formatted {path}")
     for error in errors:

@@ -68,10 +68,14 @@ def load_engine() -> Any:
 
 
 def parse_json(text: str, what: str) -> Any:
+    """JSON text given on the command line, read as every surface reads it
+    (``engine.json_input``); bad text ends with ``error: …`` and exit status 2."""
+    from engine.errors import RequestError
+    from engine.json_input import parse_json as read
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        fail(f"{what} is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}")
+        return read(text, what)
+    except RequestError as e:
+        fail(e.message)
 
 
 def echo_json(data: Any) -> None:

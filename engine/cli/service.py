@@ -239,13 +239,16 @@ def _ids(ids: Iterable[Any]) -> str:
 
 
 def _moment(text: str | None, option: str, *, end: bool) -> dt.datetime | None:
-    """A --since/--until value as an aware datetime (Swedish time unless given)."""
+    """A --since/--until value as an aware datetime (Swedish time unless given); None for
+    no bound (``--until 9999-12-31`` includes the calendar's last day, so it bounds nothing)."""
     if text is None:
         return None
     from engine.core import STOCKHOLM
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
+            if end and day == dt.date.max:
+                return None
             moment = dt.datetime.combine(day + dt.timedelta(days=1 if end else 0), dt.time())
         else:
             moment = dt.datetime.fromisoformat(text)

@@ -3,7 +3,8 @@
 ``compile_pack(pack_ast)`` returns a :class:`CompiledPack` or raises
 :class:`~engine.errors.PackErrors` listing every problem found, sorted by position:
 unknown actions, facts, topics, roles and enum values (with "did you mean"), type
-mismatches, duplicate ids, clauses that do not fit the rule's effect, sections that the
+mismatches, duplicate ids (rule ids, and step ids that differ only in case, are compared
+without case), clauses that do not fit the rule's effect, sections that the
 pack's header does not list.
 
 Compiling runs these steps, each in its own module, all at load:
@@ -43,16 +44,23 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
         self.check_header(header)
         self.topics = self.compile_topics()
         rules: list[CompiledRule] = []
-        seen: dict[str, ast.Rule] = {}
+        seen: dict[str, ast.Rule] = {}   # by the id without case: ids differ in more
         for rule in self.pack.rules:
-            if rule.id in seen:
-                first = seen[rule.id].span
-                self.error(f"rule id '{rule.id}' is used twice (first at line "
-                           f"{first.line if first else '?'}); "
-                           "rule ids must be unique in a pack", rule.span, "duplicate-rule")
+            earlier = seen.get(rule.id.casefold())
+            if earlier is not None:
+                line = earlier.span.line if earlier.span else "?"
+                if earlier.id == rule.id:
+                    self.error(f"rule id '{rule.id}' is used twice (first at line {line}); "
+                               "rule ids must be unique in a pack", rule.span, "duplicate-rule")
+                else:
+                    self.error(f"rule id '{rule.id}' differs only in case from rule id "
+                               f"'{earlier.id}' (line {line}); ids are compared without case, "
+                               "so rule ids must differ in more than case", rule.span,
+                               "duplicate-rule")
                 continue
-            seen[rule.id] = rule
+            seen[rule.id.casefold()] = rule
             rules.extend(self.compile_rule(rule))
+        self.check_step_ids(rules)
         plans, code = self.generate(rules) if not self.errors else ({}, "")
         if self.errors:
             raise PackErrors(self.errors)
@@ -75,6 +83,23 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
             code=code,
             ast=self.pack,
         )
+
+    def check_step_ids(self, rules: list[CompiledRule]) -> None:
+        """Rules may require the same step (its id spelled the same); two ids that differ
+        only in case ("Appoint-Responsible", "appoint-responsible") are an error."""
+        first: dict[str, CompiledRule] = {}
+        for rule in rules:
+            if rule.step is None:
+                continue
+            earlier = first.setdefault(rule.step.id.casefold(), rule)
+            if earlier.step is not None and earlier.step.id != rule.step.id:
+                span = earlier.ast.span if earlier.ast is not None else None
+                self.error(f"step id '{rule.step.id}' (rule '{rule.id}') differs only in case "
+                           f"from step id '{earlier.step.id}' (rule '{earlier.id}', line "
+                           f"{span.line if span else '?'}); ids are compared without case: "
+                           "spell one step the same everywhere, or give the two steps ids that "
+                           "differ in more than case",
+                           rule.ast.span if rule.ast is not None else None, "duplicate-step")
 
     def check_header(self, header: ast.Header) -> None:
         if not PACK_ID.match(header.id):

@@ -31,6 +31,7 @@ from dsl import ast
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule
 from engine.decide import decide
+from engine.errors import source_lines
 from engine.evaluator import evaluate
 from engine.model import Decision, Reason
 from engine.validate import FactValidator
@@ -160,7 +161,7 @@ def rule_source(pack: CompiledPack, rule_id: str) -> str | None:
     """The rule's text as written in the pack file (from its header line to its last)."""
     for rule in pack.ast.rules:
         if rule.id == rule_id and rule.span is not None and rule.span.end_line:
-            lines = pack.ast.text.splitlines()[rule.span.line - 1:rule.span.end_line]
+            lines = source_lines(pack.ast.text)[rule.span.line - 1:rule.span.end_line]
             return "\n".join(lines).rstrip() or None
     return None
 

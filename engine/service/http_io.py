@@ -1,8 +1,9 @@
 """HTTP in and out for the service: JSON bodies, error bodies, request ids, tokens.
 
-:func:`read_json` reads a request body within the size limit and deadline, and :func:`parse_json`
-parses it strictly: UTF-8, JSON without ``NaN`` or repeated keys, integers Python can
-convert, nesting no deeper than :data:`MAX_DEPTH`. Anything else raises one of the
+:func:`read_json` reads a request body within the size limit and deadline, and
+:func:`parse_json` parses it strictly (``engine.json_input``, the reader every surface
+shares): UTF-8, JSON without ``NaN`` or repeated keys, integers Python can convert,
+nesting no deeper than ``engine.json_input.MAX_DEPTH``. Anything else raises one of the
 project's request errors (``engine.errors``), which the service answers with 400, 413
 or 422. :func:`json_response` and :func:`error_response` are the way out, the error body
 being ``{"error": {"code", "message", "path"}}``.
@@ -27,11 +28,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.service import decision_log as dlog
-from engine.errors import InputTooLargeError, MalformedInputError, RequestError
+from engine.errors import InputTooLargeError, RequestError
+from engine.json_input import parse_json  # the one JSON reader, shared by every surface
 from engine.serialization import to_json
-
-MAX_DEPTH = 32        # nesting of a request body; far above what any valid request needs
-MAX_INT_DIGITS = 4300  # longer integer literals are refused (Python will not convert them)
 
 
 # ---- JSON out ---------------------------------------------------------------------------
@@ -110,90 +109,6 @@ def _too_large(max_body: int) -> InputTooLargeError:
                               "requests at a time", path="$")
 
 
-class _BadNumber(Exception):
-    pass
-
-
-class _BadConstant(Exception):
-    pass
-
-
-def _int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _BadNumber(f"the number {text[:20]}… has more than {MAX_INT_DIGITS} digits")
-    return int(text)
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise _BadNumber(f"the number {text[:30]} is out of range")
-    return value
-
-
-def _constant(text: str) -> Any:
-    raise _BadConstant(text)
-
-
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for twice, _ in pairs:
-            if twice in seen:
-                break
-            seen.add(twice)
-        raise MalformedInputError(f"the request body is not valid JSON for this service: "
-                                  f"the key {json.dumps(twice)} appears twice in one object",
-                                  path="$", code="duplicate-key")
-    return obj
-
-
-def parse_json(body: bytes) -> Any:
-    """Parse a request body: strict UTF-8 and JSON, bounded numbers and nesting."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise MalformedInputError(f"the request body is not valid UTF-8 (byte {e.start}); send "
-                                  "JSON in UTF-8", path="$") from None
-    if not text.strip():
-        raise MalformedInputError("the request body is empty; send a JSON object", path="$")
-    try:
-        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant,
-                          object_pairs_hook=_object)
-    except json.JSONDecodeError as e:
-        raise MalformedInputError(f"the request body is not valid JSON: {e.msg} at line "
-                                  f"{e.lineno} column {e.colno}", path="$") from None
-    except _BadConstant as e:
-        raise MalformedInputError(f"the request body is not valid JSON: {e} is not a JSON value",
-                                  path="$") from None
-    except _BadNumber as e:
-        raise RequestError(f"{e}; no value of the vocabulary needs that", path="$",
-                           code="number-too-large") from None
-    except RecursionError:
-        raise _too_deep() from None
-    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
-        raise _too_deep()
-    return data
-
-
-def _too_deep() -> RequestError:
-    return RequestError(f"the request body nests deeper than {MAX_DEPTH} levels", path="$",
-                        code="too-deep")
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > MAX_DEPTH:
-            break
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
-    return deepest if isinstance(value, (dict, list)) else 0
-
-
 # ---- request id and bearer tokens ------------------------------------------------------
 
 MAX_REQUEST_ID = 256   # characters of a client's X-Request-ID kept and echoed
@@ -225,7 +140,7 @@ def printable(text: str) -> str:
 
 def read_tokens(path: str) -> tuple[bytes, ...]:
     """The sha256 digests of the tokens in a token file (one a line; # comments)."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:   # a byte-order mark is not a token
         lines = [line.strip() for line in f]
     tokens = [line for line in lines if line and not line.startswith("#")]
     if not tokens:
