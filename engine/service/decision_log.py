@@ -34,7 +34,6 @@ import itertools
 import json
 import logging
 import os
-import threading
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
