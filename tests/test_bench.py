@@ -95,3 +95,26 @@ def test_the_scaling_pack_decides_what_its_generator_expects():
     outcomes = {scaling.expected(20, facts)[0] for _, _, facts, _ in reqs}
     assert outcomes == {"allow", "deny", "required_steps"}
     assert len(engine.packs["scaling20"].rules_for("create_channel")) == 20
+
+
+# ---- the load and fault runs, in their --quick mode ------------------------------------
+
+@pytest.mark.parametrize("script, summary", [
+    ("reload.py",
+     r"(?m)^reload: \d+ rounds, .* 0 errors, 0 half-written served, .* — OK$"),
+    ("kill.py",
+     r"(?m)^kill: \d+ worker kills: .* 0 torn lines; service kill: .* restart ok, "
+     r"0 torn lines, policy log exit 0 — OK$"),
+], ids=["reload", "kill"])
+def test_a_load_and_fault_run_finishes_quickly_with_its_summary(script, summary):
+    """Each script runs the real service on loopback and stops it; bounded by a timeout."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, str(root / "bench" / script), "--quick"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(summary, run.stdout), run.stdout
