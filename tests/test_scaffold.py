@@ -76,7 +76,7 @@ def test_a_new_pack_installs_and_decides_in_a_fresh_virtual_environment(tmp_path
     bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
     install = subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-e", str(ROOT), "-e", str(made.root)],
+         "-e", str(ROOT), "-e", f"{made.root}[test]"],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert install.returncode == 0, install.stdout + install.stderr
 
@@ -105,3 +105,8 @@ def test_a_new_pack_installs_and_decides_in_a_fresh_virtual_environment(tmp_path
     assert r.returncode == 0 and r.stdout.splitlines()[0].endswith(": DENY"), r.stdout + r.stderr
     r = run("test")
     assert r.returncode == 0 and "PASS exempelby:" in r.stdout, r.stdout + r.stderr
+    # the README's advice works as written in the fresh environment: pytest comes with [test]
+    r = subprocess.run([str(bin_dir / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        str(made.root)], capture_output=True, text=True, timeout=120, env=env,
+                       cwd=tmp_path)
+    assert r.returncode == 0 and " passed" in r.stdout, r.stdout + r.stderr

@@ -191,6 +191,10 @@ readme = "README.md"
 requires-python = ">=3.11"
 dependencies = ["{engine}"]
 
+[project.optional-dependencies]
+# pytest collects the pack's test cases through the engine's pytest plugin
+test = ["pytest>=8"]
+
 [project.entry-points."policy.packs"]
 {pack_id} = "{package}"
 
@@ -215,9 +219,10 @@ is `{package}/{pack_id}.policy`; its test cases are `{package}/{pack_id}.tests`.
 ## Working on the pack
 
 ```sh
-pip install -e {folder}               # policy packs now lists '{pack_id}'
+pip install -e '{folder}[test]'       # policy packs now lists '{pack_id}'; [test] adds pytest
 policy check {folder}                 # errors, rules that never apply, conflicts, …
-policy test {folder}/{package}        # the test cases (also run by pytest)
+policy test {folder}/{package}        # the test cases
+python -m pytest {folder}             # the same cases, one pytest item each
 policy fmt {folder}                   # the canonical layout, comments kept
 policy diff {pack_id} {folder}/{package}/{pack_id}.policy   # what an edit changes
 policy decide {pack_id} like_page --facts '{{"page_category": "own"}}'
