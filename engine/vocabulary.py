@@ -108,17 +108,23 @@ class Fact:
     """One fact of an action's request.
 
     ``required`` facts must be present. Absent bool, int and set facts mean false, 0 and
-    the empty set; other absent optional facts are *missing* (``None``), and every
-    comparison with a missing value is false (test it with ``is set`` / ``is missing``).
+    the empty set ("not done / none"), unless ``absent`` is ``"missing"``: a number that
+    has no "none" (how many days a channel has been silent) is then *missing* when left
+    out, as other absent optional facts are (``None``). Every comparison with a missing
+    value is false; test it with ``is set`` / ``is missing``.
     """
 
     name: str
     type: Type
     meaning: str
     required: bool = False
+    absent: str = "default"      # "default" (false, 0, empty) or "missing"
 
     @property
     def default(self) -> Any:
+        """What the fact is when a request leaves it out (None: missing)."""
+        if self.absent == "missing":
+            return None
         return {"bool": False, "int": 0, "set": frozenset()}.get(self.type.kind)
 
 
@@ -213,7 +219,9 @@ ACTIONS: Mapping[str, Action] = {a.name: a for a in (
     Action("audit_channel", "periodic check of a running channel's documentation duties", (
         Fact("last_snapshot_on", DATE, "when a snapshot of the channel was last archived; missing = never"),
         Fact("major_change_planned", BOOL, "a larger change of the channel is about to happen"),
-        Fact("days_since_last_post", INT, "how long the channel has been inactive"),
+        # Left out, it is not known, not 0: a channel silent for no days is not the same.
+        Fact("days_since_last_post", INT, "how long the channel has been inactive",
+             absent="missing"),
         Fact("monitored_daily", BOOL, "comments are looked over every (working) day"),
         Fact("substitute_appointed", BOOL, "a substitute is appointed for the responsible person"),
         Fact("listed_on_website", BOOL, "the channel is on the public list of channels"),

@@ -150,3 +150,29 @@ def test_only_is_one_rule_id_with_two_halves():
     pack = compile_source(ONLY)
     halves = [(r.id, r.kind, r.only) for r in pack.rules if r.id == "grounds"]
     assert halves == [("grounds", "allow", True), ("grounds", "deny", True)]
+
+
+INACTIVE = '''
+rule inactive
+  on audit_channel
+  require revive "Post again or close the channel."
+  when days_since_last_post > 90
+  level should
+  source "A"
+rule unknown-activity
+  on audit_channel
+  require find-out "Find out when the channel last posted."
+  when days_since_last_post is missing
+  level should
+  source "A"
+'''
+
+
+@pytest.mark.parametrize("facts, steps", [
+    ({}, ["find-out"]),                           # left out: not known, not 0
+    ({"days_since_last_post": 0}, []),
+    ({"days_since_last_post": 91}, ["revive"]),
+])
+def test_days_since_last_post_left_out_is_missing_not_zero(facts, steps):
+    d = make_engine(INACTIVE).decide("demo", "audit_channel", facts, AT)
+    assert [s.id for s in d.steps] == steps

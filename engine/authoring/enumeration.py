@@ -249,7 +249,7 @@ def domain(fact: vocab.Fact, action: vocab.Action, found: Mentions, at: dt.date)
         return t.values if fact.required else (None, *t.values)
     if t.kind == "int":
         points = {0} | {p for c in found.ints for p in (c - 1, c, c + 1) if p >= 0}
-        return tuple(sorted(points))
+        return tuple(sorted(points)) if fact.default is not None else (None, *sorted(points))
     if t.kind == "string":
         other = "x"
         while other in found.strings:
