@@ -19,7 +19,8 @@ AuthZEN call's open-ended parts (``subject.properties``, ``context``) are logged
 when their JSON fits in :data:`MAX_EXTRA` bytes, else as ``null``; either way the entry's
 ``cut`` field names the path with the full size and SHA-256. Sets are logged sorted.
 
-:func:`read_entries` and :class:`LogFilter` serve ``policy log``.
+:func:`read_entries` and :class:`LogFilter` serve ``policy log``; :func:`read_entries`
+serves ``policy replay`` too (``engine.service.replay``).
 """
 
 from __future__ import annotations
@@ -346,22 +347,28 @@ def entry_time(entry: Mapping[str, Any]) -> dt.datetime | None:
 
 @attrs.frozen
 class BadLine:
-    """A line of a log file that is not a whole entry."""
+    """A line of a log file that is not a whole entry.
+
+    ``kind`` names why, in one word: ``torn`` (a partial last line), ``not-json``, or
+    ``foreign`` (JSON, but not a decision log entry).
+    """
 
     number: int
     problem: str
+    kind: str = "foreign"
 
 
 def read_entries(lines: Iterable[bytes]) -> Iterator[tuple[int, Mapping[str, Any] | BadLine]]:
     """Parse a log's lines: ``(line number, entry)``, or a :class:`BadLine`."""
     for number, raw in enumerate(lines, start=1):
         if not raw.endswith(b"\n"):
-            yield number, BadLine(number, "a partial last line (the writer was interrupted)")
+            yield number, BadLine(number, "a partial last line (the writer was interrupted)",
+                                  "torn")
             continue
         try:
             entry = json.loads(raw)
         except ValueError as e:
-            yield number, BadLine(number, f"not JSON ({e})")
+            yield number, BadLine(number, f"not JSON ({e})", "not-json")
             continue
         if not isinstance(entry, dict) or "decision" not in entry:
             yield number, BadLine(number, "not a decision log entry")
