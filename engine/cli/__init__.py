@@ -26,5 +26,5 @@ def main() -> None:
 
 for command in (decide.decide, decide.packs, authoring.test_command, explain.explain,
                 authoring.check_command, authoring.diff_command, authoring.fmt_command,
-                authoring.new_command, service.serve, service.log):
+                authoring.new_command, service.serve, service.log, service.replay):
     main.add_command(command)

@@ -1,4 +1,5 @@
-"""``policy serve`` (the HTTP decision service) and ``policy log`` (read a decision log).
+"""``policy serve`` (the HTTP decision service), ``policy log`` (read a decision log) and
+``policy replay`` (decide a log's requests again).
 
 ``serve`` checks its options (pack paths, token file, decision log, that the port is
 free) and hands the rest to uvicorn, which runs ``engine.service.app_from_environment``
@@ -7,7 +8,7 @@ the environment variable ``POLICY_SERVICE_CONFIG``. The web libraries are import
 here, inside the commands, so ``policy decide`` does not pay for them.
 
 ``log`` prints the entries of a decision log that match its filters, for people or as
-the original JSON lines.
+the original JSON lines. ``replay`` reads the same entries (``engine.service.replay``).
 """
 
 from __future__ import annotations
@@ -256,3 +257,63 @@ def _moment(text: str | None, option: str, *, end: bool) -> dt.datetime | None:
         fail(f"{option} {text}: give a date (YYYY-MM-DD) or an ISO date and time "
              "(YYYY-MM-DDTHH:MM[:SS][+HH:MM])")
     return moment if moment.tzinfo else moment.replace(tzinfo=STOCKHOLM)
+
+
+# ---- policy replay ----------------------------------------------------------------------
+
+@click.command("replay")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option("--packs", "packs", multiple=True, metavar="PATH",
+              type=click.Path(path_type=pathlib.Path),
+              help="Decide with the pack in PATH (a .policy file, or a folder of them) in "
+                   "place of the installed pack of the same id. Repeatable.")
+@click.option("--show", type=click.IntRange(0), default=10, show_default=True, metavar="N",
+              help="Distinct changed decisions shown per pack and action (0: all); every "
+                   "change is counted either way.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A report for people, or JSON.")
+@reports_errors
+def replay(path: str, packs: tuple[pathlib.Path, ...], show: int, fmt: str) -> None:
+    """Decide every request in a decision log (PATH, or - for standard input; plain or
+    gzip-compressed) again at its logged date, and show the decisions that change.
+
+    A decision changes when its outcome, its steps or the rules that decided it (and
+    their levels) differ. Lines that cannot be replayed (cut short, not entries, an
+    unknown pack or action, facts that no longer fit) are counted by reason. Exit status
+    0 when no decision changes, 1 when some do, 2 on bad input.
+    """
+    from engine.plugins import source_files
+    from engine.service import replay as replaying
+
+    for pack_path in packs:
+        if not pack_path.exists():
+            fail(f"--packs {pack_path}: no such file or folder")
+        if pack_path.is_dir() and not source_files(pack_path):
+            fail(f"--packs {pack_path}: the folder holds no .policy file (editors' files such "
+                 "as .#x.policy and x.policy~ do not count)")
+    engine = replaying.replay_engine(packs)
+    try:
+        stream = sys.stdin.buffer if path == "-" else open(path, "rb")
+    except OSError as e:
+        fail(f"cannot read the decision log {path}: {e.strerror}")
+    with stream:
+        try:
+            lines = replaying.open_log(stream)
+        except OSError as e:
+            fail(f"cannot read the decision log {path}: {e.strerror or e}")
+        size = replaying.log_size(path) if path != "-" else None
+        if size and sys.stderr.isatty():
+            fd = stream.fileno()
+            with click.progressbar(length=size, label="replaying", file=sys.stderr,
+                                   show_pos=False) as bar:
+                def advance(_lines: int) -> None:
+                    bar.update(os.lseek(fd, 0, os.SEEK_CUR) - bar.pos)
+                result = replaying.replay(engine, lines, show=show, progress=advance)
+        else:
+            result = replaying.replay(engine, lines, show=show)
+    if fmt == "json":
+        click.echo(json.dumps(replaying.to_json(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(replaying.render(result, "stdin" if path == "-" else path))
+    if result.changed:
+        sys.exit(1)
