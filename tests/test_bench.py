@@ -118,3 +118,18 @@ def test_a_load_and_fault_run_finishes_quickly_with_its_summary(script, summary)
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(summary, run.stdout), run.stdout
+
+
+def test_the_replay_benchmark_finishes_quickly_with_its_summary():
+    """bench/replay.py --quick: a 2,000-line log replayed unchanged; bounded by a timeout."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, str(root / "bench" / "replay.py"), "--quick"],
+                         cwd=root, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"(?m)^replay: 2,000 lines in .* lines/s, peak memory \d+ MiB .* — OK$",
+                     run.stdout), run.stdout
