@@ -174,6 +174,19 @@ def walk(e: Expr | None) -> Iterator[Expr]:
 # ---- pack structure -----------------------------------------------------------------
 
 @attrs.frozen
+class InForce:
+    """An edition's in-force period: ``start`` to ``until``, both days included.
+
+    ``start`` None is ``in force undated`` (the guideline gives no date: the edition
+    applies on any day); ``until`` None is open-ended.
+    """
+
+    start: dt.date | None = None
+    until: dt.date | None = None
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Header:
     id: str
     name: Text | None = None
@@ -184,6 +197,7 @@ class Header:
     default: str | None = None
     sections: tuple[str, ...] = ()
     span: Span | None = _span()
+    in_force: InForce | None = None   # None: the header does not say (applies any day)
 
 
 @attrs.frozen

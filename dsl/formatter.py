@@ -163,6 +163,8 @@ def _header_units(h: ast.Header) -> list[Unit]:
         units.append(_unit("dated", [("dated undated", False)]))
     elif h.dated is not None:
         units.append(_unit("dated", [(f"dated {h.dated.isoformat()}", False)]))
+    if h.in_force is not None:
+        units.append(_unit("in_force", [(in_force_text(h.in_force), False)]))
     if h.version is not None:
         units.append(_unit("version", [(f"version {quote(h.version)}", False)]))
     if h.default is not None:
@@ -171,6 +173,14 @@ def _header_units(h: ast.Header) -> list[Unit]:
         units.append(_unit("sections", _glue([("sections", False)],
                                              _separated(quote(s) for s in h.sections))))
     return units
+
+
+def in_force_text(period: ast.InForce) -> str:
+    """``in force from DATE [until DATE]`` or ``in force undated``, as the header writes it."""
+    if period.start is None:
+        return "in force undated"
+    until = f" until {period.until.isoformat()}" if period.until is not None else ""
+    return f"in force from {period.start.isoformat()}{until}"
 
 
 def _topic_units(t: ast.TopicSetting) -> list[Unit]:
@@ -437,6 +447,7 @@ class _Anchor:
 
 _CLAUSE_KEYS = {
     "pack_name": "name", "pack_document": "document", "pack_dated": "dated",
+    "pack_in_force": "in_force",
     "pack_version": "version", "pack_default": "default", "pack_sections": "sections",
     "allow": "effect", "deny": "effect", "only": "effect", "require": "effect", "expect_steps": "steps",
     "expect_rules": "rules", "expect_by_default": "by_default",
