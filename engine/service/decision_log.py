@@ -71,6 +71,7 @@ class LogEntry:
     pack_digest: str | None = None    # sha256 of the pack source that decided, when known
     authzen: Mapping[str, Any] | None = None   # subject, resource and context of an AuthZEN call
     cut: Mapping[str, Any] | None = None       # path: {"size", "sha256"} of what was cut short
+    in_force_from: dt.date | None = None       # first day of the edition that decided (None: undated)
 
 
 class _Ids:
@@ -257,7 +258,8 @@ class DecisionLog:
                 request=request, index=index,
                 pack_digest=current.pack_digests.get(decision.pack) if current else None,
                 authzen=current.authzen if current else None,
-                cut=current.authzen_cut if current else None)
+                cut=current.authzen_cut if current else None,
+                in_force_from=decision.in_force_from)
             line = encode(entry, decision)
         except Exception:   # the hook must not raise; say loudly that an entry is missing
             logger.exception("could not record a decision of pack %r in the decision log",

@@ -197,7 +197,10 @@ def response_schemas() -> dict[str, Any]:
                 "steps": {"type": "array", "items": _ref("Step")},
                 "reasons": {"type": "array", "items": _ref("Reason")},
                 "by_default": {"type": "boolean"},
-                "pack_version": {"type": "string"}, "at": DATE}},
+                "pack_version": {"type": "string"}, "at": DATE,
+                "in_force_from": dict(DATE, nullable=True, description=(
+                    "The first day of the pack edition that decided (pack_version); null "
+                    "when the edition is undated and applies on any day."))}},
         "Decisions": {"type": "object", "required": ["decisions"], "properties": {
             "decisions": {"type": "array", "items": _ref("Decision")}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
