@@ -185,6 +185,13 @@ class InForce:
     until: dt.date | None = None
     span: Span | None = _span()
 
+    def source(self) -> str:
+        """``in force from DATE [until DATE]`` or ``in force undated``, as a header writes it."""
+        if self.start is None:
+            return "in force undated"
+        until = f" until {self.until.isoformat()}" if self.until is not None else ""
+        return f"in force from {self.start.isoformat()}{until}"
+
 
 @attrs.frozen
 class Header:

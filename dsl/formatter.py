@@ -164,7 +164,7 @@ def _header_units(h: ast.Header) -> list[Unit]:
     elif h.dated is not None:
         units.append(_unit("dated", [(f"dated {h.dated.isoformat()}", False)]))
     if h.in_force is not None:
-        units.append(_unit("in_force", [(in_force_text(h.in_force), False)]))
+        units.append(_unit("in_force", [(h.in_force.source(), False)]))
     if h.version is not None:
         units.append(_unit("version", [(f"version {quote(h.version)}", False)]))
     if h.default is not None:
@@ -173,14 +173,6 @@ def _header_units(h: ast.Header) -> list[Unit]:
         units.append(_unit("sections", _glue([("sections", False)],
                                              _separated(quote(s) for s in h.sections))))
     return units
-
-
-def in_force_text(period: ast.InForce) -> str:
-    """``in force from DATE [until DATE]`` or ``in force undated``, as the header writes it."""
-    if period.start is None:
-        return "in force undated"
-    until = f" until {period.until.isoformat()}" if period.until is not None else ""
-    return f"in force from {period.start.isoformat()}{until}"
 
 
 def _topic_units(t: ast.TopicSetting) -> list[Unit]:

@@ -219,3 +219,33 @@ def test_http_not_in_force_is_422(tmp_path, installed):
 
 
 assert fixtures  # the fixture packs are a package
+
+
+# ---- policy check ---------------------------------------------------------------------------
+
+def _write(folder: Path, name: str, version: str, period: str) -> Path:
+    path = folder / name
+    path.write_text(f'pack gappy\n  name "Gappy"\n  dated undated\n  {period}\n'
+                    f'  version "{version}"\n  default allow\n', encoding="utf-8")
+    return path
+
+
+def test_check_reports_overlaps_gaps_and_undated_editions(tmp_path):
+    _write(tmp_path, "a.policy", "1", "in force from 2020-01-01")
+    _write(tmp_path, "b.policy", "2", "in force from 2021-01-01 until 2021-06-30")
+    _write(tmp_path, "c.policy", "3", "in force from 2022-01-01")
+    _write(tmp_path, "d.policy", "4", "in force undated")
+    r = policy("check", str(tmp_path), "--format", "json")
+    assert r.returncode == 1, r.stderr
+    found = {(d["code"], Path(d["file"]).name, d["line"])
+             for d in json.loads(r.stdout)["diagnostics"]
+             if d["code"] in ("overlapping-editions", "edition-gap", "undated-edition")}
+    assert found == {("overlapping-editions", "b.policy", 4), ("edition-gap", "c.policy", 4),
+                     ("undated-edition", "d.policy", 4)}
+
+
+def test_check_accepts_editions_that_follow_each_other():
+    r = policy("check", str(ROOT / "tests/fixtures/editions_pack"),
+               str(ROOT / "tests/fixtures/editions_pack/editions"), "--format", "json")
+    codes = {d["code"] for d in json.loads(r.stdout)["diagnostics"]}
+    assert not codes & {"overlapping-editions", "edition-gap", "undated-edition"}, r.stdout

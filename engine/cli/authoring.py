@@ -233,6 +233,10 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
             report = attrs.evolve(report, diagnostics=report.diagnostics + tuple(found))
         reports.append(report)
         summaries.append(summary)
+    from engine.authoring.editions import edition_diagnostics
+    by_origin = edition_diagnostics((t[0], t[1]) for t in targets)
+    reports = [attrs.evolve(r, diagnostics=r.diagnostics + tuple(by_origin.get(r.origin, ())))
+               for r in reports]
     errors = sum(r.errors for r in reports)
     warnings = sum(r.warnings for r in reports)
     if fmt == "json":
