@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -214,6 +215,10 @@ def test_http_not_in_force_is_422(tmp_path, installed):
         assert reply.status == 200
         assert (reply.json["pack_version"], reply.json["in_force_from"]) == (
             "1.0.0", "2020-01-01")
+        packs = {p["id"]: p for p in server.get("/v1/packs").json["packs"]}
+        assert [(e["version"], e["in_force_from"], e["in_force_until"])
+                for e in packs["edited"]["editions"]] == [
+            ("1.0.0", "2020-01-01", "2024-02-29"), ("2.0.0", "2024-03-01", None)]
     finally:
         server.stop()
 
@@ -249,3 +254,27 @@ def test_check_accepts_editions_that_follow_each_other():
                str(ROOT / "tests/fixtures/editions_pack/editions"), "--format", "json")
     codes = {d["code"] for d in json.loads(r.stdout)["diagnostics"]}
     assert not codes & {"overlapping-editions", "edition-gap", "undated-edition"}, r.stdout
+
+
+# ---- live reload ----------------------------------------------------------------------------
+
+def test_reload_carries_every_edition_and_watches_their_files(tmp_path):
+    from engine.service.reload import PackFile, PackStore, pack_files
+    shutil.copy(ROOT / "tests/fixtures/editions_pack/edited.policy", tmp_path)
+    (tmp_path / "editions").mkdir()
+    old = tmp_path / "editions" / "edited-1.0.0.policy"
+    shutil.copy(ROOT / "tests/fixtures/editions_pack/editions/edited-1.0.0.policy", old)
+    store = PackStore(lambda: Engine.load(plugins=[PackFile(p) for p in pack_files([tmp_path])],
+                                          entry_points=False), verify=False)
+    store.reload()
+
+    def decided(at: str) -> tuple[str, str, dt.date | None]:
+        d = store.snapshot.engine.decide("edited", "like_page", COMMERCIAL, at)
+        return d.pack_version, d.outcome, d.in_force_from
+
+    assert decided("2024-02-29") == ("1.0.0", "allow", dt.date(2020, 1, 1))
+    assert decided("2024-03-01") == ("2.0.0", "deny", dt.date(2024, 3, 1))
+    assert str(old) in store.watched_paths([tmp_path])
+    old.write_text(old.read_text().replace("from 2020-01-01", "from 2018-01-01"))
+    store.reload()
+    assert decided("2019-01-01") == ("1.0.0", "allow", dt.date(2018, 1, 1))

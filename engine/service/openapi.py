@@ -216,7 +216,14 @@ def response_schemas() -> dict[str, Any]:
             "distribution": NULLABLE_STRING, "digest": NULLABLE_STRING,
             "loaded_at": {"type": "string", "format": "date-time", "nullable": True},
             "failed_at": {"type": "string", "format": "date-time", "nullable": True},
-            "errors": {"type": "array", "items": _ref("Problem")}}},
+            "errors": {"type": "array", "items": _ref("Problem")},
+            "editions": {"type": "array", "items": {
+                "type": "object", "required": ["version", "in_force_from", "in_force_until",
+                                               "origin"],
+                "properties": {"version": {"type": "string"},
+                               "in_force_from": dict(DATE, nullable=True),
+                               "in_force_until": dict(DATE, nullable=True),
+                               "origin": {"type": "string"}}}}}},
         "Packs": {"type": "object", "required": ["packs"], "properties": {
             "packs": {"type": "array", "items": _ref("Pack")}}},
         "Comparison": {"type": "object", "required": ["topics"], "properties": {"topics": {
