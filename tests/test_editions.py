@@ -278,3 +278,27 @@ def test_reload_carries_every_edition_and_watches_their_files(tmp_path):
     old.write_text(old.read_text().replace("from 2020-01-01", "from 2018-01-01"))
     store.reload()
     assert decided("2019-01-01") == ("1.0.0", "allow", dt.date(2018, 1, 1))
+
+
+def test_a_log_entry_has_no_digest_for_an_edition_other_than_the_current_one():
+    from engine.service import decision_log as dlog
+
+    class Sink:
+        lines: list[bytes] = []
+
+        def write(self, line: bytes) -> None:
+            self.lines.append(line)
+
+    engine = Engine.load(plugins=[editions_pack], entry_points=False, strict=True)
+    log = dlog.DecisionLog(Sink(), "python")
+    engine.register(log)
+    for at in ("2024-02-29", "2024-03-01"):
+        with dlog.scope("http", pack_digests={"edited": "abc"},
+                        pack_versions={"edited": "2.0.0"}) as unit:
+            engine.decide("edited", "like_page", COMMERCIAL, at)
+            entries = [json.loads(line) for _, line in unit.pending]
+        assert len(entries) == 1
+        entry = entries[0]
+        expected = None if at == "2024-02-29" else "abc"
+        assert (entry["pack_version"], entry["pack_digest"]) == (
+            "1.0.0" if expected is None else "2.0.0", expected)

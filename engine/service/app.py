@@ -224,7 +224,7 @@ class Service:
     def _unit(self, request: Request, snapshot: Snapshot, source: str = "http",
               batch: bool = False) -> contextlib.AbstractContextManager[dlog.Scope]:
         return dlog.scope(source, request.state.request_id, batch=batch,
-                          pack_digests=snapshot.digests)
+                          pack_digests=snapshot.digests, pack_versions=snapshot.versions)
 
     # ---- decisions ---------------------------------------------------------------
     async def decide(self, request: Request) -> Response:

@@ -146,6 +146,11 @@ class Snapshot:
         init=False, default=attrs.Factory(
             lambda self: {k: s.digest for k, s in self.states.items() if s.digest},
             takes_self=True))
+    versions: Mapping[str, str] = attrs.field(      # of the current editions, by pack id
+        init=False, default=attrs.Factory(
+            lambda self: {k: s.loaded.pack.version for k, s in self.states.items()
+                          if s.loaded is not None},
+            takes_self=True))
 
 
 def digest(text: str) -> str:
