@@ -174,6 +174,26 @@ def walk(e: Expr | None) -> Iterator[Expr]:
 # ---- pack structure -----------------------------------------------------------------
 
 @attrs.frozen
+class InForce:
+    """An edition's in-force period: ``start`` to ``until``, both days included.
+
+    ``start`` None is ``in force undated`` (the guideline gives no date: the edition
+    applies on any day); ``until`` None is open-ended.
+    """
+
+    start: dt.date | None = None
+    until: dt.date | None = None
+    span: Span | None = _span()
+
+    def source(self) -> str:
+        """``in force from DATE [until DATE]`` or ``in force undated``, as a header writes it."""
+        if self.start is None:
+            return "in force undated"
+        until = f" until {self.until.isoformat()}" if self.until is not None else ""
+        return f"in force from {self.start.isoformat()}{until}"
+
+
+@attrs.frozen
 class Header:
     id: str
     name: Text | None = None
@@ -184,6 +204,7 @@ class Header:
     default: str | None = None
     sections: tuple[str, ...] = ()
     span: Span | None = _span()
+    in_force: InForce | None = None   # None: the header does not say (applies any day)
 
 
 @attrs.frozen

@@ -163,6 +163,8 @@ def _header_units(h: ast.Header) -> list[Unit]:
         units.append(_unit("dated", [("dated undated", False)]))
     elif h.dated is not None:
         units.append(_unit("dated", [(f"dated {h.dated.isoformat()}", False)]))
+    if h.in_force is not None:
+        units.append(_unit("in_force", [(h.in_force.source(), False)]))
     if h.version is not None:
         units.append(_unit("version", [(f"version {quote(h.version)}", False)]))
     if h.default is not None:
@@ -437,6 +439,7 @@ class _Anchor:
 
 _CLAUSE_KEYS = {
     "pack_name": "name", "pack_document": "document", "pack_dated": "dated",
+    "pack_in_force": "in_force",
     "pack_version": "version", "pack_default": "default", "pack_sections": "sections",
     "allow": "effect", "deny": "effect", "only": "effect", "require": "effect", "expect_steps": "steps",
     "expect_rules": "rules", "expect_by_default": "by_default",

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+import attrs
 import lark
 from lark import Token, Transformer, v_args
 from lark.tree import Meta
@@ -349,7 +350,8 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
                           dated=dated if isinstance(dated, dt.date) else None,
                           undated=dated == "undated", version=given.of("version", str),
                           default=given.of("default", str),
-                          sections=given.words("sections") or (), span=self._span(meta))
+                          sections=given.words("sections") or (), span=self._span(meta),
+                          in_force=given.of("in_force", ast.InForce))
 
     @v_args(inline=True, meta=True)
     def pack_name(self, meta: Meta, text: ast.Text) -> Clause:
@@ -363,6 +365,23 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
     def pack_dated(self, meta: Meta, token: Token) -> Clause:
         value = "undated" if token.type == "UNDATED" else self._date(token)
         return Clause("dated", value, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def pack_in_force(self, meta: Meta, period: ast.InForce) -> Clause:
+        span = self._span(meta)
+        return Clause("in_force", attrs.evolve(period, span=span), span)
+
+    @v_args(inline=True, meta=True)
+    def in_force_period(self, meta: Meta, *tokens: Token | None) -> ast.InForce:
+        if tokens and tokens[0] is not None and tokens[0].type == "UNDATED":
+            return ast.InForce(None, None, span=self._span(meta))
+        start = self._date(tokens[0]) if tokens and tokens[0] is not None else None
+        until = self._date(tokens[1]) if len(tokens) > 1 and tokens[1] is not None else None
+        if start is not None and until is not None and until < start:
+            self._error(f"an edition cannot end ({until.isoformat()}) before it comes into force "
+                        f"({start.isoformat()}); 'until' names the last day it applies, on or "
+                        "after the 'from' day", self._span(meta), code="bad-in-force")
+        return ast.InForce(start, until, span=self._span(meta))
 
     @v_args(inline=True, meta=True)
     def pack_version(self, meta: Meta, token: Token) -> Clause:
@@ -550,7 +569,7 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
         return Clause("by_default", value.value, span)
 
 
-_HEADER_WORDS = {"name": "name", "document": "document", "dated": "dated",
+_HEADER_WORDS = {"name": "name", "document": "document", "dated": "dated", "in_force": "in force",
                  "version": "version", "default": "default", "sections": "sections"}
 _RULE_WORDS = {"actions": "on", "for_each": "for each", "when": "when", "done": "done when",
                "level": "level", "because": "because", "source": "source"}

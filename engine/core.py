@@ -45,6 +45,9 @@ class Engine:
                  failed: Sequence[FailedPack] = ()) -> None:
         self._loaded = dict(loaded)
         self._packs: dict[str, CompiledPack] = {k: v.pack for k, v in loaded.items()}
+        # Packs whose edition depends on the day (several editions, or a dated one).
+        self._dated = {k: v for k, v in loaded.items()
+                       if v.editions or v.pack.in_force_from is not None}
         self._failed = tuple(failed)
         self._pm = pm
         self._validators: dict[str, FactValidator] = validators()
@@ -121,6 +124,15 @@ class Engine:
     def failed(self) -> tuple[FailedPack, ...]:
         return self._failed
 
+    def edition(self, pack_id: str, at: dt.date | str | None = None) -> CompiledPack:
+        """The edition of pack ``pack_id`` in force on ``at`` (default today).
+
+        Raises :class:`UnknownPackError` for an unknown pack, :class:`RequestError` with
+        code ``not-in-force`` when no edition is in force that day.
+        """
+        self.pack(pack_id)
+        return self._loaded[pack_id].edition_on(_date(at))
+
     def pack(self, pack_id: str) -> CompiledPack:
         if not isinstance(pack_id, str):
             raise RequestError(f"\"pack\" must be a pack id (a string), got {show(pack_id)}",
@@ -147,6 +159,8 @@ class Engine:
                 f"actions are {one_of(vocab.ACTIONS)}", path="action", code="unknown-action")
         normalised = validator.normalise(facts if facts is not None else {})
         when = at if type(at) is dt.date else _date(at)
+        if self._dated and pack in self._dated:
+            compiled = self._dated[pack].edition_on(when)
         if self._evaluate_all is None:
             if self._standard:
                 plan = compiled.plans.get(action)

@@ -33,7 +33,8 @@ def decide(pack: CompiledPack, action: str, findings: Iterable[Finding],
         else:
             spoke.append(f.reason)
     if denies:
-        return Decision(pack.id, action, "deny", (), tuple(denies), False, pack.version, at)
+        return Decision(pack.id, action, "deny", (), tuple(denies), False, pack.version, at,
+                        pack.in_force_from)
     if unmet:
         steps, seen = [], set()
         for f in unmet:
@@ -42,8 +43,10 @@ def decide(pack: CompiledPack, action: str, findings: Iterable[Finding],
                 seen.add(step.id)
                 steps.append(step)
         return Decision(pack.id, action, "required_steps", tuple(steps),
-                        tuple(f.reason for f in unmet), False, pack.version, at)
+                        tuple(f.reason for f in unmet), False, pack.version, at,
+                        pack.in_force_from)
     if spoke:
-        return Decision(pack.id, action, "allow", (), tuple(spoke), False, pack.version, at)
+        return Decision(pack.id, action, "allow", (), tuple(spoke), False, pack.version, at,
+                        pack.in_force_from)
     return Decision(pack.id, action, pack.default, (), (pack.default_reason,), True,
-                    pack.version, at)
+                    pack.version, at, pack.in_force_from)

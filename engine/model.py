@@ -94,6 +94,8 @@ class Decision:
     by_default: bool
     pack_version: str
     at: dt.date
+    #: The first day of the edition that decided (``pack_version``); None: undated.
+    in_force_from: dt.date | None = None
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ does: editors' lock, backup and swap files are not sources.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import importlib.resources
 import os
@@ -30,7 +31,7 @@ import pluggy
 from dsl.cache import parse_pack_cached
 from engine import hookspecs
 from engine.compiler import CompiledPack, compile_pack
-from engine.errors import PackLoadError, PolicyError
+from engine.errors import PackLoadError, PolicyError, RequestError
 from engine.evaluator import DslEvaluator
 from engine.model import PackSource
 
@@ -48,6 +49,48 @@ class LoadedPack:
     source: PackSource
     plugin: str
     distribution: str | None
+    #: Every edition of the pack, in in-force order (undated first, then by first day);
+    #: ``pack`` is the last of them. Empty: the pack has one edition, ``pack``.
+    editions: tuple[CompiledPack, ...] = ()
+
+    @property
+    def all_editions(self) -> tuple[CompiledPack, ...]:
+        return self.editions or (self.pack,)
+
+    def edition_on(self, day: dt.date) -> CompiledPack:
+        """The edition in force on ``day``: of those whose period holds it, the one that came
+        into force last (an undated edition applies on any day).
+
+        Raises :class:`RequestError` (code ``not-in-force``) when no edition is in force
+        that day: before the first one, after the last one's ``until``, or in a gap.
+        """
+        editions = self.all_editions
+        found = [e for e in editions if e.in_force_on(day)]
+        if found:
+            return found[-1]
+        first = editions[0]
+        pack_id = first.id
+        if first.in_force_from is not None and day < first.in_force_from:
+            raise RequestError(
+                f"pack '{pack_id}' is not in force on {day.isoformat()}: its first edition "
+                f"(version {first.version}) is in force from {first.in_force_from.isoformat()}; "
+                "decide at a date on or after it", path="at", code="not-in-force")
+        periods = "; ".join(f"version {e.version} {in_force_words(e)}" for e in editions)
+        raise RequestError(f"no edition of pack '{pack_id}' is in force on {day.isoformat()}: "
+                           f"{periods}", path="at", code="not-in-force")
+
+
+def in_force_words(pack: CompiledPack) -> str:
+    """``in force from 2024-02-21 until 2025-12-31``, ``in force from …`` or ``undated``."""
+    if pack.in_force_from is None:
+        return "undated"
+    until = f" until {pack.in_force_until.isoformat()}" if pack.in_force_until else ""
+    return f"in force from {pack.in_force_from.isoformat()}{until}"
+
+
+def edition_order(pack: CompiledPack) -> tuple[dt.date, str]:
+    """The order editions stand in: undated first, then by the day they come into force."""
+    return (pack.in_force_from or dt.date.min, pack.version)
 
 
 @attrs.frozen
@@ -81,6 +124,20 @@ def pack_resource(package: str, resource: str, tests: str | None = None) -> Pack
         return PackSource(text, origin)
     tests_text, tests_origin = read(tests)
     return PackSource(text, origin, tests_text, tests_origin)
+
+
+def pack_editions(package: str, folder: str = "editions") -> list[PackSource]:
+    """The earlier (or later) editions a package ships beside its pack: every ``.policy``
+    file in its ``folder`` (by convention ``editions/<id>-<version>.policy``), sorted by
+    name; none when there is no such folder. Each is a complete pack source of the same
+    pack id with its own ``version`` and ``in force`` clause (see docs/language.md)."""
+    root = importlib.resources.files(package).joinpath(folder)
+    try:
+        names = sorted(entry.name for entry in root.iterdir()
+                       if is_source_name(entry.name) and entry.is_file())
+    except (OSError, NotADirectoryError):
+        return []
+    return [pack_resource(package, f"{folder}/{name}") for name in names]
 
 
 def make_plugin_manager(*, entry_points: bool = True,
@@ -192,10 +249,21 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
     for pack_id, items in offers.items():
         if len(items) == 1:
             loaded[pack_id] = items[0]
+        elif _editions_of_one(items):
+            editions = tuple(sorted((item.pack for item in items), key=edition_order))
+            item = next(i for i in items if i.pack is editions[-1])
+            loaded[pack_id] = attrs.evolve(item, editions=editions)
         else:
             failed.append(FailedPack(items[0].source.origin, items[0].plugin,
                                      duplicate_error(pack_id, items), pack_id))
     return loaded, failed
+
+
+def _editions_of_one(items: Sequence[LoadedPack]) -> bool:
+    """Whether the offers of one pack id are its editions: all from one plugin, each with
+    its own version (anything else is a duplicate)."""
+    versions = {item.pack.version for item in items}
+    return len({item.plugin for item in items}) == 1 and len(versions) == len(items)
 
 
 def duplicate_error(pack_id: str, offers: Sequence[LoadedPack]) -> PackLoadError:

@@ -91,6 +91,19 @@ text_values = st.builds(ast.Text, texts, st.none() | texts)
 
 
 @st.composite
+def in_force_periods(draw):
+    """``in force undated``, ``from DATE``, or ``from DATE until DATE`` (until on or after)."""
+    kind = draw(st.sampled_from(["undated", "from", "until"]))
+    if kind == "undated":
+        return ast.InForce(None, None)
+    start = draw(dates)
+    if kind == "from":
+        return ast.InForce(start, None)
+    return ast.InForce(start, start + dt.timedelta(
+        days=draw(st.integers(0, min(3650, (dt.date.max - start).days)))))
+
+
+@st.composite
 def headers(draw):
     dated = draw(st.sampled_from(["date", "undated", "none"]))
     return ast.Header(
@@ -102,6 +115,7 @@ def headers(draw):
         version=draw(st.none() | texts),
         default=draw(st.sampled_from([None, "allow", "deny"])),
         sections=tuple(draw(st.lists(texts, max_size=4))),
+        in_force=draw(st.none() | in_force_periods()),
     )
 
 

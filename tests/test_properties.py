@@ -24,7 +24,7 @@ from engine.model import Decision
 from engine.serialization import converter, request_from_json, to_json
 from engine.validate import FactValidator
 from tests import reference
-from tests.strategies import DATES, facts_for, requests
+from tests.strategies import AT_DATES, DATES, facts_for, requests
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = Engine.load(strict=True)
@@ -192,7 +192,7 @@ def test_doing_a_required_step_never_adds_a_step_or_a_deny(request):
 
 @pytest.mark.parametrize("pack_id", [p for p in PACKS
                                      if ENGINE.packs[p].topics["snapshot_interval"].value])
-@given(last=DATES, at=DATES)
+@given(last=DATES, at=AT_DATES)
 @example(last=dt.date(2024, 8, 31), at=dt.date(2025, 2, 28))
 @example(last=dt.date(2024, 2, 29), at=dt.date(2025, 2, 28))
 def test_snapshot_falls_due_exactly_when_the_interval_topic_says(pack_id, last, at):

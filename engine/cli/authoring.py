@@ -233,6 +233,10 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
             report = attrs.evolve(report, diagnostics=report.diagnostics + tuple(found))
         reports.append(report)
         summaries.append(summary)
+    from engine.authoring.editions import edition_diagnostics
+    by_origin = edition_diagnostics((t[0], t[1]) for t in targets)
+    reports = [attrs.evolve(r, diagnostics=r.diagnostics + tuple(by_origin.get(r.origin, ())))
+               for r in reports]
     errors = sum(r.errors for r in reports)
     warnings = sum(r.warnings for r in reports)
     if fmt == "json":
@@ -414,7 +418,17 @@ def _pack_from(arg: str) -> Any:
         return compile_pack(parse_pack(read_source(path), str(path)))
     if path.suffix == ".policy" or "/" in arg or "\\" in arg:
         fail(f"{arg}: no such file or folder")
-    return Engine.load().pack(arg)
+    pack_id, at_sign, version = arg.partition("@")
+    if not at_sign:
+        return Engine.load().pack(arg)
+    engine = Engine.load()
+    engine.pack(pack_id)                               # an unknown id fails here
+    editions = engine.loaded[pack_id].all_editions
+    for edition in editions:
+        if edition.version == version:
+            return edition
+    fail(f"{arg}: pack '{pack_id}' has no edition '{version}'; its editions are "
+         + ", ".join(e.version for e in editions) + " (name one as ID@VERSION)")
 
 
 @click.command("diff")
@@ -428,7 +442,8 @@ def _pack_from(arg: str) -> Any:
 def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
     """Show every decision that changes between two versions of a pack.
 
-    OLD and NEW are .policy files, pack folders or installed pack ids. With only one
+    OLD and NEW are .policy files, pack folders, installed pack ids (the latest edition) or
+    editions of installed packs as ID@VERSION (e.g. vara@1.1.0). With only one
     argument, a file or folder, it is compared with the installed pack of the same id.
     Every request that matters to either version is decided with both; changes of
     outcome, steps or level are listed per action with example requests. Exit status 0

@@ -71,7 +71,8 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
               show_default=True)
 @reports_errors
 def packs(fmt: str) -> None:
-    """List the installed packs: id, name, version, document date, rules, origin."""
+    """List the installed packs: id, name, version, document date, rules, origin, and
+    every edition with the days it is in force ("undated": it applies on any day)."""
     engine = load_engine()
     rows = []
     for pack_id in sorted(engine.loaded):
@@ -84,6 +85,10 @@ def packs(fmt: str) -> None:
             "rules": len(pack.ast.rules),
             "origin": pack.origin, "plugin": item.plugin, "distribution": item.distribution,
             "status": "ok",
+            "editions": [{"version": e.version,
+                          "in_force_from": e.in_force_from.isoformat() if e.in_force_from else None,
+                          "in_force_until": e.in_force_until.isoformat() if e.in_force_until else None,
+                          "origin": e.origin} for e in item.all_editions],
         })
     for failure in engine.failed:
         rows.append({"id": failure.pack_id, "origin": failure.origin, "plugin": failure.plugin,
@@ -100,7 +105,18 @@ def packs(fmt: str) -> None:
                    f"document {row['dated'] or 'undated'} · {row['rules']} rules\n"
                    f"{'':10} {row['origin']}"
                    + (f" ({row['distribution']})" if row["distribution"] else ""))
+        for edition in row["editions"]:
+            click.echo(f"{'':10} edition {edition['version']}: {_period(edition)}"
+                       + (f" · {edition['origin']}" if len(row["editions"]) > 1 else ""))
     if any(r["status"] != "ok" for r in rows):
         sys.exit(2)
 
 
+
+
+def _period(edition: dict[str, Any]) -> str:
+    """``in force from 2024-02-21 [until …]``, or ``in force undated``."""
+    if edition["in_force_from"] is None:
+        return "in force undated (applies on any day)"
+    until = f" until {edition['in_force_until']}" if edition["in_force_until"] else ""
+    return f"in force from {edition['in_force_from']}{until}"

@@ -119,6 +119,21 @@ def _packs(engine: Any, pack_list: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _editions_on(engine: Any, packs: list[str], when: dt.date, named: bool) -> dict[str, Any]:
+    """The edition of each pack in force on ``when``. A pack not in force that day is an
+    error when it was named (--diff, --packs), else left out with a note."""
+    from engine.errors import RequestError
+    editions = {}
+    for name in packs:
+        try:
+            editions[name] = engine.edition(name, when)
+        except RequestError as e:
+            if named:
+                fail(e.message)
+            click.echo(f"note: {e.message}; left out", err=True)
+    return editions
+
+
 def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
              diff: tuple[str, str] | None, fmt: str, lang: str | None,
              show_source: bool = False) -> None:
@@ -134,7 +149,7 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
     packs = list(diff) if diff else _packs(engine, pack_list)
     for name in packs:
         _known("pack", name, engine.packs)
-    comparison = compare({p: engine.packs[p] for p in packs}, when)
+    comparison = compare(_editions_on(engine, packs, when, named=bool(diff or pack_list)), when)
     if diff:
         comparison = comparison.differing(*diff)
     if topic_id is not None:
@@ -180,9 +195,11 @@ def _trace(pack: str | None, action: str, facts_json: str | None, at: str | None
         return
     language = lang or ("sv" if audience == "official" else "en")
     if audience == "official":
-        click.echo("\n".join(views.official(e.decision, engine.pack(e.decision.pack), language)
+        click.echo("\n".join(views.official(e.decision, engine.edition(e.decision.pack,
+                                                                        e.decision.at), language)
                              for e in explained), nl=False)
     elif all_packs:
         click.echo(views.side_by_side(explained, _width()), nl=False)
     else:
-        click.echo(views.developer(explained[0], engine.pack(packs[0]), _width()), nl=False)
+        click.echo(views.developer(explained[0], engine.edition(packs[0], explained[0].decision.at),
+                                   _width()), nl=False)

@@ -82,6 +82,8 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
             origin=self.pack.file,
             code=code,
             ast=self.pack,
+            in_force_from=header.in_force.start if header.in_force else None,
+            in_force_until=header.in_force.until if header.in_force else None,
         )
 
     def check_step_ids(self, rules: list[CompiledRule]) -> None:

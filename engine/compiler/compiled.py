@@ -80,6 +80,15 @@ class CompiledPack:
     origin: str = attrs.field(default="<string>", eq=False)
     code: str = attrs.field(default="", eq=False, repr=False)
     ast: ast.Pack = attrs.field(default=None, eq=False, repr=False)
+    #: The edition's in-force period (both days included); None: the header gives no
+    #: date (``in force undated``, or no clause), and the edition applies on any day.
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """Whether ``day`` falls in the edition's in-force period (an undated one: always)."""
+        return ((self.in_force_from is None or self.in_force_from <= day)
+                and (self.in_force_until is None or day <= self.in_force_until))
 
     def rules_for(self, action: str) -> tuple[CompiledRule, ...]:
         return tuple(r for r in self.rules if action in r.actions)

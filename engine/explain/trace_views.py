@@ -54,7 +54,7 @@ def explain_request(engine: Any, pack: str, action: str, facts: Mapping[str, Any
     from engine.validate import FactValidator
 
     decision = engine.decide(pack, action, facts, at)
-    compiled = engine.pack(pack)
+    compiled = engine.edition(pack, decision.at)     # the edition that decided
     normalised = FactValidator(vocab.ACTIONS[action]).normalise(facts)
     t = trace(compiled, action, normalised, decision.at)
     ours = combine(compiled, action, t.findings, decision.at) == decision

@@ -86,6 +86,16 @@ class Batch:
 
 
 @attrs.frozen
+class Edition:
+    """One edition of a pack: its version and in-force days (None: undated / open)."""
+
+    version: str
+    in_force_from: dt.date | None
+    in_force_until: dt.date | None
+    origin: str
+
+
+@attrs.frozen
 class PackInfo:
     """A pack as ``/v1/packs`` shows it: the version serving and the latest error."""
 
@@ -103,6 +113,7 @@ class PackInfo:
     loaded_at: dt.datetime | None = None
     failed_at: dt.datetime | None = None
     errors: list[Problem] = attrs.field(factory=list)
+    editions: list[Edition] = attrs.field(factory=list)
 
     @classmethod
     def of(cls, state: PackState) -> "PackInfo":
@@ -114,7 +125,9 @@ class PackInfo:
         pack = item.pack
         return cls(state.id, state.status, pack.name, pack.version, pack.document, pack.dated,
                    len(pack.rules), item.source.origin, item.plugin, item.distribution,
-                   state.digest, state.loaded_at, state.failed_at, errors)
+                   state.digest, state.loaded_at, state.failed_at, errors,
+                   [Edition(e.version, e.in_force_from, e.in_force_until, e.origin)
+                    for e in item.all_editions])
 
 
 @attrs.frozen
@@ -211,7 +224,7 @@ class Service:
     def _unit(self, request: Request, snapshot: Snapshot, source: str = "http",
               batch: bool = False) -> contextlib.AbstractContextManager[dlog.Scope]:
         return dlog.scope(source, request.state.request_id, batch=batch,
-                          pack_digests=snapshot.digests)
+                          pack_digests=snapshot.digests, pack_versions=snapshot.versions)
 
     # ---- decisions ---------------------------------------------------------------
     async def decide(self, request: Request) -> Response:

@@ -72,6 +72,7 @@ class LogEntry:
     pack_digest: str | None = None    # sha256 of the pack source that decided, when known
     authzen: Mapping[str, Any] | None = None   # subject, resource and context of an AuthZEN call
     cut: Mapping[str, Any] | None = None       # path: {"size", "sha256"} of what was cut short
+    in_force_from: dt.date | None = None       # first day of the edition that decided (None: undated)
 
 
 class _Ids:
@@ -104,6 +105,9 @@ class Scope:
     request_id: str = attrs.field(factory=new_id)
     batch: bool = False
     pack_digests: Mapping[str, str] = attrs.field(factory=dict)
+    #: The version each digest is of (the pack's current edition): a decision by another
+    #: edition of the pack is logged without a digest rather than with the wrong one.
+    pack_versions: Mapping[str, str] = attrs.field(factory=dict)
     authzen: Mapping[str, Any] | None = None
     authzen_cut: Mapping[str, Any] | None = None   # what bounded() cut from ``authzen``
     count: int = 0
@@ -140,6 +144,16 @@ def scope(source: str, request_id: str | None = None, **fields: Any) -> Iterator
 
 def current_scope() -> Scope | None:
     return _SCOPE.get()
+
+
+def _decided_by(current: Scope | None, decision: Decision) -> str | None:
+    """The digest of the source that decided, when the scope knows it."""
+    if current is None:
+        return None
+    version = current.pack_versions.get(decision.pack)
+    if version is not None and version != decision.pack_version:
+        return None
+    return current.pack_digests.get(decision.pack)
 
 
 def scope_plugins() -> tuple[Any, ...]:
@@ -256,9 +270,10 @@ class DecisionLog:
                 source=current.source if current else self.source,
                 pack=decision.pack, pack_version=decision.pack_version,
                 request=request, index=index,
-                pack_digest=current.pack_digests.get(decision.pack) if current else None,
+                pack_digest=_decided_by(current, decision),
                 authzen=current.authzen if current else None,
-                cut=current.authzen_cut if current else None)
+                cut=current.authzen_cut if current else None,
+                in_force_from=decision.in_force_from)
             line = encode(entry, decision)
         except Exception:   # the hook must not raise; say loudly that an entry is missing
             logger.exception("could not record a decision of pack %r in the decision log",

@@ -197,7 +197,10 @@ def response_schemas() -> dict[str, Any]:
                 "steps": {"type": "array", "items": _ref("Step")},
                 "reasons": {"type": "array", "items": _ref("Reason")},
                 "by_default": {"type": "boolean"},
-                "pack_version": {"type": "string"}, "at": DATE}},
+                "pack_version": {"type": "string"}, "at": DATE,
+                "in_force_from": dict(DATE, nullable=True, description=(
+                    "The first day of the pack edition that decided (pack_version); null "
+                    "when the edition is undated and applies on any day."))}},
         "Decisions": {"type": "object", "required": ["decisions"], "properties": {
             "decisions": {"type": "array", "items": _ref("Decision")}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {
@@ -213,7 +216,14 @@ def response_schemas() -> dict[str, Any]:
             "distribution": NULLABLE_STRING, "digest": NULLABLE_STRING,
             "loaded_at": {"type": "string", "format": "date-time", "nullable": True},
             "failed_at": {"type": "string", "format": "date-time", "nullable": True},
-            "errors": {"type": "array", "items": _ref("Problem")}}},
+            "errors": {"type": "array", "items": _ref("Problem")},
+            "editions": {"type": "array", "items": {
+                "type": "object", "required": ["version", "in_force_from", "in_force_until",
+                                               "origin"],
+                "properties": {"version": {"type": "string"},
+                               "in_force_from": dict(DATE, nullable=True),
+                               "in_force_until": dict(DATE, nullable=True),
+                               "origin": {"type": "string"}}}}}},
         "Packs": {"type": "object", "required": ["packs"], "properties": {
             "packs": {"type": "array", "items": _ref("Pack")}}},
         "Comparison": {"type": "object", "required": ["topics"], "properties": {"topics": {

@@ -17,7 +17,9 @@ files have settled: the same size, modification time and content hash on looks a
 least ``settle`` seconds apart, and unchanged again after they were read. Editors' files
 (``.#x.policy``, ``x.policy~``, …) are no sources (:func:`engine.plugins.is_source_name`).
 :class:`PackFile` is the plugin that offers a pack from a file named on the command
-line (``policy serve --packs PATH``), with its ``.tests`` file when there is one.
+line (``policy serve --packs PATH``), with its ``.tests`` file when there is one and its
+other editions (``editions/<stem>-*.policy`` beside it); a pack reloads with all its
+editions at once, and each edition's file is watched.
 """
 
 from __future__ import annotations
@@ -61,9 +63,17 @@ class PackFile:
     def policy_packs(self) -> list[PackSource]:
         text = _read(self.path)
         tests_path = self.path.with_suffix(".tests")
+        editions = [PackSource(_read(p), str(p)) for p in self.editions()]
         if not tests_path.is_file():
-            return [PackSource(text, str(self.path))]
-        return [PackSource(text, str(self.path), _read(tests_path), str(tests_path))]
+            return [PackSource(text, str(self.path)), *editions]
+        return [PackSource(text, str(self.path), _read(tests_path), str(tests_path)),
+                *editions]
+
+    def editions(self) -> list[Path]:
+        """The pack's other editions: ``editions/<stem>-*.policy`` beside the file."""
+        prefix = f"{self.path.stem}-"
+        return [p for p in source_files(self.path.parent / "editions")
+                if p.name.startswith(prefix)]
 
 
 def _read(path: Path) -> str:
@@ -135,6 +145,11 @@ class Snapshot:
     digests: Mapping[str, str] = attrs.field(       # of the versions serving, by pack id
         init=False, default=attrs.Factory(
             lambda self: {k: s.digest for k, s in self.states.items() if s.digest},
+            takes_self=True))
+    versions: Mapping[str, str] = attrs.field(      # of the current editions, by pack id
+        init=False, default=attrs.Factory(
+            lambda self: {k: s.loaded.pack.version for k, s in self.states.items()
+                          if s.loaded is not None},
             takes_self=True))
 
 
@@ -257,6 +272,8 @@ class PackStore:
         snapshot = self.snapshot
         for state in [*snapshot.states.values(), *snapshot.unidentified]:
             item = state.loaded
+            if item is not None:        # every edition's file, whoever offers the pack
+                paths.update(e.origin for e in item.editions if os.path.isfile(e.origin))
             if item is not None and item.plugin.startswith("file:"):
                 continue
             if item is None and state.origin and state.origin.startswith("file:"):
