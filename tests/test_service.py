@@ -513,3 +513,14 @@ def test_the_readme_client_example_works_as_written(server):
     assert namespace["decision"]["outcome"] == "required_steps"
     with pytest.raises(ValueError, match="did you mean 'commercial'"):
         namespace["decide"]("tyreso", "like_page", {"page_category": "comercial"})
+
+
+def test_explain_compares_the_editions_in_force_on_a_day(server):
+    before = server.get("/v1/explain?at=2023-06-01")
+    assert before.status == 200
+    assert "vara" not in before.json["packs"]          # Vara is in force from 2024-02-21
+    assert before.json["at"] == "2023-06-01"
+    after = server.get("/v1/explain?at=2024-02-21")
+    assert "vara" in after.json["packs"]
+    bad = server.get("/v1/explain?at=2024-02-30")
+    assert (bad.status, bad.json["error"]["code"]) == (422, "bad-date")

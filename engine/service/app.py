@@ -324,15 +324,31 @@ class Service:
         return json_response(to_json(PackInfo.of(state)))
 
     async def explain(self, request: Request) -> Response:
+        """The comparison on a day (``?at=YYYY-MM-DD``, default today), each pack by its
+        edition in force that day; a pack with none in force that day is left out."""
         from engine.core import today
         from engine.explain.comparison import compare
+        from engine.vocabulary import parse_date
 
+        day = today()
+        if "at" in request.query_params:
+            given = request.query_params["at"]
+            parsed = parse_date(given)
+            if parsed is None:
+                raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given!r}",
+                                   path="at", code="bad-date")
+            day = parsed
         snapshot = self.store.snapshot
-        key = (snapshot.generation, today())
+        key = (snapshot.generation, day)
         cached = self._explained
         if cached is None or cached[0] != key:
-            packs = snapshot.engine.packs
-            data = to_json(compare({p: packs[p] for p in sorted(packs)}, key[1]))
+            engine, editions = snapshot.engine, {}
+            for pack_id in sorted(engine.packs):
+                try:
+                    editions[pack_id] = engine.edition(pack_id, day)
+                except RequestError:        # no edition in force that day: not compared
+                    continue
+            data = to_json(compare(editions, day))
             cached = self._explained = (key, data)
         return json_response(cached[1])
 

@@ -313,9 +313,13 @@ def document(packs: Sequence[str], max_batch: int = 1000, bearer: bool = False) 
                 "parameters": [{"name": "pack_id", "in": "path", "required": True,
                                 "schema": {"type": "string", "enum": list(packs)}}],
                 "responses": _responses("The pack", "Pack", "401", "404")}},
-            "/v1/explain": {"get": {"summary": "The packs side by side on the guideline topics",
-                                    "responses": _responses("The comparison", "Comparison",
-                                                            "401")}},
+            "/v1/explain": {"get": {
+                "summary": "The packs side by side on the guideline topics, each by its "
+                           "edition in force on the day (a pack with none is left out)",
+                "parameters": [{"name": "at", "in": "query", "required": False,
+                                "schema": {"type": "string", "format": "date"},
+                                "description": "The day (default today)"}],
+                "responses": _responses("The comparison", "Comparison", "401", "422")}},
             "/healthz": {"get": {"summary": "Liveness (never needs a token)", "security": [],
                                  "responses": _responses("Serving", "Health")}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
