@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -141,3 +142,27 @@ def log_lines(path: Path) -> list[dict[str, Any]]:
 
 
 __all__ = ["Server", "Reply", "call", "free_port", "wait_for", "log_lines", "signal"]
+
+
+def configmap(root: Path, files: dict[str, str], stamp: str) -> Path:
+    """Lay out (or update) a folder the way the kubelet mounts a ConfigMap.
+
+    The files live in a timestamped folder ``..STAMP``; ``..data`` links to it and each
+    file is a link ``NAME -> ..data/NAME``. An update writes a new timestamped folder,
+    points a new link at it and renames that over ``..data`` (one atomic swap), then
+    removes the old folder.
+    """
+    root.mkdir(exist_ok=True)
+    data = root / f"..{stamp}"
+    data.mkdir()
+    for name, text in files.items():
+        (data / name).write_text(text)
+    old = os.readlink(root / "..data") if (root / "..data").is_symlink() else None
+    os.symlink(data.name, root / "..data_tmp")
+    os.replace(root / "..data_tmp", root / "..data")
+    for name in files:
+        if not (root / name).is_symlink():
+            os.symlink(f"..data/{name}", root / name)
+    if old is not None:
+        shutil.rmtree(root / old)
+    return root

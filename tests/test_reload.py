@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from engine.core import Engine
 from engine.service.reload import PackFile, PackStore, Problem, Settler, look, pack_files
 from tests.conftest import AT
+from tests.servers import configmap
 
 PACK = """\
 pack {id}
@@ -123,30 +122,6 @@ def test_the_watched_paths_are_those_named_and_the_installed_packs_files(folder)
 
 
 # ---- Kubernetes ConfigMaps (issue 13, kind 11) -----------------------------------------
-
-def configmap(root: Path, files: dict[str, str], stamp: str) -> Path:
-    """Lay out (or update) a folder the way the kubelet mounts a ConfigMap.
-
-    The files live in a timestamped folder ``..STAMP``; ``..data`` links to it and each
-    file is a link ``NAME -> ..data/NAME``. An update writes a new timestamped folder,
-    points a new link at it and renames that over ``..data`` (one atomic swap), then
-    removes the old folder.
-    """
-    root.mkdir(exist_ok=True)
-    data = root / f"..{stamp}"
-    data.mkdir()
-    for name, text in files.items():
-        (data / name).write_text(text)
-    old = os.readlink(root / "..data") if (root / "..data").is_symlink() else None
-    os.symlink(data.name, root / "..data_tmp")
-    os.replace(root / "..data_tmp", root / "..data")
-    for name in files:
-        if not (root / name).is_symlink():
-            os.symlink(f"..data/{name}", root / name)
-    if old is not None:
-        shutil.rmtree(root / old)
-    return root
-
 
 def test_a_configmap_data_swap_changes_the_look_and_loads_the_new_version(tmp_path):
     cfg = configmap(tmp_path / "cfg", {"demo.policy": PACK.format(

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.servers import Server, log_lines, signal, wait_for
+from tests.servers import Server, configmap, log_lines, signal, wait_for
 
 PACK = """\
 pack demo
@@ -222,20 +222,7 @@ def test_kill_9_during_a_burst_leaves_only_whole_lines(tmp_path):
 
 def configmap_update(root, text, stamp):
     """Mount or update ``root/demo.policy`` the way the kubelet updates a ConfigMap."""
-    import os
-    import shutil
-
-    root.mkdir(exist_ok=True)
-    data = root / f"..{stamp}"
-    data.mkdir()
-    (data / "demo.policy").write_text(text)
-    old = os.readlink(root / "..data") if (root / "..data").is_symlink() else None
-    os.symlink(data.name, root / "..data_tmp")
-    os.replace(root / "..data_tmp", root / "..data")
-    if not (root / "demo.policy").is_symlink():
-        os.symlink("..data/demo.policy", root / "demo.policy")
-    if old is not None:
-        shutil.rmtree(root / old)
+    configmap(root, {"demo.policy": text}, stamp)
 
 
 @pytest.mark.parametrize("named", ["file", "folder"])
