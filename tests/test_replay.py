@@ -199,3 +199,10 @@ def test_bad_input_is_one_error_line_and_exit_2(log, tmp_path, args, words):
 def test_no_progress_bar_when_stderr_is_not_a_terminal(log):
     r = policy("replay", str(log))
     assert r.stderr == b""
+
+
+def test_the_summary_counts_one_decision_in_the_singular():
+    from engine.service.replay import Replay, summary
+    assert summary(Replay(lines=1, unchanged=1)) == (
+        "replayed 1 decision: 0 changed, 1 unchanged, 0 unusable")
+    assert summary(Replay(lines=2, changed=2)).startswith("replayed 2 decisions: 2 changed")

@@ -291,7 +291,8 @@ def summary(result: Replay) -> str:
     """``replayed N decisions: M changed, K unchanged, U unusable (torn 1, cut 2)``."""
     unusable = sum(result.unusable.values())
     named = ", ".join(f"{r} {n}" for r, n in sorted(result.unusable.items()))
-    return (f"replayed {result.lines} decisions: {result.changed} changed, "
+    noun = "decision" if result.lines == 1 else "decisions"
+    return (f"replayed {result.lines} {noun}: {result.changed} changed, "
             f"{result.unchanged} unchanged, {unusable} unusable"
             + (f" ({named})" if named else ""))
 
