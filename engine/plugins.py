@@ -65,9 +65,9 @@ class LoadedPack:
         that day: before the first one, after the last one's ``until``, or in a gap.
         """
         editions = self.all_editions
-        found = [e for e in editions if e.in_force_on(day)]
-        if found:
-            return found[-1]
+        for edition in reversed(editions):      # on the per-decision path: no list built
+            if edition.in_force_on(day):
+                return edition
         first = editions[0]
         pack_id = first.id
         if first.in_force_from is not None and day < first.in_force_from:

@@ -65,8 +65,12 @@ class FactValidator:
             values = frozenset(t.values)
 
             def check(v: Any) -> Any:
-                if isinstance(v, str) and nfc(v) in values:
-                    return nfc(v)
+                if isinstance(v, str):
+                    if v in values:
+                        return v
+                    composed = nfc(v)           # decomposed accents, as pasted from PDFs
+                    if composed in values:
+                        return composed
                 hint = did_you_mean(v, t.values) if isinstance(v, str) else ""
                 raise self._fail(fact, f"has no value {show(v)}{hint}; valid values are "
                                        f"{one_of(t.values, limit=20)}", "unknown-value")
