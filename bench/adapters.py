@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bench import floor
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 Result = tuple[str, tuple[str, ...], bool]
 POLICIES = Path(__file__).parent / "peers"
@@ -315,8 +318,7 @@ class Casbin:
 
 
 def _actions() -> list[str]:
-    from engine import vocabulary as vocab
-    return list(vocab.ACTIONS)
+    return list(WORDS.actions)
 
 
 PEERS = (Rego, Cedar, RuleEngine, Casbin)

@@ -31,6 +31,9 @@ import urllib.request
 from pathlib import Path
 
 from decide import random_facts  # the same workload as the in-process benchmark
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,11 +45,10 @@ def free_port() -> int:
 
 
 def requests(n: int, seed: int) -> list[dict]:
-    from engine import vocabulary as vocab
     from engine.core import Engine
     packs = sorted(Engine.load(strict=True).packs)
     rng = random.Random(seed)
-    actions = list(vocab.ACTIONS.values())
+    actions = list(WORDS.actions.values())
     out = []
     for _ in range(n):
         action = rng.choice(actions)

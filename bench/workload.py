@@ -19,6 +19,9 @@ import statistics
 from typing import Any, Callable, Iterable, NamedTuple
 
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 Request = tuple[str, str, dict[str, Any], str]
 
@@ -71,7 +74,7 @@ def requests(packs: Iterable[str], n: int, seed: int,
     """``n`` requests drawn with ``seed``: pack, action and date at random."""
     rng = random.Random(seed)
     packs = list(packs)
-    chosen = [vocab.ACTIONS[a] for a in actions] if actions is not None else list(vocab.ACTIONS.values())
+    chosen = [WORDS.actions[a] for a in actions] if actions is not None else list(WORDS.actions.values())
     out: list[Request] = []
     for _ in range(n):
         pack = rng.choice(packs)

@@ -37,7 +37,7 @@ from lark import Lark, Token
 
 from dsl import ast
 from dsl.parser import parse_pack, parse_tests
-from dsl.text import normalise_source
+from dsl.text import iso, normalise_source
 from engine.errors import PolicyError
 
 __all__ = ["WIDTH", "format_source", "print_pack", "print_tests", "source_kind"]
@@ -255,7 +255,7 @@ def _test_units(c: ast.TestCase) -> list[Unit]:
             request = _glue(request, _enclose("{", facts, "}"))
         units.append(_unit("request", request))
     if c.at is not None:
-        units.append(_unit("at", [(f"at {c.at.isoformat()}", False)]))
+        units.append(_unit("at", [(f"at {iso(c.at)}", False)]))
     if c.expect is not None:
         units.append(_unit("expect", [(f"expect {c.expect}", False)]))
     for key, ids in (("steps", c.steps), ("rules", c.rules)):
@@ -324,7 +324,7 @@ def scalar(value: ast.Constant | ast.Name) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, dt.date):
-        return v.isoformat()
+        return iso(v)
     return quote(v)
 
 

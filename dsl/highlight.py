@@ -21,7 +21,7 @@ import html
 import re
 from typing import Any, Iterator
 
-from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
 
 try:
     from pygments.lexer import RegexLexer, bygroups
@@ -47,7 +47,8 @@ CONSTANTS = ("true", "false", "undated", "must", "should", "regulated")
 KEYWORDS = frozenset(ITEMS + CLAUSES + OPERATORS + CONSTANTS)
 
 FUNCTIONS = ("months_since", "days_since")
-_FACTS = frozenset(f.name for a in vocab.ACTIONS.values() for f in a.facts + a.derived)
+_WORDS = contract_vocabulary()    # the contract's words; a plugin's show as plain names
+_FACTS = frozenset(f.name for a in _WORDS.actions.values() for f in a.facts + a.derived)
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*"
 
 
@@ -63,7 +64,7 @@ def _word(lexer: RegexLexer, match: re.Match[str]) -> Iterator[tuple[int, Any, s
         token = Keyword.Constant
     elif word in FUNCTIONS:
         token = Name.Builtin
-    elif word in vocab.TOPICS:
+    elif word in _WORDS.topics:
         token = Name.Constant
     elif word in _FACTS:
         token = Name.Variable

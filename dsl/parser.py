@@ -221,6 +221,14 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
         return _ESCAPE_RE.sub(replace, body)
 
     def _date(self, token: Token) -> dt.date | None:
+        if token.type == "DATETIME":
+            try:
+                return dt.datetime.fromisoformat(str(token))
+            except ValueError:
+                self._error(f"'{token}' is not a valid time: use YYYY-MM-DDTHH:MM with a real "
+                            "day, hours 00-23 and minutes 00-59", self._tspan(token),
+                            code="bad-date")
+                return None
         try:
             return dt.date.fromisoformat(str(token))
         except ValueError:
@@ -237,6 +245,11 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
     def date(self, meta: Meta, token: Token) -> ast.Constant:
         value = self._date(token)
         return ast.Constant(value if value else dt.date.min, span=self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def datetime(self, meta: Meta, token: Token) -> ast.Constant:
+        value = self._date(token)
+        return ast.Constant(value if value else dt.datetime.min, span=self._span(meta))
 
     @v_args(inline=True, meta=True)
     def string(self, meta: Meta, token: Token) -> ast.Constant:

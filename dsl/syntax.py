@@ -27,7 +27,7 @@ def grammar_parser() -> Lark:
 
 
 TERMINAL_NAMES = {
-    "NAME": "a name", "STRING": "a string", "DATE": "a date (YYYY-MM-DD)", "INT": "a number",
+    "NAME": "a name", "STRING": "a string", "DATE": "a date (YYYY-MM-DD)", "DATETIME": "a time (YYYY-MM-DDTHH:MM)", "INT": "a number",
     "COMPARE": "a comparison (==, !=, <, <=, >, >=)", "LEVEL": "'must' or 'should'",
     "UNDATED": "'undated'", "$END": "the end of the file",
     "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'",

@@ -16,6 +16,8 @@ came in: with its byte-order mark and its line endings (``\\r\\n`` or ``\\n``) k
 
 from __future__ import annotations
 
+import datetime as dt
+
 import unicodedata
 
 __all__ = ["normalise_source", "envelope", "restore"]
@@ -45,3 +47,11 @@ def restore(normalised: str, form: tuple[bool, str]) -> str:
     bom, ending = form
     text = normalised.replace("\n", ending) if ending != "\n" else normalised
     return BOM + text if bom else text
+
+
+def iso(day: dt.date) -> str:
+    """A date as YYYY-MM-DD, a time as YYYY-MM-DDTHH:MM (with :SS only when not zero), as
+    the rule language writes them."""
+    if isinstance(day, dt.datetime):
+        return day.isoformat(timespec="minutes" if day.second == 0 else "seconds")
+    return day.isoformat()

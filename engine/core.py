@@ -20,13 +20,17 @@ from zoneinfo import ZoneInfo
 import pluggy
 
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
+from engine.office_hours import local_time
+from engine.vocabulary import Vocabulary
 from engine.compiler import CompiledPack
 from engine.decide import decide as combine
 from engine.evaluator import DslEvaluator
 from engine.errors import (PolicyError, RequestError, UnknownPackError, did_you_mean, one_of,
                            show)
 from engine.model import Decision, Finding, Request
-from engine.plugins import FailedPack, LoadedPack, load_packs, make_plugin_manager
+from engine.plugins import (FailedPack, LoadedPack, load_packs, load_vocabulary,
+                            make_plugin_manager)
 from engine.serialization import request_from_json
 from engine.validate import FactValidator, validators
 
@@ -42,7 +46,8 @@ class Engine:
     """A decision point over a set of compiled packs."""
 
     def __init__(self, loaded: Mapping[str, LoadedPack], pm: pluggy.PluginManager,
-                 failed: Sequence[FailedPack] = ()) -> None:
+                 failed: Sequence[FailedPack] = (),
+                 vocabulary: Vocabulary | None = None) -> None:
         self._loaded = dict(loaded)
         self._packs: dict[str, CompiledPack] = {k: v.pack for k, v in loaded.items()}
         # Packs whose edition depends on the day (several editions, or a dated one).
@@ -50,7 +55,8 @@ class Engine:
                        if v.editions or v.pack.in_force_from is not None}
         self._failed = tuple(failed)
         self._pm = pm
-        self._validators: dict[str, FactValidator] = validators()
+        self._vocabulary = vocabulary or contract_vocabulary()
+        self._validators: dict[str, FactValidator] = validators(self._vocabulary)
         self._refresh_hooks()
 
     @classmethod
@@ -63,10 +69,11 @@ class Engine:
         :attr:`failed` (and by ``decide`` when a request names it).
         """
         pm = make_plugin_manager(entry_points=entry_points, plugins=plugins)
-        loaded, failed = load_packs(pm)
+        vocabulary, refused = load_vocabulary(pm)
+        loaded, failed = load_packs(pm, vocabulary, refused)
         if strict and failed:
             raise failed[0].error
-        return cls(loaded, pm, failed)
+        return cls(loaded, pm, failed, vocabulary)
 
     # ---- plugins -----------------------------------------------------------------
     def _refresh_hooks(self) -> None:
@@ -113,6 +120,11 @@ class Engine:
 
     # ---- packs -------------------------------------------------------------------
     @property
+    def vocabulary(self) -> Vocabulary:
+        """The engine's words: the contract's and those its plugins contribute."""
+        return self._vocabulary
+
+    @property
     def packs(self) -> Mapping[str, CompiledPack]:
         return self._packs
 
@@ -155,10 +167,13 @@ class Engine:
         validator = self._validators.get(action) if isinstance(action, str) else None
         if validator is None:
             raise RequestError(
-                f"unknown action {_quoted(action)}{did_you_mean(action, vocab.ACTIONS) if isinstance(action, str) else ''}; "
-                f"actions are {one_of(vocab.ACTIONS)}", path="action", code="unknown-action")
-        normalised = validator.normalise(facts if facts is not None else {})
-        when = at if type(at) is dt.date else _date(at)
+                f"unknown action {_quoted(action)}{did_you_mean(action, self._vocabulary.actions) if isinstance(action, str) else ''}; "
+                f"actions are {one_of(self._vocabulary.actions)}", path="action", code="unknown-action")
+        if type(at) is dt.date:
+            when, now = at, None
+        else:
+            when, now = moment(at)
+        normalised = validator.normalise(facts if facts is not None else {}, now)
         if self._dated and pack in self._dated:
             compiled = self._dated[pack].edition_on(when)
         if self._evaluate_all is None:
@@ -208,16 +223,28 @@ class Engine:
 
 
 def _date(at: dt.date | str | None) -> dt.date:
+    return moment(at)[0]
+
+
+def moment(at: dt.date | str | None) -> tuple[dt.date, dt.datetime | None]:
+    """The day a request is decided on and, when ``at`` has one, its time of day (Swedish
+    local time). No ``at``: now in Sweden."""
     if at is None:
-        return today()
-    if isinstance(at, dt.date) and not isinstance(at, dt.datetime):
-        return at
+        now = dt.datetime.now(STOCKHOLM).replace(tzinfo=None)
+        return now.date(), now
+    if isinstance(at, dt.datetime):
+        local = at if at.tzinfo is None else local_time(at)
+        return local.date(), local
+    if isinstance(at, dt.date):
+        return at, None
     if isinstance(at, str):
-        parsed = _iso_date(at)
+        parsed = _iso_at(at)
+        if isinstance(parsed, dt.datetime):
+            return parsed.date(), parsed
         if parsed is not None:
-            return parsed
-    raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {show(at)}", path="at",
-                       code="bad-date")
+            return parsed, None
+    raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\" or a time as "
+                       f"\"YYYY-MM-DDTHH:MM\", got {show(at)}", path="at", code="bad-date")
 
 
 def _quoted(value: Any) -> str:
@@ -238,16 +265,17 @@ def _at_from_json(at: Any) -> Any:
     if at is None:
         return None
     if type(at) is str:
-        parsed = _iso_date(at)
+        parsed = _iso_at(at)
         if parsed is not None:
             return parsed
     return _BAD
 
 
 @functools.lru_cache(maxsize=256)
-def _iso_date(text: str) -> dt.date | None:
-    """Parse "YYYY-MM-DD" (None if it is not); callers send the same few dates."""
-    return vocab.parse_date(text)
+def _iso_at(text: str) -> dt.date | dt.datetime | None:
+    """Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM…" (None if neither); callers send the
+    same few."""
+    return vocab.parse_at(text)
 
 
 __all__ = ["Engine", "today", "PolicyError"]

@@ -173,6 +173,14 @@ class PackLoadError(PolicyError):
     code = "pack-load"
 
 
+class VocabularyError(PolicyError):
+    """Vocabulary contributions that cannot be combined (two plugins define one name
+    differently, a required fact added to another's action), or a vocabulary file that
+    does not describe one. The message names every contributor involved."""
+
+    code = "vocabulary"
+
+
 class RequestError(PolicyError):
     """A decision request does not fit the vocabulary of its action.
 

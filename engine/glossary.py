@@ -13,8 +13,8 @@ Keys:
 - ``fact:<action>.<fact>``: a fact or derived fact of an action; the help says what to
   answer, a yes/no fact's help being the question the form asks.
 - ``value:<type>.<value>``: a value of an enum type reachable from facts and topics
-  (``value:role.manager``, ``value:custodian.central_storage``). Role labels are the
-  ones of ``ROLE_LABELS``.
+  (``value:role.manager``, ``value:custodian.central_storage``); a role has one label
+  under both.
 - ``field:<type>.<field>``: a field of a record type (``field:likes.allow``).
 - ``topic:<topic>``: a topic's title, written as a heading (capitalised, both languages).
 - ``outcome:<outcome>`` and ``level:<level>``: the words of a decision.
@@ -38,18 +38,12 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-import attrs
+from engine.vocabulary import Label
 
 #: The languages a label is written in.
 LANGUAGES = ("sv", "en")
 
 
-@attrs.frozen
-class Label:
-    en: str            # short English label, lower case unless a proper noun
-    sv: str            # short Swedish label, as a Swedish communicator would say it
-    help_en: str = ""  # one sentence of help for a form field or a hover
-    help_sv: str = ""  # the same in Swedish
 
 
 # ---- actions ---------------------------------------------------------------------------
@@ -272,7 +266,7 @@ _FACTS: Mapping[str, Label] = {
 
 # ---- values of enum types --------------------------------------------------------------
 
-#: The same words as ``ROLE_LABELS`` (a test keeps them in step).
+#: The roles, labelled once for the enums role and custodian.
 _ROLES: Mapping[str, Label] = {
     "manager": Label("manager", "chef"),
     "department_head": Label("department head", "förvaltningschef"),

@@ -28,6 +28,7 @@ import pluggy
 if TYPE_CHECKING:
     from engine.compiler import CompiledPack
     from engine.model import Decision, Finding, PackSource, Request
+    from engine.vocabulary import Contribution
 
 PROJECT = "policy"
 
@@ -73,4 +74,20 @@ def policy_decision(request: "Request", decision: "Decision") -> None:
     caller gave them) and the decision. Return values are ignored. Use it for logging
     and auditing; it must not raise and should be fast, since it runs on the caller's
     thread before ``decide`` returns. Not called at all while no plugin implements it.
+    """
+
+
+@hookspec
+def policy_vocabulary() -> "Contribution | Sequence[Contribution] | None":
+    """Contribute words: actions, facts, enum values, roles, topics and their labels.
+
+    Called once by ``Engine.load()`` (and again on a reload), before any pack is
+    compiled. Return an :class:`engine.vocabulary.Contribution` (usually read from a
+    ``vocabulary.toml`` beside the pack with
+    :func:`engine.vocabulary_file.vocabulary_resource`), a list of them, or ``None``.
+    The engine names each contribution after the plugin and combines them after the
+    contract's own, by the rules of growth in ``engine.vocabulary`` (optional facts only
+    on another's action; a name defined twice must be defined the same way). A plugin
+    whose words conflict with another's is refused, and the packs of both fail to load
+    with an error naming both.
     """

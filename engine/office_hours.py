@@ -246,6 +246,14 @@ def deadline_after(start: datetime, office_hours: float,
     return datetime.combine(last, hours.opens) + timedelta(microseconds=rest)
 
 
+def local_time(moment: datetime) -> datetime:
+    """An aware datetime as naive Swedish local time (Europe/Stockholm); a naive one is
+    taken to be local time already and returned as it is."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(ZoneInfo(_LOCAL_ZONE)).replace(tzinfo=None)
+
+
 def parse_datetime(text: Any) -> datetime | None:
     """A "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" string (a space may stand for the "T")
     as a naive local datetime, else None.
@@ -260,8 +268,7 @@ def parse_datetime(text: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(text)
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(ZoneInfo(_LOCAL_ZONE)).replace(tzinfo=None)
+        moment = local_time(moment)
     except (ValueError, OverflowError):
         return None
     return moment

@@ -23,7 +23,7 @@ import importlib.metadata
 import importlib.resources
 import os
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
 import pluggy
@@ -31,14 +31,14 @@ import pluggy
 from dsl.cache import parse_pack_cached
 from engine import hookspecs
 from engine.compiler import CompiledPack, compile_pack
-from engine.errors import PackLoadError, PolicyError, RequestError
+from engine.contract import CONTRACT, contract_vocabulary
+from engine.errors import PackLoadError, PolicyError, RequestError, VocabularyError
 from engine.evaluator import DslEvaluator
 from engine.model import PackSource
+from engine.vocabulary import Contribution, Vocabulary
 
 ENTRY_POINT_GROUP = "policy.packs"
 
-#: Plugins every engine registers first, in this order.
-BUILTIN_PLUGINS: tuple[type, ...] = (DslEvaluator,)
 
 
 @attrs.frozen
@@ -214,18 +214,27 @@ def _distribution(pm: pluggy.PluginManager, plugin: Any) -> str | None:
     return None
 
 
-def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[FailedPack]]:
-    """Ask every plugin for its packs; parse and compile each.
+def load_packs(pm: pluggy.PluginManager, vocabulary: Vocabulary | None = None,
+               refused: Mapping[str, PolicyError] | None = None,
+               ) -> tuple[dict[str, LoadedPack], list[FailedPack]]:
+    """Ask every plugin for its packs; parse and compile each against ``vocabulary``
+    (default: the contract's).
 
     Returns the packs that loaded, by id, and the ones that did not. Plugins are asked in
     registration order, so the result does not depend on pluggy's call order. A pack id
     offered more than once is one failure (code ``duplicate-pack``) naming every offer,
-    and none of the offers is served.
+    and none of the offers is served. The packs of a plugin in ``refused`` (its words
+    could not join the vocabulary, see :func:`load_vocabulary`) fail with that error.
     """
+    vocabulary = vocabulary or contract_vocabulary()
+    refused = refused or {}
     offers: dict[str, list[LoadedPack]] = {}
     failed: list[FailedPack] = []
     for impl in pm.hook.policy_packs.get_hookimpls():
         name = impl.plugin_name
+        if name in refused:
+            failed.append(FailedPack(name, name, refused[name]))
+            continue
         try:
             sources = offered_sources(impl)
         except PolicyError as e:
@@ -239,7 +248,7 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
                     code="bad-plugin")))
                 continue
             try:
-                pack = compile_pack(parse_pack_cached(source.text, source.origin))
+                pack = compile_pack(parse_pack_cached(source.text, source.origin), vocabulary)
             except PolicyError as e:
                 failed.append(FailedPack(source.origin, name, e, _guess_id(source.text)))
                 continue
@@ -257,6 +266,75 @@ def load_packs(pm: pluggy.PluginManager) -> tuple[dict[str, LoadedPack], list[Fa
             failed.append(FailedPack(items[0].source.origin, items[0].plugin,
                                      duplicate_error(pack_id, items), pack_id))
     return loaded, failed
+
+
+def load_vocabulary(pm: pluggy.PluginManager) -> tuple[Vocabulary, dict[str, PolicyError]]:
+    """Combine every plugin's ``policy_vocabulary`` contribution, in registration order
+    (the contract's built-in contribution first).
+
+    Returns the vocabulary and the plugins whose words were refused, each with the error
+    (a :class:`VocabularyError` naming both sides of a conflict, or a broken hook). A
+    refused plugin's words are left out whole, and so are the words of every plugin it
+    conflicts with, so no pack is ever checked against a half-agreed vocabulary; their
+    packs then fail to load with that error, while every other pack is served.
+    """
+    contributions: list[Contribution] = []
+    refused: dict[str, PolicyError] = {}
+    for impl in pm.hook.policy_vocabulary.get_hookimpls():
+        try:
+            contributions.extend(offered_words(impl))
+        except PolicyError as e:
+            refused[impl.plugin_name] = e
+    base = [c for c in contributions if c.name == "contract"]
+    others = [c for c in contributions if c.name != "contract"]
+    try:
+        return Vocabulary.build(base + others), refused
+    except VocabularyError:
+        pass
+    fine: list[Contribution] = []
+    for c in others:                     # alone against the contract
+        try:
+            Vocabulary.build(base + [c])
+            fine.append(c)
+        except VocabularyError as e:
+            refused[c.name] = e
+    for i, a in enumerate(fine):         # two by two
+        for b in fine[i + 1:]:
+            try:
+                Vocabulary.build(base + [a, b])
+            except VocabularyError as e:
+                refused.setdefault(a.name, e)
+                refused.setdefault(b.name, e)
+    kept = [c for c in fine if c.name not in refused]
+    return Vocabulary.build(base + kept), refused
+
+
+def offered_words(impl: pluggy.HookImpl) -> list[Contribution]:
+    """What one plugin's ``policy_vocabulary`` returned, as contributions named after the
+    plugin; raises :class:`VocabularyError` when it is not contributions."""
+    returned = impl.function()
+    if returned is None:
+        return []
+    items = [returned] if isinstance(returned, Contribution) else returned
+    if not isinstance(items, Iterable) or not all(isinstance(c, Contribution) for c in items):
+        raise VocabularyError(
+            f"plugin '{impl.plugin_name}' returned {type(returned).__name__} from "
+            "policy_vocabulary; it must return a Contribution, a list of them, or None (see "
+            "engine.vocabulary_file.vocabulary_resource)", code="bad-plugin")
+    name = "contract" if isinstance(impl.plugin, ContractWords) else impl.plugin_name
+    return [attrs.evolve(c, name=name) for c in items]
+
+
+class ContractWords:
+    """The built-in plugin that contributes the contract's vocabulary, first of all."""
+
+    @hookspecs.hookimpl
+    def policy_vocabulary(self) -> Contribution:
+        return CONTRACT
+
+
+#: Plugins every engine registers first, in this order.
+BUILTIN_PLUGINS: tuple[type, ...] = (ContractWords, DslEvaluator)
 
 
 def _editions_of_one(items: Sequence[LoadedPack]) -> bool:

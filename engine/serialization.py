@@ -15,25 +15,28 @@ import json
 import typing
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter as _json_converter
 
 from engine.errors import RequestError, show
-from engine.vocabulary import parse_date
+from engine.vocabulary import parse_at
 from engine.model import Request
 
 T = TypeVar("T")
 
 
 def _structure_date(value: Any, _type: Any) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):
         return value
-    parsed = parse_date(value)
+    parsed = parse_at(value)
     return parsed if parsed is not None else _bad_date(value)
 
 
 def _bad_date(value: Any) -> dt.date:
-    raise ValueError(f"expected a date as \"YYYY-MM-DD\", got {show(value)}")
+    raise ValueError(f"expected a date as \"YYYY-MM-DD\" or a time as \"YYYY-MM-DDTHH:MM\", "
+                     f"got {show(value)}")
 
 
 def _structure_str(value: Any, _type: Any) -> str:
@@ -80,7 +83,19 @@ def make_converter() -> cattrs.Converter:
         return unstructure
 
     converter.register_unstructure_hook_factory(_is_set, unstructure_set)
+
+    def unstructure_public(cls: Any) -> Any:
+        omitted: dict[str, Any] = {f.name: override(omit=True) for f in attrs.fields(cls)
+                                   if f.metadata.get("json") is False}
+        return make_dict_unstructure_fn(cls, converter, **omitted)
+
+    converter.register_unstructure_hook_factory(_has_private_fields, unstructure_public)
     return converter
+
+
+def _has_private_fields(cls: Any) -> bool:
+    """An attrs class with fields marked ``metadata={"json": False}`` (kept out of JSON)."""
+    return attrs.has(cls) and any(f.metadata.get("json") is False for f in attrs.fields(cls))
 
 
 @functools.cache
@@ -120,7 +135,7 @@ def request_from_json(data: Any, path: str = "$") -> Request:
         where = where[2:] if where.startswith("$.") else where.lstrip("$") or "$"
         extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
         raise RequestError(f"{where}: {message}{extra}; a request has \"pack\" and \"action\" "
-                           f"(strings), \"facts\" (an object) and optionally \"at\" (YYYY-MM-DD)",
+                           f"(strings), \"facts\" (an object) and optionally \"at\" (YYYY-MM-DD, or YYYY-MM-DDTHH:MM)",
                            path=where, code="bad-date" if where == "at" else "bad-request") from None
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping
 from engine import vocabulary as vocab
 from engine.errors import RequestError, did_you_mean, one_of, show
 from engine.json_input import nfc
+from engine.office_hours import local_time, parse_datetime
 
 Check = Callable[[Any], Any]
 
@@ -61,6 +62,15 @@ class FactValidator:
                 if parsed is not None:
                     return parsed
                 raise self._fail(fact, f"must be a date as \"YYYY-MM-DD\", got {show(v)}")
+        elif t.kind == "datetime":
+            def check(v: Any) -> Any:
+                if isinstance(v, dt.datetime):
+                    return v.replace(tzinfo=None) if v.tzinfo is None else local_time(v)
+                parsed = parse_datetime(v)
+                if parsed is not None:
+                    return parsed
+                raise self._fail(fact, "must be a time as \"YYYY-MM-DDTHH:MM\" (Swedish local "
+                                       f"time, or with a UTC offset), got {show(v)}")
         elif t.kind == "enum":
             values = frozenset(t.values)
 
@@ -100,7 +110,10 @@ class FactValidator:
             raise AssertionError(t.kind)
         return check
 
-    def normalise(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+    def normalise(self, facts: Mapping[str, Any],
+                  now: dt.datetime | None = None) -> dict[str, Any]:
+        """The facts checked and completed (see the module); ``now`` is the request's time
+        of day, for derived facts that count hours (None: ``at`` was a bare date)."""
         if type(facts) is not dict and not isinstance(facts, Mapping):
             raise RequestError(f"facts must be an object of fact names to values, got "
                                f"{show(facts)}", path="facts", code="bad-facts")
@@ -115,12 +128,13 @@ class FactValidator:
             out[name] = check(value)
         for fact in self.required:
             if out[fact.name] is None:
+                valid = (f"valid values are {one_of(fact.type.values, limit=20)}"
+                         if fact.type.values else f"it is a {fact.type.name}")
                 raise RequestError(
-                    f"fact '{fact.name}' is required for action '{self.action.name}'; valid "
-                    f"values are {one_of(fact.type.values, limit=20)}",
+                    f"fact '{fact.name}' is required for action '{self.action.name}'; {valid}",
                     path=f"facts.{fact.name}", code="missing-fact")
         for derived in self.derived:
-            out[derived.name] = derived.compute(out)
+            out[derived.name] = derived.compute(out, now)
         return out
 
     def _unknown(self, name: Any) -> RequestError:
@@ -132,6 +146,6 @@ class FactValidator:
                             code="unknown-fact")
 
 
-def validators() -> dict[str, FactValidator]:
-    """One validator per action of the vocabulary."""
-    return {name: FactValidator(action) for name, action in vocab.ACTIONS.items()}
+def validators(vocabulary: vocab.Vocabulary) -> dict[str, FactValidator]:
+    """One validator per action of ``vocabulary``."""
+    return {name: FactValidator(action) for name, action in vocabulary.actions.items()}

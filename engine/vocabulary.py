@@ -1,31 +1,54 @@
-"""The vocabulary of the public contract, as data.
+"""The vocabulary: the actions, facts, values, roles and topics packs and requests use.
 
-Actions, their facts and the facts' types, the roles, and the comparable topics that a
-pack can set. The compiler checks every pack against this module, and the request
-validator checks every request against it; nothing else in the project hard-codes an
-action or fact name.
+A vocabulary is built from *contributions*: the public contract's own (``engine.contract``)
+comes first, then one per plugin that implements the ``policy_vocabulary`` hook (see
+``engine.hookspecs``). Each :class:`~engine.core.Engine` builds its own
+:class:`Vocabulary` from the plugins it loaded; nothing here is global, so two engines
+with different plugins never share words. The compiler checks every pack against its
+engine's vocabulary, the request validator checks every request against it, and every
+view (explain, traces, OpenAPI, the editor support) reads names and labels from it.
 
-Changing what is here changes the public API (see ``docs/contract.md``): add, never rename.
+Growth keeps callers safe (``docs/plugins.md``):
+
+* a contribution may add actions, optional facts to any action, values to an open enum,
+  roles (values of the ``role`` enum), topics and labels;
+* it may not add a *required* fact to an action it did not define (a request that was
+  valid stays valid), nor values to a closed enum (``interval``: its months are fixed);
+* a name defined twice must be defined the same way; otherwise :meth:`Vocabulary.build`
+  raises :class:`~engine.errors.VocabularyError` naming both contributors.
+
+A pack decides for itself what values it does not name get (its ``only`` lists, its
+default); ``policy check`` lists the values other contributions added that a pack's
+rules on a fact do not name.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
+
+from engine.errors import VocabularyError
 
 
 @attrs.frozen
 class Type:
-    """A value type. ``kind`` is one of bool, int, date, string, enum, set, record."""
+    """A value type. ``kind`` is one of bool, int, date, datetime, string, enum, set, record.
+
+    An enum lists its ``values`` in contract order; ``includes`` names enums whose values
+    it also holds (the custodian enum holds every role), and a ``closed`` enum cannot be
+    extended by a plugin.
+    """
 
     kind: str
     name: str
     values: tuple[str, ...] = ()          # enum: the allowed values, in contract order
     element: "Type | None" = None         # set: the element type
     fields: tuple[tuple[str, "Type"], ...] = ()  # record: named fields
+    includes: tuple[str, ...] = ()        # enum: enums whose values come first
+    closed: bool = False                  # enum: no plugin may add values
 
     def __str__(self) -> str:
         return self.name
@@ -41,66 +64,40 @@ class Type:
                             "element type")
         return self.element
 
+    def is_enum(self, name: str) -> bool:
+        """Whether this is the enum called ``name`` (enums are compared by name, since a
+        vocabulary rebuilds every type that a contribution extends)."""
+        return self.kind == "enum" and self.name == name
+
 
 BOOL = Type("bool", "bool")
 INT = Type("int", "int")
 DATE = Type("date", "date")
+DATETIME = Type("datetime", "datetime")
 STRING = Type("string", "string")
+#: A time limit or a span, in hours (derived spans may have a fraction).
+HOURS = Type("int", "hours")
+SCALARS: Mapping[str, Type] = {t.name: t for t in (BOOL, INT, DATE, DATETIME, STRING, HOURS)}
 
 
-def enum(name: str, *values: str) -> Type:
-    return Type("enum", name, values=values)
+def enum(name: str, *values: str, includes: Sequence[str] = (), closed: bool = False) -> Type:
+    return Type("enum", name, values=values, includes=tuple(includes), closed=closed)
 
 
 def set_of(element: Type) -> Type:
     return Type("set", f"set of {element.name}", element=element)
 
 
-ROLE = enum(
-    "role", "manager", "department_head", "communicator", "communications_unit",
-    "communications_director", "information_officer", "website_owner",
-)
+@attrs.frozen
+class Label:
+    """A name as people read it: a short label and one sentence of help, in English and
+    Swedish. Keys are ``action:NAME``, ``fact:ACTION.FACT``, ``value:ENUM.VALUE``,
+    ``topic:ID``, ``outcome:…``, ``level:…`` and ``word:…`` (see ``engine.glossary``)."""
 
-#: English and Swedish labels, used where a step text names a role (``{role}``).
-ROLE_LABELS: Mapping[str, tuple[str, str]] = {
-    "manager": ("manager", "chef"),
-    "department_head": ("department head", "förvaltningschef"),
-    "communicator": ("communicator", "kommunikatör"),
-    "communications_unit": ("communications unit", "kommunikationsenhet"),
-    "communications_director": ("communications director", "kommunikationschef"),
-    "information_officer": ("information officer", "informationsansvarig"),
-    "website_owner": ("person responsible for the website", "webbplatsansvarig"),
-}
-
-#: Where login details can be kept: any role, or the central shared store.
-CUSTODIAN = enum("custodian", *ROLE.values, "central_storage")
-
-PAGE_CATEGORY = enum(
-    "page_category", "own", "municipality", "authority", "local_association",
-    "cultural_institution", "local_project", "commercial", "political_party", "other",
-)
-
-CONTENT_CATEGORY = enum(
-    "content_category", "defamation", "personal_attack", "hate_speech", "harassment",
-    "violence", "pornography", "incitement_to_crime", "profanity", "copyright_infringement",
-    "advertising", "confidential_information", "offensive_personal_data", "off_topic",
-    "minor_importance", "criticism", "question",
-)
-
-INTERVAL = enum("interval", "half_yearly", "yearly")
-
-#: Months in each snapshot interval; the only place the mapping is written.
-INTERVAL_MONTHS: Mapping[str, int] = {"half_yearly": 6, "yearly": 12}
-
-BREAK_USE = enum("break_use", "breaks_only", "department_head_decides", "allowed")
-
-#: A time limit, as a whole number of hours.
-HOURS = Type("int", "hours")
-
-LIKES = Type("record", "likes", fields=(
-    ("allow", set_of(PAGE_CATEGORY)),
-    ("deny", set_of(PAGE_CATEGORY)),
-))
+    en: str
+    sv: str = ""
+    help_en: str = ""
+    help_sv: str = ""
 
 
 @attrs.frozen
@@ -118,7 +115,8 @@ class Fact:
     type: Type
     meaning: str
     required: bool = False
-    absent: str = "default"      # "default" (false, 0, empty) or "missing"
+    absent: str = attrs.field(default="default",
+                              validator=attrs.validators.in_(("default", "missing")))
 
     @property
     def default(self) -> Any:
@@ -126,6 +124,11 @@ class Fact:
         if self.absent == "missing":
             return None
         return {"bool": False, "int": 0, "set": frozenset()}.get(self.type.kind)
+
+
+#: A derived fact's computation: ``compute(facts, now)`` with the validated facts and
+#: the request's time of day (None when ``at`` is a bare date). May raise RequestError.
+Compute = Callable[[Mapping[str, Any], "_dt.datetime | None"], Any]
 
 
 @attrs.frozen
@@ -136,7 +139,7 @@ class DerivedFact:
     name: str
     type: Type
     meaning: str
-    compute: Callable[[Mapping[str, Any]], Any] = attrs.field(eq=False, repr=False)
+    compute: Compute = attrs.field(eq=False, repr=False)
     inputs: tuple[str, ...] = ()          # the request's facts it is computed from
 
 
@@ -158,82 +161,6 @@ class Action:
         return tuple(f.name for f in self.facts)
 
 
-def _credential_holders(facts: Mapping[str, Any]) -> frozenset[str]:
-    held: frozenset[str] = facts["credentials_held_by"]   # a set fact, validated
-    return held | {"central_storage"} if facts["credentials_in_central_storage"] else held
-
-
-ACTIONS: Mapping[str, Action] = {a.name: a for a in (
-    Action("create_channel", "start a new social media account/channel for a part of the municipality", (
-        Fact("account_type", enum("account_type", "organisation", "private"),
-             "an organisation/authority account, or a private person's account", required=True),
-        Fact("platform", STRING, "e.g. facebook, instagram; informational"),
-        Fact("approved_by", set_of(ROLE), "who has approved starting the channel"),
-        Fact("informed", set_of(ROLE), "who has been informed / sent the channel's details"),
-        Fact("responsible_appointed", BOOL, "a named person responsible for the channel"),
-        Fact("substitute_appointed", BOOL, "a named substitute for absence"),
-        Fact("purpose_defined", BOOL, "purpose and target audience written down"),
-        Fact("admin_count", INT, "number of administrators"),
-        Fact("credentials_held_by", set_of(ROLE), "who has been given the login details / admin rights"),
-        Fact("credentials_in_central_storage", BOOL, "login details kept in the central shared store"),
-        Fact("activity_plan_filed", BOOL, "an activity plan for the account is filed"),
-        Fact("applied_via_eservice", BOOL, "the start was applied for through the internal e-service"),
-        Fact("listed_on_website", BOOL, "the channel is on the public list of channels on the website"),
-        Fact("follows_graphic_profile", BOOL, "name, logo and look follow the graphic profile"),
-        Fact("visitor_information_published", BOOL,
-             "the channel tells visitors who runs it, what it is for, that posts become public "
-             "records, what gets removed, and whom to contact"),
-    ), derived=(
-        DerivedFact("credential_holders", set_of(CUSTODIAN),
-                    "credentials_held_by, plus central_storage when credentials_in_central_storage",
-                    _credential_holders,
-                    inputs=("credentials_held_by", "credentials_in_central_storage")),
-    )),
-    Action("like_page", "the municipality's account likes/follows another page", (
-        Fact("page_category", PAGE_CATEGORY, "the kind of page", required=True),
-    )),
-    Action("delete_comment", "remove or unpublish a visitor's comment on an official channel", (
-        Fact("content_category", CONTENT_CATEGORY, "what the comment is", required=True),
-        Fact("content_saved", BOOL, "the comment's content has been saved"),
-        Fact("author_saved", BOOL, "information about who posted it has been saved"),
-        Fact("registered", BOOL, "it has been registered in the municipality's records (diarieförd)"),
-    )),
-    Action("use_private_account", "an employee uses a private account in connection with work", (
-        Fact("purpose", enum("purpose", "official_communication", "client_contact",
-                             "closed_professional_network", "answer_work_question"),
-             "what the private account is used for", required=True),
-    )),
-    Action("private_use_at_work", "an employee uses social media privately during working hours", (
-        Fact("during_break", BOOL, "the use happens during a regular break (coffee/lunch)"),
-        Fact("department_head_permits", BOOL, "the department head has decided to allow it"),
-    )),
-    Action("publish_post", "the municipality publishes a post on an official channel", (
-        Fact("contains_confidential", BOOL, "confidential (sekretessbelagd) or sensitive information"),
-        Fact("contains_offensive_personal_data", BOOL, "offensive personal data (kränkande personuppgifter)"),
-        Fact("image_source", enum("image_source", "none", "own_archive", "licensed_agency",
-                                  "creator_consent", "unlicensed"),
-             "where the post's images come from"),
-        Fact("concerns_individual_case", BOOL, "it discusses the handling of an individual's case"),
-        Fact("political_content", BOOL, "it takes a party-political position"),
-    )),
-    Action("audit_channel", "periodic check of a running channel's documentation duties", (
-        Fact("last_snapshot_on", DATE, "when a snapshot of the channel was last archived; missing = never"),
-        Fact("major_change_planned", BOOL, "a larger change of the channel is about to happen"),
-        # Left out, it is not known, not 0: a channel silent for no days is not the same.
-        Fact("days_since_last_post", INT, "how long the channel has been inactive",
-             absent="missing"),
-        Fact("monitored_daily", BOOL, "comments are looked over every (working) day"),
-        Fact("substitute_appointed", BOOL, "a substitute is appointed for the responsible person"),
-        Fact("listed_on_website", BOOL, "the channel is on the public list of channels"),
-    )),
-    Action("close_channel", "shut down a channel", (
-        Fact("manager_consulted", BOOL, "the manager has been consulted"),
-        Fact("communicator_consulted", BOOL, "the communicator has been consulted"),
-        Fact("farewell_post_published", BOOL, "a post telling followers why, and thanking them, is published"),
-    )),
-)}
-
-
 @attrs.frozen
 class Topic:
     """A comparable setting of a pack, shown side by side by ``policy explain``.
@@ -248,17 +175,271 @@ class Topic:
     informational: bool = False
 
 
-TOPICS: Mapping[str, Topic] = {t.id: t for t in (
-    Topic("channel_approver", "Who approves a new channel", set_of(ROLE)),
-    Topic("credential_custody", "Who holds the login details", set_of(CUSTODIAN)),
-    Topic("snapshot_interval", "How often a snapshot is archived", INTERVAL),
-    Topic("allowed_likes", "Which pages the municipality may like", LIKES),
-    Topic("break_time_use", "Private use of social media at work", BREAK_USE),
-    Topic("response_time", "Time limit for answering questions", HOURS, informational=True),
-)}
+@attrs.frozen
+class Contribution:
+    """What one contributor adds to the vocabulary.
 
-OUTCOMES = ("allow", "deny", "required_steps")
-LEVELS = ("must", "should")
+    ``actions`` are new actions, or existing ones (same name) bringing extra optional
+    facts; ``values`` adds values to existing enums by name (roles are the ``role``
+    enum); ``labels`` are keyed as :class:`Label` says. ``name`` is set by the engine to
+    the plugin's name; the contract's contribution is called ``contract``.
+    """
+
+    name: str
+    actions: tuple[Action, ...] = ()
+    values: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    topics: tuple[Topic, ...] = ()
+    labels: Mapping[str, Label] = attrs.field(factory=dict)
+    #: Where it was read from (a vocabulary file), for messages; None: Python code.
+    origin: str | None = None
+
+
+def _types_in(t: Type) -> Iterator[Type]:
+    yield t
+    if t.element is not None:
+        yield from _types_in(t.element)
+    for _, field in t.fields:
+        yield from _types_in(field)
+
+
+@attrs.frozen
+class Vocabulary:
+    """Every word an engine knows, combined from its contributions.
+
+    ``actions`` and ``topics`` are keyed by name; ``enums`` holds every enum by name with
+    all values contributions gave it; ``origins`` says which contributor first gave each
+    key (``action:…``, ``fact:A.F``, ``value:E.V``, ``topic:…``); ``contributors`` lists
+    the contributions' names in the order they were combined.
+    """
+
+    actions: Mapping[str, Action]
+    topics: Mapping[str, Topic]
+    enums: Mapping[str, Type]
+    labels: Mapping[str, Label] = attrs.field(eq=False, repr=False)
+    origins: Mapping[str, str] = attrs.field(eq=False, repr=False)
+    contributors: tuple[str, ...] = ()
+
+    @property
+    def roles(self) -> Type:
+        return self.enums["role"]
+
+    def label(self, key: str, lang: str = "en") -> str:
+        """The label of ``key`` in ``lang`` ("en" or "sv"); Swedish falls back to English,
+        an unknown key to its last part with spaces for underscores."""
+        if lang not in ("en", "sv"):
+            raise ValueError(f"unknown language {lang!r}; languages are 'en' and 'sv'")
+        found = self._find(key)
+        if found is None:
+            return re.split(r"[:.]", key)[-1].replace("_", " ")
+        return (found.sv or found.en) if lang == "sv" else found.en
+
+    def _find(self, key: str) -> Label | None:
+        """The label of ``key``; a value of an enum that includes another (a custodian
+        that is a role) has the included enum's label."""
+        found = self.labels.get(key)
+        if found is None and key.startswith("value:"):
+            enum_name, _, value = key[len("value:"):].partition(".")
+            for inc in getattr(self.enums.get(enum_name), "includes", ()):
+                found = self._find(f"value:{inc}.{value}")
+                if found is not None:
+                    break
+        return found
+
+    def help(self, key: str, lang: str = "en") -> str:
+        """One sentence of help for ``key`` in ``lang`` ("" when there is none)."""
+        found = self._find(key)
+        if found is None:
+            return ""
+        return (found.help_sv or found.help_en) if lang == "sv" else found.help_en
+
+    def role_label(self, role: str, lang: str = "en") -> str:
+        return self.label(f"value:role.{role}", lang)
+
+    def added_by(self, key: str) -> str:
+        """Which contributor gave ``key`` (``contract`` for the public contract's words)."""
+        return self.origins.get(key, "contract")
+
+    def extensions(self, enum_name: str) -> tuple[str, ...]:
+        """The values of ``enum_name`` that a contributor other than the contract added."""
+        t = self.enums.get(enum_name)
+        if t is None:
+            return ()
+        return tuple(v for v in t.values
+                     if self.origins.get(f"value:{enum_name}.{v}", "contract") != "contract")
+
+    @classmethod
+    def build(cls, contributions: Iterable[Contribution]) -> "Vocabulary":
+        """Combine ``contributions`` in order; raises :class:`VocabularyError` on a
+        conflict, naming both contributors (every conflict found, one per line)."""
+        return _Builder().build(list(contributions))
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.origins: dict[str, str] = {}
+        self.enum_defs: dict[str, Type] = {}
+        self.extra_values: dict[str, list[str]] = {}
+        self.actions: dict[str, Action] = {}
+        self.topics: dict[str, Topic] = {}
+        self.labels: dict[str, Label] = {}
+        self.references: list[tuple[str, str]] = []
+
+    def conflict(self, key: str, by: str, what: str) -> None:
+        first = self.origins.get(key, "?")
+        self.problems.append(f"{_who(first)} and {_who(by)} both define {what} differently")
+
+    def build(self, contributions: list[Contribution]) -> Vocabulary:
+        for c in contributions:
+            self.add(c)
+        for c in contributions:                 # values once every enum is defined
+            self.add_values(c)
+        for name, by in self.references:
+            if name not in self.enum_defs:
+                self.problems.append(f"{_who(by)} uses enum '{name}', which no contribution "
+                                     f"defines; enums are {', '.join(sorted(self.enum_defs))}")
+        if self.problems:
+            raise VocabularyError("the vocabulary cannot be built: "
+                                  + "; ".join(dict.fromkeys(self.problems)))
+        enums = {name: self.resolved(name) for name in self.enum_defs}
+        actions = {name: self.rebuild_action(a, enums) for name, a in self.actions.items()}
+        topics = {tid: attrs.evolve(t, type=_rebuild(t.type, enums))
+                  for tid, t in self.topics.items()}
+        return Vocabulary(actions, topics, enums, dict(self.labels), dict(self.origins),
+                          tuple(c.name for c in contributions))
+
+    def define_enums(self, t: Type, by: str) -> None:
+        for part in _types_in(t):
+            if part.kind != "enum":
+                continue
+            if not part.values and not part.includes:     # a reference by name
+                self.references.append((part.name, by))
+                continue
+            known = self.enum_defs.get(part.name)
+            key = f"enum:{part.name}"
+            if known is None:
+                self.enum_defs[part.name] = part
+                self.origins[key] = by
+                for v in part.values:
+                    self.origins.setdefault(f"value:{part.name}.{v}", by)
+            elif (known.values, known.includes, known.closed) != (
+                    part.values, part.includes, part.closed):
+                self.conflict(key, by, f"enum '{part.name}' ({', '.join(known.values)} / "
+                                       f"{', '.join(part.values)})")
+
+    def add(self, c: Contribution) -> None:
+        by = c.name
+        for action in c.actions:
+            key = f"action:{action.name}"
+            known = self.actions.get(action.name)
+            for f in action.facts + action.derived:
+                self.define_enums(f.type, by)
+            if known is None:
+                self.origins[key] = by
+                for f in action.facts + action.derived:
+                    self.origins[f"fact:{action.name}.{f.name}"] = by
+                self.actions[action.name] = action
+                continue
+            if action.meaning and action.meaning != known.meaning:
+                self.conflict(key, by, f"action '{action.name}' (its meaning)")
+            self.actions[action.name] = self.merge_facts(known, action, by)
+        for topic in c.topics:
+            self.define_enums(topic.type, by)
+            key = f"topic:{topic.id}"
+            known_topic = self.topics.get(topic.id)
+            if known_topic is None:
+                self.topics[topic.id] = topic
+                self.origins[key] = by
+            elif known_topic != topic:
+                self.conflict(key, by, f"topic '{topic.id}'")
+        for lkey, label in c.labels.items():
+            known_label = self.labels.get(lkey)
+            if known_label is None:
+                self.labels[lkey] = label
+                self.origins[f"label:{lkey}"] = by
+            elif known_label != label:
+                self.conflict(f"label:{lkey}", by, f"the label of '{lkey}'")
+
+    def merge_facts(self, known: Action, extra: Action, by: str) -> Action:
+        facts = list(known.facts)
+        derived = list(known.derived)
+        for f in extra.facts:
+            key = f"fact:{known.name}.{f.name}"
+            same = known.fact(f.name)
+            if same is not None:
+                if same != f:
+                    self.conflict(key, by, f"fact '{f.name}' of action '{known.name}'")
+                continue
+            if f.required and self.origins.get(f"action:{known.name}") != by:
+                self.problems.append(
+                    f"{_who(by)} adds the required fact '{f.name}' to action '{known.name}', "
+                    f"which {_who(self.origins.get(f'action:{known.name}', '?'))} defines; a "
+                    "fact added to another's action must be optional, so that requests "
+                    "valid before stay valid")
+                continue
+            self.origins[key] = by
+            facts.append(f)
+        for d in extra.derived:
+            key = f"fact:{known.name}.{d.name}"
+            same = known.fact(d.name)
+            if same is not None:
+                if same != d:
+                    self.conflict(key, by, f"derived fact '{d.name}' of action '{known.name}'")
+                continue
+            self.origins[key] = by
+            derived.append(d)
+        return attrs.evolve(known, facts=tuple(facts), derived=tuple(derived))
+
+    def add_values(self, c: Contribution) -> None:
+        for name, values in c.values.items():
+            known = self.enum_defs.get(name)
+            if known is None:
+                hint = ", ".join(sorted(self.enum_defs))
+                self.problems.append(f"{_who(c.name)} adds values to enum '{name}', which no "
+                                     f"contribution defines; enums are {hint}")
+                continue
+            if known.closed and self.origins.get(f"enum:{name}") != c.name:
+                self.problems.append(f"{_who(c.name)} adds values to the closed enum '{name}' "
+                                     f"of {_who(self.origins.get(f'enum:{name}', '?'))}; its "
+                                     "values cannot grow")
+                continue
+            for v in values:
+                key = f"value:{name}.{v}"
+                if v in known.values or v in self.extra_values.get(name, ()):
+                    continue                    # the same value twice is one value
+                self.origins[key] = c.name
+                self.extra_values.setdefault(name, []).append(v)
+
+    def resolved(self, name: str, seen: tuple[str, ...] = ()) -> Type:
+        t = self.enum_defs[name]
+        values: list[str] = []
+        for inc in t.includes:
+            if inc in seen or inc not in self.enum_defs:
+                continue
+            values.extend(self.resolved(inc, seen + (name,)).values)
+        values.extend(t.values)
+        values.extend(self.extra_values.get(name, ()))
+        return attrs.evolve(t, values=tuple(dict.fromkeys(values)))
+
+    def rebuild_action(self, action: Action, enums: Mapping[str, Type]) -> Action:
+        return attrs.evolve(
+            action,
+            facts=tuple(attrs.evolve(f, type=_rebuild(f.type, enums)) for f in action.facts),
+            derived=tuple(attrs.evolve(d, type=_rebuild(d.type, enums)) for d in action.derived))
+
+
+def _rebuild(t: Type, enums: Mapping[str, Type]) -> Type:
+    if t.kind == "enum":
+        return enums.get(t.name, t)
+    if t.kind == "set" and t.element is not None:
+        return set_of(_rebuild(t.element, enums))
+    if t.kind == "record":
+        return attrs.evolve(t, fields=tuple((n, _rebuild(f, enums)) for n, f in t.fields))
+    return t
+
+
+def _who(name: str) -> str:
+    return "the contract" if name == "contract" else f"plugin '{name}'"
 
 
 # --- date arithmetic ------------------------------------------------------------------
@@ -278,6 +459,17 @@ def parse_date(text: Any) -> _dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def parse_at(value: Any) -> "_dt.date | _dt.datetime | None":
+    """A request's ``at``: a day as "YYYY-MM-DD", or a moment as "YYYY-MM-DDTHH:MM[:SS]"
+    (Swedish local time; with a UTC offset or "Z" it is converted to Swedish time), for
+    requests whose facts count hours. None when it is neither."""
+    day = parse_date(value)
+    if day is not None:
+        return day
+    from engine.office_hours import parse_datetime
+    return parse_datetime(value)
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:

@@ -16,7 +16,10 @@ import unicodedata
 from hypothesis import strategies as st
 
 from dsl import ast
-from engine import vocabulary as vocab
+from engine import contract
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 KEYWORDS = frozenset("""
     pack name document dated version default sections topic not regulated summary source sentence only
@@ -25,16 +28,16 @@ KEYWORDS = frozenset("""
     must should
 """.split())
 
-_VALUES = sorted({v for t in (vocab.ROLE, vocab.CUSTODIAN, vocab.PAGE_CATEGORY,
-                              vocab.CONTENT_CATEGORY, vocab.INTERVAL, vocab.BREAK_USE)
+_VALUES = sorted({v for t in (contract.ROLE, WORDS.enums["custodian"], contract.PAGE_CATEGORY,
+                              contract.CONTENT_CATEGORY, contract.INTERVAL, contract.BREAK_USE)
                   for v in t.values}
-                 | {v for a in vocab.ACTIONS.values() for f in a.facts
+                 | {v for a in WORDS.actions.values() for f in a.facts
                     if f.type.kind == "enum" for v in f.type.values})
-_FACTS = sorted({f.name for a in vocab.ACTIONS.values() for f in a.facts + a.derived})
+_FACTS = sorted({f.name for a in WORDS.actions.values() for f in a.facts + a.derived})
 
 ids = st.from_regex(r"[a-z][a-z0-9_]{0,8}(-[a-z0-9]{1,6}){0,2}", fullmatch=True).filter(
     lambda s: s not in KEYWORDS)
-names = st.one_of(st.sampled_from(_FACTS), st.sampled_from(sorted(vocab.TOPICS)),
+names = st.one_of(st.sampled_from(_FACTS), st.sampled_from(sorted(WORDS.topics)),
                   st.sampled_from(_VALUES), ids)
 
 # Any text a string literal can hold, quotes, backslashes, controls and all.
@@ -57,7 +60,7 @@ def records(draw, values):
 
 values = st.recursive(st.one_of(scalars, lists), lambda inner: records(inner), max_leaves=6)
 
-fields = st.builds(ast.Field, st.sampled_from(sorted(vocab.TOPICS)),
+fields = st.builds(ast.Field, st.sampled_from(sorted(WORDS.topics)),
                    st.sampled_from(["allow", "deny"]))
 operands = st.one_of(names.map(ast.Name), constants, lists, fields)
 
@@ -119,13 +122,13 @@ def headers(draw):
     )
 
 
-topics = st.builds(ast.TopicSetting, st.sampled_from(sorted(vocab.TOPICS)) | ids,
+topics = st.builds(ast.TopicSetting, st.sampled_from(sorted(WORDS.topics)) | ids,
                    st.none() | values, st.none() | text_values, st.none() | texts)
 
 effects = st.one_of(
     st.none(),
     st.sampled_from(["allow", "deny", "only"]).map(ast.Effect),
-    st.builds(ast.Require, ids, st.none() | st.sampled_from(vocab.ROLE.values) | ids,
+    st.builds(ast.Require, ids, st.none() | st.sampled_from(contract.ROLE.values) | ids,
               text_values),
 )
 
@@ -137,12 +140,12 @@ def rules(draw):
         draw(st.lists(st.integers(0, 999), max_size=3)))
     return ast.Rule(
         id=draw(ids),
-        actions=tuple(draw(st.lists(st.sampled_from(sorted(vocab.ACTIONS)) | ids, max_size=3))),
+        actions=tuple(draw(st.lists(st.sampled_from(sorted(WORDS.actions)) | ids, max_size=3))),
         effect=draw(effects),
         when=draw(st.none() | expressions),
         done=draw(st.none() | expressions),
         for_each=draw(st.none() | st.builds(ast.ForEach, ids,
-                                            st.sampled_from(sorted(vocab.TOPICS)))),
+                                            st.sampled_from(sorted(WORDS.topics)))),
         level=draw(st.sampled_from([None, "must", "should"])),
         because=draw(st.none() | text_values),
         source=source,
@@ -156,7 +159,7 @@ packs = st.builds(ast.Pack, headers(), st.lists(topics, max_size=3).map(tuple),
 
 @st.composite
 def test_cases(draw):
-    action = draw(st.none() | st.sampled_from(sorted(vocab.ACTIONS)) | ids)
+    action = draw(st.none() | st.sampled_from(sorted(WORDS.actions)) | ids)
     facts = () if action is None else tuple(draw(st.lists(st.tuples(names, values), max_size=4,
                                                                       unique_by=lambda f: f[0])))
     return ast.TestCase(

@@ -12,6 +12,7 @@ from typing import Any
 
 from dsl import ast
 from engine import vocabulary as vocab
+from engine import contract
 
 
 def value(e: Any, facts: dict, at: dt.date, pack: Any, env: dict) -> Any:
@@ -52,10 +53,10 @@ def holds(e: Any, facts: dict, at: dt.date, pack: Any, env: dict) -> bool:
         left, right = v(e.left), v(e.right)
         if left is None or right is None:
             return False
-        if isinstance(left, str) and left in vocab.INTERVAL_MONTHS and isinstance(right, int):
-            left = vocab.INTERVAL_MONTHS[left]
-        if isinstance(right, str) and right in vocab.INTERVAL_MONTHS and isinstance(left, int):
-            right = vocab.INTERVAL_MONTHS[right]
+        if isinstance(left, str) and left in contract.INTERVAL_MONTHS and isinstance(right, int):
+            left = contract.INTERVAL_MONTHS[left]
+        if isinstance(right, str) and right in contract.INTERVAL_MONTHS and isinstance(left, int):
+            right = contract.INTERVAL_MONTHS[right]
         return {"==": left == right, "!=": left != right, "<": left < right,
                 "<=": left <= right, ">": left > right, ">=": left >= right}[e.op]
     if isinstance(e, ast.Membership):

@@ -7,6 +7,9 @@ import datetime as dt
 from hypothesis import strategies as st
 
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 DATES = st.dates(dt.date(2023, 1, 1), dt.date(2026, 12, 31))
 #: Days requests are decided at: every installed pack is in force on them (Vara's first
@@ -35,12 +38,12 @@ def facts_for(action: vocab.Action) -> st.SearchStrategy:
     return st.fixed_dictionaries(required, optional=optional)
 
 
-ACTIONS = st.sampled_from(sorted(vocab.ACTIONS))
+ACTIONS = st.sampled_from(sorted(WORDS.actions))
 
 
 @st.composite
 def requests(draw, packs):
     """(pack id, action, facts, at) for any installed pack and any action."""
     action = draw(ACTIONS)
-    return (draw(st.sampled_from(packs)), action, draw(facts_for(vocab.ACTIONS[action])),
+    return (draw(st.sampled_from(packs)), action, draw(facts_for(WORDS.actions[action])),
             draw(AT_DATES))

@@ -137,7 +137,7 @@ def test_imports_point_one_way():
 def test_dsl_uses_only_errors_and_vocabulary_of_the_engine():
     used = {d for m, deps in GRAPH.items() if _layer(m) == "dsl" for d in deps
             if _layer(d) == "pipeline"}
-    assert used <= {"engine.errors", "engine.vocabulary"}
+    assert used <= {"engine.errors", "engine.vocabulary", "engine.contract"}
 
 
 def test_cli_commands_import_helpers_not_the_group():

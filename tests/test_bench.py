@@ -14,6 +14,9 @@ import pytest
 
 from bench import adapters, floor, peers, scaling, workload
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 REQUESTS = workload.requests(adapters.PACKS, 400, seed=11)
 
@@ -27,7 +30,7 @@ def test_the_workload_reaches_every_outcome_pack_and_action(this_engine):
     outcomes = {this_engine.result(this_engine.decide(*r))[0] for r in REQUESTS}
     assert outcomes == {"allow", "deny", "required_steps"}
     assert {(p, a) for p, a, _, _ in REQUESTS} == {(p, a) for p in adapters.PACKS
-                                                   for a in vocab.ACTIONS}
+                                                   for a in WORDS.actions}
 
 
 def test_the_workload_is_fixed_by_its_seed():

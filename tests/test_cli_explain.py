@@ -9,9 +9,12 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from engine import vocabulary as vocab
 from engine.cli import main
 from tests.test_cli import policy
+from engine import contract
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
 
@@ -42,7 +45,7 @@ def test_json_has_the_contracts_shape():
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     topics = {t["id"]: t for t in data["topics"]}
-    assert set(vocab.TOPICS) <= set(topics)
+    assert set(WORDS.topics) <= set(topics)
     for topic in data["topics"]:
         assert isinstance(topic["title"], str) and topic["title"]
         assert set(topic["values"]) == set(PACKS)
@@ -50,8 +53,8 @@ def test_json_has_the_contracts_shape():
             assert {"value", "summary", "source"} <= set(cell)
             assert cell["summary"] is None or isinstance(cell["summary"], str)
             assert cell["source"] is None or isinstance(cell["source"], str)
-    roles, custodians = set(vocab.ROLE.values), set(vocab.CUSTODIAN.values)
-    pages = set(vocab.PAGE_CATEGORY.values)
+    roles, custodians = set(contract.ROLE.values), set(WORDS.enums["custodian"].values)
+    pages = set(contract.PAGE_CATEGORY.values)
     for pack in PACKS:
         def value(topic):
             return topics[topic]["values"][pack]["value"]

@@ -11,6 +11,10 @@ from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
 from engine.validate import FactValidator
 from tests.conftest import compile_source
+from engine import contract
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 AT = en.DEFAULT_AT
 
@@ -27,7 +31,7 @@ def test_domains_cover_each_threshold_from_both_sides():
           require approve by a "Approve."
           done when a in approved_by and informed contains any [communicator] and admin_count >= 2
         ''')
-    audit = vocab.ACTIONS["audit_channel"]
+    audit = WORDS.actions["audit_channel"]
     space = en.space(audit, [r.ast for r in pack.rules_for("audit_channel")],
                      en.action_mentions([pack], audit), AT)
     domains = dict(zip(space.facts, space.domains))
@@ -35,7 +39,7 @@ def test_domains_cover_each_threshold_from_both_sides():
     assert domains["days_since_last_post"] == (None, 0, 29, 30, 31)
     months = {vocab.months_since(d, AT) for d in domains["last_snapshot_on"] if d is not None}
     assert {5, 6, 7} <= months and None in domains["last_snapshot_on"]
-    create = vocab.ACTIONS["create_channel"]
+    create = WORDS.actions["create_channel"]
     space = en.space(create, [r.ast for r in pack.rules_for("create_channel")],
                      en.action_mentions([pack], create), AT)
     domains = dict(zip(space.facts, space.domains))
@@ -49,9 +53,9 @@ def test_domains_cover_each_threshold_from_both_sides():
 
 
 def test_a_space_over_the_cap_is_sampled_evenly_and_says_so():
-    action = vocab.ACTIONS["delete_comment"]
+    action = WORDS.actions["delete_comment"]
     space = en.Space(action, ("content_category", "registered"),
-                     (vocab.CONTENT_CATEGORY.values, (False, True)), AT, cap=10)
+                     (contract.CONTENT_CATEGORY.values, (False, True)), AT, cap=10)
     first, second = list(space.requests()), list(space.requests())
     assert space.capped and space.size == 32 and space.checked == 10
     assert first == second and len(first) == 10
@@ -59,7 +63,7 @@ def test_a_space_over_the_cap_is_sampled_evenly_and_says_so():
 
 
 def test_requests_are_written_as_a_test_file_writes_them():
-    action = vocab.ACTIONS["create_channel"]
+    action = WORDS.actions["create_channel"]
     facts = dict(en.defaults(action), approved_by=frozenset({"manager", "communicator"}),
                  responsible_appointed=True)
     assert en.request_text(action, facts) == (
@@ -113,14 +117,14 @@ def signatures(pack, action: vocab.Action) -> set:
 @given(data=st.data())
 def test_every_request_behaves_like_an_enumerated_one(engine, pack_id, data):
     pack = engine.packs[pack_id]
-    action = vocab.ACTIONS[data.draw(st.sampled_from(sorted(pack.plans)))]
+    action = WORDS.actions[data.draw(st.sampled_from(sorted(pack.plans)))]
     facts = FactValidator(action).normalise(data.draw(facts_for(action)))
     found = tuple(id(f) for f in en.evaluate(pack, action.name, facts, AT))
     assert found in signatures(pack, action)
 
 
 def test_a_space_too_large_to_count_in_a_machine_word_is_still_sampled():
-    action = vocab.ACTIONS["delete_comment"]
+    action = WORDS.actions["delete_comment"]
     domains = tuple(tuple(range(1000)) for _ in range(8))        # 10**24 assignments
     space = en.Space(action, tuple(f"f{i}" for i in range(8)), domains, AT, cap=5)
     picked = list(space.assignments())

@@ -8,9 +8,13 @@ import pytest
 from engine import vocabulary as vocab
 from engine.explain.comparison import all_done, closed, compare, rules_using, topic_ids
 from tests.conftest import AT
+from engine import contract
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
-ROLES = list(vocab.ROLE.values)
+ROLES = list(contract.ROLE.values)
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +32,14 @@ def step_ids(decision):
 
 def test_every_topic_is_compared_for_every_pack(comparison):
     assert [t.id for t in comparison.topics] == list(topic_ids())
-    assert set(vocab.TOPICS) <= set(topic_ids())
+    assert set(WORDS.topics) <= set(topic_ids())
     assert {"new_channel", "removal_grounds", "removal_steps", "private_accounts",
             "image_rights", "closing_channel", "response_time"} <= set(topic_ids())
     for topic in comparison.topics:
         assert list(topic.values) == PACKS
 
 
-@pytest.mark.parametrize("topic", list(vocab.TOPICS))
+@pytest.mark.parametrize("topic", list(WORDS.topics))
 def test_settings_are_the_packs_own(engine, comparison, topic):
     for pack in PACKS:
         cell = comparison.topic(topic).values[pack]
@@ -78,7 +82,7 @@ def test_credential_custody(engine, comparison, pack):
             "account_type": "organisation", "credentials_held_by": [h for h in holders if h in ROLES],
             "credentials_in_central_storage": "central_storage" in holders}, AT)))
 
-    everyone = list(vocab.CUSTODIAN.values)
+    everyone = list(WORDS.enums["custodian"].values)
     custody_steps = steps([]) - steps(everyone)
     if custody is None:
         assert custody_steps == set()
@@ -102,7 +106,7 @@ def test_snapshot_interval(engine, comparison, pack):
     if interval is None:
         assert snapshot_steps == set()
         return
-    months = vocab.INTERVAL_MONTHS[interval]
+    months = contract.INTERVAL_MONTHS[interval]
     assert snapshot_steps
     assert not snapshot_steps & steps(vocab.add_months(AT, -(months - 1)))
     assert snapshot_steps <= steps(vocab.add_months(AT, -months))
@@ -111,7 +115,7 @@ def test_snapshot_interval(engine, comparison, pack):
 @pytest.mark.parametrize("pack", PACKS)
 def test_allowed_likes(engine, comparison, pack):
     likes = value(comparison, "allowed_likes", pack)
-    for category in vocab.PAGE_CATEGORY.values:
+    for category in contract.PAGE_CATEGORY.values:
         d = engine.decide(pack, "like_page", {"page_category": category}, AT)
         if likes is not None and category in likes["allow"]:
             assert (d.outcome, d.by_default) == ("allow", False), category
@@ -148,12 +152,12 @@ def test_response_time(engine, comparison, pack):
     hours = value(comparison, "response_time", pack)
     assert hours == {"perstorp": 24}.get(pack)
     assert rules_using(engine.packs[pack], "response_time") == ()
-    assert all(f.name != "response_time" for a in vocab.ACTIONS.values() for f in a.facts)
+    assert all(f.name != "response_time" for a in WORDS.actions.values() for f in a.facts)
 
 
 def everything_done(action: str) -> dict:
     facts = all_done(action)
-    for fact in vocab.ACTIONS[action].facts:
+    for fact in WORDS.actions[action].facts:
         if fact.type.kind == "set":
             facts[fact.name] = list(fact.type.element.values)
         elif fact.type.kind == "int":
@@ -178,7 +182,7 @@ def test_removal_grounds(engine, comparison, pack):
     """A ground is a category an allow rule permits once every step is done; a kept one
     is denied; the rest the guideline does not speak to."""
     grounds = value(comparison, "removal_grounds", pack) or {"allow": [], "deny": []}
-    for category in vocab.CONTENT_CATEGORY.values:
+    for category in contract.CONTENT_CATEGORY.values:
         d = engine.decide(pack, "delete_comment",
                           dict(all_done("delete_comment"), content_category=category), AT)
         allowed_by_rule = (d.outcome == "allow" and not d.by_default
@@ -197,7 +201,7 @@ def test_removal_steps(engine, comparison, pack):
     grounds = value(comparison, "removal_grounds", pack)
     if grounds is None:
         # no grounds named: steps only where every removal needs them (public records)
-        needing = [c for c in vocab.CONTENT_CATEGORY.values if engine.decide(
+        needing = [c for c in contract.CONTENT_CATEGORY.values if engine.decide(
             pack, "delete_comment", {"content_category": c}, AT).outcome == "required_steps"]
         assert (steps or {}).get("grounds", []) == needing
         if not needing:
@@ -216,7 +220,7 @@ def test_removal_steps(engine, comparison, pack):
 @pytest.mark.parametrize("pack", PACKS)
 def test_outcome_per_value(engine, comparison, pack, topic, action, fact):
     outcomes = value(comparison, topic, pack)
-    for v in vocab.ACTIONS[action].fact(fact).type.values:
+    for v in WORDS.actions[action].fact(fact).type.values:
         d = engine.decide(pack, action, {fact: v}, AT)
         entry = outcomes[v] if outcomes else None
         if d.by_default:
@@ -249,10 +253,10 @@ def test_what_the_matrix_shows(comparison):
     for pack in ("norsjo", "perstorp", "toreboda", "tyreso"):
         grounds = row["removal_grounds"][pack]
         assert grounds["only"] and {"criticism", "question"} <= set(grounds["deny"]), pack
-        assert set(grounds["allow"]) | set(grounds["deny"]) == set(vocab.CONTENT_CATEGORY.values)
+        assert set(grounds["allow"]) | set(grounds["deny"]) == set(contract.CONTENT_CATEGORY.values)
     assert row["removal_grounds"]["vara"] is None
     # Vara names no grounds, but every removal first saves the comment (public records)
-    assert row["removal_steps"]["vara"]["grounds"] == list(vocab.CONTENT_CATEGORY.values)
+    assert row["removal_steps"]["vara"]["grounds"] == list(contract.CONTENT_CATEGORY.values)
     assert row["allowed_likes"]["tyreso"]["only"] is True
     assert row["allowed_likes"]["toreboda"] == {"allow": [], "deny": ["commercial", "political_party"],
                                                 "only": False}

@@ -98,7 +98,7 @@ def test_unexpected_token_names_position_expectation_and_caret():
     err = error_of("pack p\nrule r\n  on like_page\n  deny when page_category in ==\n")
     assert str(err).splitlines() == [
         "bad.policy:4:30: unexpected '=='; expected a date (YYYY-MM-DD), a name, a number, "
-        "a string, '(', '[', 'false' or 'true'",
+        "a string, a time (YYYY-MM-DDTHH:MM), '(', '[', 'false' or …",
         "      deny when page_category in ==",
         "    " + " " * 29 + "^^"]
 

@@ -138,7 +138,7 @@ def test_every_hook_is_documented():
     from engine import hookspecs
     docs = (ROOT / "docs/plugins.md").read_text(encoding="utf-8")
     hooks = [n for n in dir(hookspecs) if n.startswith("policy_")]
-    assert hooks == ["policy_decision", "policy_evaluate", "policy_packs"]
+    assert hooks == ["policy_decision", "policy_evaluate", "policy_packs", "policy_vocabulary"]
     for name in hooks:
         assert getattr(hookspecs, name).__doc__.strip()
         assert f"## `{name}" in docs, f"docs/plugins.md does not document {name}"

@@ -25,6 +25,10 @@ from engine.serialization import converter, request_from_json, to_json
 from engine.validate import FactValidator
 from tests import reference
 from tests.strategies import AT_DATES, DATES, facts_for, requests
+from engine import contract
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = Engine.load(strict=True)
@@ -43,7 +47,7 @@ def summary(d: Decision) -> dict:
 def test_compiled_evaluator_agrees_with_the_reference(request):
     pack_id, action, facts, at = request
     pack = ENGINE.packs[pack_id]
-    normalised = FactValidator(vocab.ACTIONS[action]).normalise(facts)
+    normalised = FactValidator(WORDS.actions[action]).normalise(facts)
     assert summary(ENGINE.decide(pack_id, action, facts, at)) == \
         reference.decide(pack, action, normalised, at)
 
@@ -80,9 +84,9 @@ def test_determinism_across_processes_and_hash_seeds():
     rng = random.Random(7)
     batch = []
     for _ in range(300):
-        action = rng.choice(sorted(vocab.ACTIONS))
+        action = rng.choice(sorted(WORDS.actions))
         facts = {}
-        for fact in vocab.ACTIONS[action].facts:
+        for fact in WORDS.actions[action].facts:
             t = fact.type
             if t.kind == "enum":
                 facts[fact.name] = rng.choice(t.values)
@@ -173,7 +177,7 @@ def test_doing_a_required_step_never_adds_a_step_or_a_deny(request):
     before = ENGINE.decide(pack_id, action_name, facts, at)
     if before.outcome != "required_steps":
         return
-    pack, action = ENGINE.packs[pack_id], vocab.ACTIONS[action_name]
+    pack, action = ENGINE.packs[pack_id], WORDS.actions[action_name]
     unmet_rules = {r.rule for r in before.reasons}
     for rule in pack.rules_for(action_name):
         if rule.id not in unmet_rules or rule.ast.done is None:
@@ -197,7 +201,7 @@ def test_doing_a_required_step_never_adds_a_step_or_a_deny(request):
 @example(last=dt.date(2024, 2, 29), at=dt.date(2025, 2, 28))
 def test_snapshot_falls_due_exactly_when_the_interval_topic_says(pack_id, last, at):
     pack = ENGINE.packs[pack_id]
-    months = vocab.INTERVAL_MONTHS[pack.topics["snapshot_interval"].value]
+    months = contract.INTERVAL_MONTHS[pack.topics["snapshot_interval"].value]
     d = ENGINE.decide(pack_id, "audit_channel", {"last_snapshot_on": last.isoformat()}, at)
     due = at >= vocab.add_months(last, months)
     assert ("archive-snapshot" in [s.id for s in d.steps]) is due

@@ -193,7 +193,7 @@ def test_unknown_names(pack):
         "(did you mean \"1. Ansvar\"?); use a heading the header's 'sections' lists, or \"\" for "
         "the text before the first heading")
     assert messages["unknown-action"].startswith(
-        "entry \"2. Gilla och följa\" sentence 2 names action 'like_pages', which the contract "
+        "entry \"2. Gilla och följa\" sentence 2 names action 'like_pages', which the vocabulary "
         "does not have (did you mean 'like_page'?); valid actions are 'audit_channel', ")
     assert messages["unknown-rule"] == (
         "entry \"1. Ansvar\" sentence 2 names rule 'aprove-channel', which pack 'regdemo' does "

@@ -11,6 +11,9 @@ from dsl.parser import parse_pack
 from engine.compiler import compile_pack
 from engine.authoring.semdiff import diff_packs, render
 from tests.test_cli import policy
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,12 +81,11 @@ def test_deciding_cases_of_independent_blocks_counts_what_deciding_every_request
     """Compressing each block of facts to its distinct cases loses nothing: the counts of
     each kind of change are those of deciding every request of the full space."""
     from engine.authoring import enumeration as en
-    from engine import vocabulary as vocab
     from engine.authoring.semdiff import Verdict, change_of
 
     before, after = engine.packs[pack_id], edited(pack_id, old, new)
     counted: dict[tuple[str, str], int] = {}
-    for action in vocab.ACTIONS.values():
+    for action in WORDS.actions.values():
         rules = [r.ast for p in (before, after) for r in p.rules_for(action.name)]
         space = en.space(action, rules, en.action_mentions([before, after], action))
         assert not space.capped

@@ -40,7 +40,7 @@ def test_request_round_trip():
     ({"pack": "tyreso", "action": "like_page", "facts": [], "at": None},
      "\"facts\" must be a JSON object", "facts"),
     ({"pack": "tyreso", "action": "like_page", "facts": {}, "at": "2025-1-1"},
-     "at: expected a date as \"YYYY-MM-DD\", got \"2025-1-1\"", "at"),
+     "at: expected a date as \"YYYY-MM-DD\" or a time as \"YYYY-MM-DDTHH:MM\", got \"2025-1-1\"", "at"),
     ({"pack": "tyreso", "action": "like_page", "facts": {}, "extra": 1},
      "unknown field(s) 'extra'", "$"),
     ({"pack": 3, "action": "like_page", "facts": {}}, "pack: expected a string, got 3", "pack"),

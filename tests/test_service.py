@@ -14,9 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import vocabulary as vocab
 from engine.serialization import to_json
 from tests.servers import ROOT, Server, log_lines, signal, wait_for
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 AT = "2025-01-01"
 MAX_BODY = 65536
@@ -286,7 +288,7 @@ def test_explain_compares_the_packs_on_the_contract_topics(server, engine):
     topics = {t["id"]: t for t in data["topics"]}
     assert {"channel_approver", "credential_custody", "snapshot_interval", "allowed_likes",
             "break_time_use"} <= set(topics)
-    for topic_id in vocab.TOPICS:
+    for topic_id in WORDS.topics:
         assert set(topics[topic_id]["values"]) == set(engine.packs)
         for pack_id, cell in topics[topic_id]["values"].items():
             setting = engine.packs[pack_id].topics[topic_id]

@@ -14,6 +14,9 @@ from engine.evaluator import evaluate
 from engine.explain.trace import Check, combining, render, trace
 from engine.validate import FactValidator
 from tests.conftest import AT, compile_source
+from engine.contract import contract_vocabulary
+
+WORDS = contract_vocabulary()
 
 # Every form of condition the language has, so that the property test below reaches the
 # forms the built-in packs happen not to use.
@@ -80,13 +83,13 @@ def every_pack(engine):
     return list(engine.packs.values()) + [compile_source(EVERY_FORM)]
 
 
-@pytest.mark.parametrize("action", sorted(vocab.ACTIONS))
+@pytest.mark.parametrize("action", sorted(WORDS.actions))
 def test_trace_agrees_with_the_compiled_plans(engine, action):
     """For every pack and action, the trace yields the compiled plan's findings."""
     packs = every_pack(engine)
-    validator = FactValidator(vocab.ACTIONS[action])
+    validator = FactValidator(WORDS.actions[action])
 
-    @given(facts=facts_for(vocab.ACTIONS[action]), at=DATES)
+    @given(facts=facts_for(WORDS.actions[action]), at=DATES)
     def agree(facts, at):
         normalised = validator.normalise(facts)
         for pack in packs:
@@ -119,7 +122,7 @@ def test_every_form_pack_uses_every_kind_of_condition():
 
 
 def _facts(action: str, **facts) -> dict:
-    return FactValidator(vocab.ACTIONS[action]).normalise(facts)
+    return FactValidator(WORDS.actions[action]).normalise(facts)
 
 
 def test_a_failed_condition_names_the_part_that_failed_and_what_it_saw(engine):

@@ -82,7 +82,8 @@ def test_numbers_too_long_to_print_are_still_request_errors(engine, call):
     assert "too large to show" in str(info.value) or "…" in str(info.value) or "..." in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["2025-W01-1", "2025-001", "20250101", "2025-01-01T00:00"])
+@pytest.mark.parametrize("text", ["2025-W01-1", "2025-001", "20250101", "2025-01-01T24:00",
+                                  "2025-01-01T9:00", "2025-01-01T09:00+0100"])
 def test_only_calendar_dates_count_as_dates(engine, text):
     from engine.serialization import request_from_json
     with pytest.raises(RequestError, match="YYYY-MM-DD"):
@@ -95,3 +96,19 @@ def test_only_calendar_dates_count_as_dates(engine, text):
     with pytest.raises(RequestError) as direct:
         engine.decide("tyreso", "close_channel", {}, text)
     assert direct.value.code == "bad-date"
+
+
+@pytest.mark.parametrize("text, day", [
+    ("2025-01-01T09:30", dt.date(2025, 1, 1)),
+    ("2025-01-01 23:59:59", dt.date(2025, 1, 1)),
+    ("2024-12-31T23:30Z", dt.date(2025, 1, 1)),       # 00:30 in Stockholm
+])
+def test_at_may_carry_a_time_of_day_and_is_decided_on_its_swedish_day(engine, text, day):
+    from engine.serialization import request_from_json
+    assert engine.decide("tyreso", "close_channel", {}, text).at == day
+    request = request_from_json({"pack": "tyreso", "action": "close_channel", "facts": {},
+                                 "at": text})
+    assert engine.decide_request(request).at == day
+    # a date fact stays a date: a time of day is no date
+    with pytest.raises(RequestError, match="YYYY-MM-DD"):
+        engine.decide("tyreso", "audit_channel", {"last_snapshot_on": text}, AT)

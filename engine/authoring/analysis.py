@@ -57,6 +57,7 @@ from dsl.text import normalise_source
 from engine.authoring import acknowledge as ack
 from engine.authoring import enumeration as en
 from engine import vocabulary as vocab
+from engine.contract import INTERVAL_MONTHS
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
 from engine.errors import PackErrors, PolicyError, SourceError, Span, source_lines
 from engine.model import Step
@@ -246,7 +247,7 @@ class _Checker:
             self.check_clauses(rule)
         self.check_topics(rules)
         self.check_steps()
-        for action in vocab.ACTIONS.values():
+        for action in self.pack.vocabulary.actions.values():
             if self.pack.rules_for(action.name):
                 _ActionChecker(self, action).run()
         return self.found
@@ -268,14 +269,15 @@ class _Checker:
             if rule.for_each is not None:
                 used.add(rule.for_each.topic)
             for expr in (rule.when, rule.done):
-                used |= {n for n in _topic_refs(expr)}
+                used |= {n for n in _topic_refs(expr, self.pack.topics)}
         settings = {t.id: t for t in self.pack.ast.topics}
         for topic_id, value in self.pack.topics.items():
-            informational = vocab.TOPICS[topic_id].informational
+            topic = self.pack.vocabulary.topics[topic_id]
+            informational = topic.informational
             if value.value is not None and topic_id not in used and not informational:
                 self.warn("unused-topic", f"topic '{topic_id}' is set but no rule refers to it, "
                           "so what policy explain shows for it is not what the pack decides; "
-                          f"refer to it in a rule (e.g. {_example_ref(topic_id)}) or write "
+                          f"refer to it in a rule (e.g. {_example_ref(topic)}) or write "
                           f"'topic {topic_id} = not regulated' if no rule is meant to use it",
                           head_span(settings[topic_id]))
         for rule in rules:
@@ -427,7 +429,7 @@ class _ActionChecker:
                 for combo in itertools.product(*(f.type.values for f in others)):
                     facts = dict(en.defaults(self.action), **{fact.name: value},
                                  **{f.name: v for f, v in zip(others, combo)})
-                    facts.update({d.name: d.compute(facts) for d in self.action.derived})
+                    facts.update({d.name: d.compute(facts, None) for d in self.action.derived})
                     if not en.evaluate(self.pack, self.action.name, facts, self.checker.at):
                         fallen.append((value, facts))
                         break
@@ -454,7 +456,7 @@ class _ActionChecker:
                     and not f.required and f.default is None]
         for fact in optional:
             facts = dict(en.defaults(self.action), **{fact.name: None})
-            facts.update({d.name: d.compute(facts) for d in self.action.derived})
+            facts.update({d.name: d.compute(facts, None) for d in self.action.derived})
             found = en.evaluate(self.pack, self.action.name, facts, self.checker.at)
             if any(f is deny.matched for f in found):
                 self.checker.warn(
@@ -506,18 +508,18 @@ def head_span(node: ast.Rule | ast.TopicSetting) -> Span | None:
                 span.column + len(word) + 1 + len(node.id))
 
 
-def _topic_refs(expr: ast.Expr | None) -> set[str]:
+def _topic_refs(expr: ast.Expr | None, topics: Mapping[str, Any]) -> set[str]:
     refs = set()
     for node in ast.walk(expr):
-        if isinstance(node, ast.Name) and node.id in vocab.TOPICS:
+        if isinstance(node, ast.Name) and node.id in topics:
             refs.add(node.id)
-        elif isinstance(node, ast.Field) and node.base in vocab.TOPICS:
+        elif isinstance(node, ast.Field) and node.base in topics:
             refs.add(node.base)
     return refs
 
 
-def _example_ref(topic_id: str) -> str:
-    t = vocab.TOPICS[topic_id].type
+def _example_ref(topic: vocab.Topic) -> str:
+    topic_id, t = topic.id, topic.type
     if t.kind == "record":
         return f"'{topic_id}.{t.fields[0][0]}'"
     if t.kind == "set":
@@ -539,7 +541,7 @@ def _hard_coded(expr: ast.Expr | None, pack: CompiledPack
                 if len(items) > 1:
                     lists.setdefault(frozenset(items), f"{topic_id}.{key}")
     interval = pack.topics.get("snapshot_interval")
-    months = vocab.INTERVAL_MONTHS.get(interval.value) if interval and interval.value else None
+    months = INTERVAL_MONTHS.get(interval.value) if interval and interval.value else None
     for node in ast.walk(expr):
         if isinstance(node, ast.ListValue):
             ids = [i.id for i in node.items if isinstance(i, ast.Name)]

@@ -45,6 +45,7 @@ import attrs
 
 from dsl import ast
 from engine import vocabulary as vocab
+from engine.contract import INTERVAL_MONTHS
 from engine.compiler import CompiledPack, CompiledRule
 from engine.decide import decide as combine
 from engine.model import Decision, Finding
@@ -72,6 +73,7 @@ class Mentions:
     days: set[int] = attrs.field(factory=set)           # compared with days_since(…)
     dates: set[dt.date] = attrs.field(factory=set)
     topics: set[str] = attrs.field(factory=set)
+    topic_ids: frozenset[str] = frozenset()           # every topic the packs know
 
 
 def rule_facts(rule: ast.Rule, action: vocab.Action) -> frozenset[str]:
@@ -87,7 +89,7 @@ def mentions(rules: Iterable[ast.Rule], action: vocab.Action,
              topics: Mapping[str, Any] = {}) -> Mentions:
     """Everything ``rules`` mention for ``action``; ``topics`` are the packs' settings
     (``TopicValue`` or JSON-ready values by id), to turn topic references into values."""
-    found = Mentions()
+    found = Mentions(topic_ids=frozenset(topics))
     for rule in rules:
         if rule.for_each is not None:
             found.topics.add(rule.for_each.topic)
@@ -100,8 +102,8 @@ def mentions(rules: Iterable[ast.Rule], action: vocab.Action,
         values = _topic_values(topics, topic_id)
         found.names.update(values)
         for value in values:
-            if value in vocab.INTERVAL_MONTHS:   # compared with a number, it is months
-                found.months.add(vocab.INTERVAL_MONTHS[value])
+            if value in INTERVAL_MONTHS:   # compared with a number, it is months
+                found.months.add(INTERVAL_MONTHS[value])
     return found
 
 
@@ -161,7 +163,7 @@ def _named(node: ast.Expr, action: vocab.Action, loop: Mapping[str, str],
     if isinstance(node, ast.Name):
         if node.id in loop:
             return set(_topic_values(topics, loop[node.id]))
-        if node.id in vocab.TOPICS:
+        if node.id in topics:
             return set(_topic_values(topics, node.id))
         return None if action.fact(node.id) is not None else {node.id}
     if isinstance(node, ast.Field):
@@ -184,7 +186,7 @@ def _walk(e: ast.Expr, action: vocab.Action, loop_vars: frozenset[str], found: M
         fact = action.fact(e.id)
         if fact is not None:
             found.facts.add(e.id)
-        elif e.id in vocab.TOPICS:
+        elif e.id in found.topic_ids:
             found.topics.add(e.id)
         else:
             found.names.add(e.id)
@@ -257,6 +259,8 @@ def domain(fact: vocab.Fact, action: vocab.Action, found: Mentions, at: dt.date)
         return (None, *sorted(found.strings), other)
     if t.kind == "date":
         return (None, *_dates(found, at))
+    if t.kind == "datetime":
+        return _moments(fact, at)
     if t.kind == "set":
         named = _named_values(fact, action, found)
         others = [v for v in t.element_type.values if v not in named]
@@ -264,6 +268,14 @@ def domain(fact: vocab.Fact, action: vocab.Action, found: Mentions, at: dt.date)
         return tuple(frozenset(c) for n in range(len(members) + 1)
                      for c in itertools.combinations(members, n))
     raise AssertionError(t.kind)  # pragma: no cover - the vocabulary has no other kinds
+
+
+def _moments(fact: vocab.Fact, at: dt.date) -> tuple[Any, ...]:
+    """Times around ``at`` (09:00 that day): that morning, and 1, 3 and 8 days before, so
+    that spans counted in office hours fall on both sides of a day's and a week's."""
+    morning = dt.datetime.combine(at, dt.time(9))
+    points = tuple(morning - dt.timedelta(days=n) for n in (0, 1, 3, 8))
+    return points if fact.required else (None, *points)
 
 
 def _named_values(fact: vocab.Fact, action: vocab.Action, found: Mentions) -> set[str]:
@@ -344,7 +356,7 @@ class Space:
             facts = dict(base)
             facts.update(zip(self.facts, values))
             for derived in self.action.derived:
-                facts[derived.name] = derived.compute(facts)
+                facts[derived.name] = derived.compute(facts, None)
             yield facts
 
 
@@ -429,7 +441,7 @@ class Blocks:
                 facts.update(partial)
                 weight *= count
             for derived in self.action.derived:
-                facts[derived.name] = derived.compute(facts)
+                facts[derived.name] = derived.compute(facts, None)
             yield facts, weight, tuple(chosen)
 
 
@@ -492,6 +504,8 @@ def action_mentions(packs: Sequence[CompiledPack], action: vocab.Action) -> Ment
             if field.name == "values":
                 for fact, values in found.values.items():
                     merged.values.setdefault(fact, set()).update(values)
+            elif field.name == "topic_ids":
+                merged.topic_ids |= found.topic_ids
             else:
                 getattr(merged, field.name).update(getattr(found, field.name))
     return merged

@@ -21,7 +21,7 @@ sentence-changed        the document's sentence at (section, n) has another
                         fingerprint: the document changed
 unknown-rule            an entry names a rule the pack does not have
 unknown-topic           an entry names a topic the pack does not set
-unknown-action          an entry names an action the contract does not have
+unknown-action          an entry names an action the pack's vocabulary does not have
 unknown-section         an entry's section is not one of the pack header's
 unregistered-sentence   a rule or topic cites ``sentence N`` and no entry is there
 unlisted-rule           a rule or topic cites ``sentence N`` and the entry there does
@@ -45,7 +45,6 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from dsl.text import normalise_source
-from engine import vocabulary as vocab
 from engine.authoring.document import (
     Sentence, first_words, missing_sections, normalise_heading, segment)
 from engine.compiler import CompiledPack
@@ -298,11 +297,12 @@ class _Check:
         self.found.append(Problem(ERROR, code, message, span, source, section, n))
 
     def names(self) -> None:
-        """Problems of kind 3: names the pack or the contract does not have."""
+        """Problems of kind 3: names the pack or its vocabulary does not have."""
         rules = list(dict.fromkeys(r.id for r in self.pack.rules))
         topics = [t.id for t in self.pack.ast.topics] if self.pack.ast is not None else [
             t for t, v in self.pack.topics.items() if v.declared]
         sections = self.pack.sections
+        words = self.pack.vocabulary
         for entry in self.register.entries:
             if sections and entry.section and entry.section not in sections:
                 near = _near_section(entry.section, sections)
@@ -312,20 +312,20 @@ class _Check:
                               "header's 'sections' lists, or \"\" for the text before the "
                               "first heading")
             for action in entry.actions:
-                if action not in vocab.ACTIONS:
+                if action not in words.actions:
                     self.at_entry(entry, "actions", "unknown-action",
                                   f"{entry.describe()} names action '{action}', which the "
-                                  f"contract does not have{did_you_mean(action, vocab.ACTIONS)};"
-                                  f" valid actions are {one_of(vocab.ACTIONS)}")
+                                  f"vocabulary does not have{did_you_mean(action, words.actions)};"
+                                  f" valid actions are {one_of(words.actions)}")
             for name in entry.encoded_by:
                 if name.startswith("topic:"):
                     topic = name[len("topic:"):]
                     if topic not in topics:
-                        hint = ("" if topic in vocab.TOPICS else did_you_mean(topic, topics)
-                                or did_you_mean(topic, vocab.TOPICS))
+                        hint = ("" if topic in words.topics else did_you_mean(topic, topics)
+                                or did_you_mean(topic, words.topics))
                         sets = (f"; it sets {one_of(topics)}" if topics
                                 else "; it sets no topic")
-                        if topic in vocab.TOPICS:
+                        if topic in words.topics:
                             sets += f" (set it in the pack with 'topic {topic} = …')"
                         self.at_entry(entry, "encoded_by", "unknown-topic",
                                       f"{entry.describe()} names topic '{topic}', which pack "

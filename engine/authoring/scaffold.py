@@ -29,6 +29,7 @@ import attrs
 from dsl.formatter import format_source, quote
 from dsl.parser import parse_pack, parse_tests
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
 from engine.compiler import PACK_ID, compile_pack
 from engine.errors import PolicyError
 from engine.authoring.testing import check_cases, run_case
@@ -100,8 +101,10 @@ def scaffold(pack_id: str, into: Path, *, name: str | None = None,
     return Scaffold(pack_id, root, tuple(written))
 
 
-def pack_source(pack_id: str, title: str, document: str, dated: dt.date | None) -> str:
-    topics = "\n\n".join(f"topic {t} = not regulated" for t in vocab.TOPICS)
+def pack_source(pack_id: str, title: str, document: str, dated: dt.date | None,
+                vocabulary: vocab.Vocabulary | None = None) -> str:
+    words = vocabulary or contract_vocabulary()
+    topics = "\n\n".join(f"topic {t} = not regulated" for t in words.topics)
     return f"""\
 # {title}: {document.lower() if document[:1].isupper() else document}.
 #

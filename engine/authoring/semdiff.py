@@ -105,10 +105,11 @@ class Change:
     count: int
     examples: tuple[tuple[Mapping[str, Any], Verdict, Verdict], ...]   # simplest first
     whatever: tuple[str, ...] = ()     # facts whose value does not matter to this change
+    spec: vocab.Action | None = attrs.field(default=None, eq=False, repr=False)
 
     def example_texts(self) -> list[str]:
-        action = vocab.ACTIONS[self.action]
-        return [en.request_text(action, facts) for facts, _, _ in self.examples]
+        assert self.spec is not None, "a change is made by diff_packs, with its action"
+        return [en.request_text(self.spec, facts) for facts, _, _ in self.examples]
 
 
 @attrs.frozen
@@ -142,7 +143,7 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
                cap: int = en.CAP) -> PackDiff:
     changes: list[Change] = []
     spaces: list[ActionSpace] = []
-    for action in vocab.ACTIONS.values():
+    for action in new.vocabulary.actions.values():
         found = en.action_mentions([old, new], action)
         space = en.blocks(action, [old, new], found, at, cap)
         spaces.append(ActionSpace(action.name, space.size, space.combinations, space.capped))
@@ -165,14 +166,20 @@ def diff_packs(old: CompiledPack, new: CompiledPack, at: dt.date = en.DEFAULT_AT
                     seen.add(key)
                     examples.append((example, before, after))
             changes.append(Change(action.name, what, sum(r[1] for r in requests),
-                                  tuple(examples[:EXAMPLES]), tuple(free)))
-    topics = tuple((t, old.topics[t].value, new.topics[t].value) for t in vocab.TOPICS
-                   if old.topics[t].value != new.topics[t].value)
+                                  tuple(examples[:EXAMPLES]), tuple(free), action))
+    topics = tuple((t, _value_of(old, t), _value_of(new, t))
+                   for t in dict.fromkeys([*old.topics, *new.topics])
+                   if _value_of(old, t) != _value_of(new, t))
     old_ids = list(dict.fromkeys(r.id for r in old.rules))
     new_ids = list(dict.fromkeys(r.id for r in new.rules))
     return PackDiff(old, new, at, tuple(changes), tuple(spaces), topics,
                     tuple(i for i in new_ids if i not in old_ids),
                     tuple(i for i in old_ids if i not in new_ids))
+
+
+def _value_of(pack: CompiledPack, topic_id: str) -> Any:
+    setting = pack.topics.get(topic_id)
+    return setting.value if setting is not None else None
 
 
 def _free_facts(space: en.Blocks, chosen: list[tuple[int, ...]]) -> list[str]:
@@ -243,7 +250,8 @@ def render(diff: PackDiff) -> str:
 def to_json(diff: PackDiff) -> dict[str, Any]:
     changes = []
     for change in diff.changes:
-        action = vocab.ACTIONS[change.action]
+        action = change.spec
+        assert action is not None, "a change is made by diff_packs, with its action"
         changes.append({
             "action": change.action, "change": change.what, "count": change.count,
             "whatever": list(change.whatever),

@@ -22,6 +22,7 @@ from dsl import ast
 from dsl.parser import parse_pack, parse_tests
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, compile_pack
+from engine.contract import contract_vocabulary
 from engine.decide import decide
 from engine.errors import (PackCompileError, PackErrors, PackLoadError, PolicyError,
                            RequestError, SourceError, did_you_mean, one_of)
@@ -65,7 +66,8 @@ def value_of(value: ast.Value) -> Any:
     return value.value
 
 
-def check_cases(pack: CompiledPack | None, tests: ast.TestFile) -> None:
+def check_cases(pack: CompiledPack | None, tests: ast.TestFile,
+                vocabulary: vocab.Vocabulary | None = None) -> None:
     """Raise :class:`PackErrors` listing every case that cannot run against ``pack``.
 
     Without a pack (its source did not compile) the requests are still checked against
@@ -74,6 +76,8 @@ def check_cases(pack: CompiledPack | None, tests: ast.TestFile) -> None:
     errors: list[SourceError] = []
     rules = pack.rules if pack is not None else ()
     pack_id = pack.id if pack is not None else "?"
+    words = (vocabulary or (pack.vocabulary if pack is not None else None)
+             or contract_vocabulary())
 
     def error(message: str, span: Any, code: str = "bad-test") -> None:
         errors.append(PackCompileError.at(message, span, tests.text, code=code))
@@ -88,12 +92,12 @@ def check_cases(pack: CompiledPack | None, tests: ast.TestFile) -> None:
         names[case.name] = case
         if case.action is None:
             error(f"test \"{case.name}\" has no 'request ACTION {{facts}}'", case.span)
-        elif case.action not in vocab.ACTIONS:
+        elif case.action not in words.actions:
             error(f"test \"{case.name}\": unknown action '{case.action}'"
-                  f"{did_you_mean(case.action, vocab.ACTIONS)}; actions are "
-                  f"{one_of(vocab.ACTIONS)}", case.span, "unknown-action")
+                  f"{did_you_mean(case.action, words.actions)}; actions are "
+                  f"{one_of(words.actions)}", case.span, "unknown-action")
         else:
-            validator = FactValidator(vocab.ACTIONS[case.action])
+            validator = FactValidator(words.actions[case.action])
             facts = {k: value_of(v) for k, v in case.facts}
             try:
                 validator.normalise(facts)
@@ -126,13 +130,25 @@ def check_cases(pack: CompiledPack | None, tests: ast.TestFile) -> None:
         raise PackErrors(errors)
 
 
+def case_moment(case: ast.TestCase) -> dt.datetime | None:
+    """The time of day a case is decided at, when its ``at`` gives one."""
+    return case.at if isinstance(case.at, dt.datetime) else None
+
+
+def case_day(case: ast.TestCase) -> dt.date:
+    """The day a case is decided on (:data:`DEFAULT_AT` when it gives none)."""
+    if isinstance(case.at, dt.datetime):
+        return case.at.date()
+    return case.at or DEFAULT_AT
+
+
 def run_case(pack: CompiledPack, case: ast.TestCase,
              coverage: "Coverage | None" = None) -> CaseResult:
     """Decide ``case`` with the pack's rules and compare with what it expects."""
     action = case.action or ""
-    facts = FactValidator(vocab.ACTIONS[action]).normalise(
-        {k: value_of(v) for k, v in case.facts})
-    at = case.at or DEFAULT_AT
+    facts = FactValidator(pack.vocabulary.actions[action]).normalise(
+        {k: value_of(v) for k, v in case.facts}, case_moment(case))
+    at = case_day(case)
     findings = evaluate(pack, action, facts, at)
     if coverage is not None:
         coverage.record(pack, findings)

@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 import click
 
-from engine.cli.common import fail, reports_errors
+from engine.cli.common import fail, load_engine, reports_errors
 
 DEFAULT_PORT = 8181
 
@@ -192,14 +192,14 @@ def log(path: str, packs: tuple[str, ...], actions: tuple[str, ...], outcomes: t
 
     Lines that are not whole entries are skipped with a warning on stderr.
     """
-    from engine import vocabulary as vocab
     from engine.service.decision_log import BadLine, LogFilter, read_entries
     from engine.errors import did_you_mean, one_of
 
+    known = load_engine().vocabulary.actions if actions else {}
     for action in actions:
-        if action not in vocab.ACTIONS:
-            fail(f"--action: unknown action '{action}'{did_you_mean(action, vocab.ACTIONS)}; "
-                 f"actions are {one_of(vocab.ACTIONS)}")
+        if action not in known:
+            fail(f"--action: unknown action '{action}'{did_you_mean(action, known)}; "
+                 f"actions are {one_of(known)}")
     keep = LogFilter(frozenset(packs), frozenset(actions), frozenset(outcomes),
                      _moment(since, "--since", end=False), _moment(until, "--until", end=True),
                      request_id)

@@ -27,15 +27,19 @@ from engine.compiler.codegen import CodegenStep
 from engine.compiler.compiled import PACK_ID, CompiledPack, CompiledRule, Plan, TopicValue
 from engine.compiler.expand import RulesStep
 from engine.compiler.topics import TopicsStep
+from engine.contract import contract_vocabulary
 from engine.errors import PackErrors
 from engine.model import Reason, Source
+from engine.vocabulary import Vocabulary
 
 __all__ = ["PACK_ID", "CompiledPack", "CompiledRule", "Plan", "TopicValue", "compile_pack"]
 
 
-def compile_pack(pack: ast.Pack) -> CompiledPack:
-    """Check ``pack`` and compile it, or raise :class:`PackErrors` with every problem."""
-    return _Compiler(pack).run()
+def compile_pack(pack: ast.Pack, vocabulary: Vocabulary | None = None) -> CompiledPack:
+    """Check ``pack`` against ``vocabulary`` and compile it, or raise :class:`PackErrors`
+    with every problem. Without a vocabulary, the contract's alone is used (an engine
+    passes its own, with its plugins' words)."""
+    return _Compiler(pack, vocabulary or contract_vocabulary()).run()
 
 
 class _Compiler(TopicsStep, RulesStep, CodegenStep):
@@ -84,6 +88,7 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
             ast=self.pack,
             in_force_from=header.in_force.start if header.in_force else None,
             in_force_until=header.in_force.until if header.in_force else None,
+            vocabulary=self.vocabulary,
         )
 
     def check_step_ids(self, rules: list[CompiledRule]) -> None:

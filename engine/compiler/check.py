@@ -21,6 +21,7 @@ import attrs
 from dsl import ast
 from engine import vocabulary as vocab
 from engine.compiler.compiled import TopicValue
+from engine.contract import INTERVAL_MONTHS
 from engine.errors import PackCompileError, SourceError, Span, did_you_mean, one_of, with_articles
 
 
@@ -51,8 +52,9 @@ class Checker:
 
     topics: dict[str, TopicValue]
 
-    def __init__(self, pack: ast.Pack) -> None:
+    def __init__(self, pack: ast.Pack, vocabulary: vocab.Vocabulary) -> None:
         self.pack = pack
+        self.vocabulary = vocabulary
         self.errors: list[SourceError] = []
         self.constants: dict[Any, str] = {}
         self.namespace: dict[str, Any] = {
@@ -131,7 +133,7 @@ class Checker:
         """Whether ``expr`` has a type of its own (a bare enum value or a list has not)."""
         if isinstance(expr, ast.Name):
             return (expr.id in scope.vars or scope.action.fact(expr.id) is not None
-                    or expr.id in vocab.TOPICS)
+                    or expr.id in self.vocabulary.topics)
         return not isinstance(expr, ast.ListValue)
 
     def expr(self, e: ast.Expr, scope: Scope, expected: vocab.Type | None = None) -> Typed:
@@ -150,7 +152,7 @@ class Checker:
         if fact is not None:
             nullable = isinstance(fact, vocab.Fact) and fact.default is None and not fact.required
             return Typed(f"f[{e.id!r}]", fact.type, nullable)
-        if e.id in vocab.TOPICS:
+        if e.id in self.vocabulary.topics:
             return self.topic_ref(e.id, e.span, expected)
         if expected is not None:
             enum = expected.element if expected.kind == "set" else expected
@@ -160,7 +162,7 @@ class Checker:
                 self.error(f"'{e.id}' is not a {enum.name} value{did_you_mean(e.id, enum.values)}; "
                            f"valid values are {one_of(enum.values)}", e.span, "unknown-value")
                 raise Bad
-        names = [f.name for f in scope.action.facts + scope.action.derived] + list(vocab.TOPICS)
+        names = [f.name for f in scope.action.facts + scope.action.derived] + list(self.vocabulary.topics)
         self.error(f"unknown name '{e.id}': not a fact of action '{scope.action.name}' nor a "
                    f"topic{did_you_mean(e.id, names)}; facts of '{scope.action.name}' are "
                    f"{one_of(scope.action.names)}", e.span, "unknown-name")
@@ -175,9 +177,9 @@ class Checker:
                        "depend on it; set it with 'topic " + topic_id + " = …'", span,
                        "unregulated-topic")
             raise Bad
-        t = vocab.TOPICS[topic_id].type
-        if t is vocab.INTERVAL and expected is not None and expected.kind == "int":
-            return Typed(self.const(vocab.INTERVAL_MONTHS[topic.value]), vocab.INT)
+        t = self.vocabulary.topics[topic_id].type
+        if t.is_enum("interval") and expected is not None and expected.kind == "int":
+            return Typed(self.const(INTERVAL_MONTHS[topic.value]), vocab.INT)
         if t.kind == "record":
             self.error(f"topic '{topic_id}' has fields; name one, e.g. '{topic_id}."
                        f"{t.fields[0][0]}'", span, "type")
@@ -186,9 +188,9 @@ class Checker:
         return Typed(self.const(value), t)
 
     def expr_Field(self, e: ast.Field, scope: Scope, expected: vocab.Type | None) -> Typed:
-        topic = vocab.TOPICS.get(e.base)
+        topic = self.vocabulary.topics.get(e.base)
         if topic is None or topic.type.kind != "record":
-            records = [t.id for t in vocab.TOPICS.values() if t.type.kind == "record"]
+            records = [t.id for t in self.vocabulary.topics.values() if t.type.kind == "record"]
             self.error(f"'{e.base}.{e.field}': only the topic{'s' if len(records) > 1 else ''} "
                        f"{one_of(records)} {'have' if len(records) > 1 else 'has'} fields"
                        f"{did_you_mean(e.base, records)}", e.span, "unknown-name")
@@ -225,6 +227,7 @@ class Checker:
     def expr_Constant(self, e: ast.Constant, scope: Scope, expected: vocab.Type | None) -> Typed:
         v = e.value
         t = (vocab.BOOL if isinstance(v, bool) else vocab.INT if isinstance(v, int)
+             else vocab.DATETIME if isinstance(v, dt.datetime)
              else vocab.DATE if isinstance(v, dt.date) else vocab.STRING)
         return Typed(self.const(v), t)
 
@@ -252,9 +255,9 @@ class Checker:
     def expr_Compare(self, e: ast.Compare, scope: Scope, expected: vocab.Type | None) -> Typed:
         left, right = self.pair(e.left, e.right, scope)
         # an interval topic compared with a number means its months, on either side
-        if left.type is vocab.INTERVAL and right.type.kind == "int":
+        if left.type.is_enum("interval") and right.type.kind == "int":
             left = self.expr(e.left, scope, vocab.INT)
-        elif right.type is vocab.INTERVAL and left.type.kind == "int":
+        elif right.type.is_enum("interval") and left.type.kind == "int":
             right = self.expr(e.right, scope, vocab.INT)
         lt, rt = left.type, right.type
         if not compatible(lt, rt):

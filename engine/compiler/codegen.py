@@ -33,7 +33,7 @@ class CodegenStep(Checker):
         """
         lines = [f"# generated from pack '{self.pack.header.id}' ({self.pack.file})"]
         names: dict[str, str] = {}
-        for action in vocab.ACTIONS.values():
+        for action in self.vocabulary.actions.values():
             applicable = [r for r in rules if action.name in r.actions]
             if not applicable:
                 continue
@@ -84,7 +84,7 @@ class CodegenStep(Checker):
                    for part in conjuncts(rule.ast.when)):
                 continue                      # names another value: cannot apply
             fe = rule.ast.for_each
-            scope = Scope(action, {fe.var: vocab.TOPICS[fe.topic].type.element_type} if fe else {},
+            scope = Scope(action, {fe.var: self.vocabulary.topics[fe.topic].type.element_type} if fe else {},
                            pinned)
             when = self.folded(rule.ast.when, scope)
             if when is False:

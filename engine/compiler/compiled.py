@@ -16,6 +16,7 @@ import attrs
 from dsl import ast
 from engine.errors import Span
 from engine.model import Finding, Reason, Step
+from engine.vocabulary import Vocabulary
 
 #: A generated plan: ``plan(facts, at) -> [Finding, …]`` for one action.
 Plan = Callable[[Mapping[str, Any], dt.date], list[Finding]]
@@ -84,6 +85,8 @@ class CompiledPack:
     #: date (``in force undated``, or no clause), and the edition applies on any day.
     in_force_from: dt.date | None = None
     in_force_until: dt.date | None = None
+    #: The vocabulary the pack was checked against (its engine's, with plugin words).
+    vocabulary: Vocabulary = attrs.field(default=None, eq=False, repr=False)
 
     def in_force_on(self, day: dt.date) -> bool:
         """Whether ``day`` falls in the edition's in-force period (an undated one: always)."""

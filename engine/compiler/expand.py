@@ -26,13 +26,13 @@ class RulesStep(Checker):
         actions = []
         if not rule.actions:
             self.error(f"rule '{rule.id}' does not say which action it is about; add "
-                       f"'on ACTION' (one of {one_of(vocab.ACTIONS)})", rule.span, "missing-action")
+                       f"'on ACTION' (one of {one_of(self.vocabulary.actions)})", rule.span, "missing-action")
         for name in rule.actions:
-            if name not in vocab.ACTIONS:
-                self.error(f"unknown action '{name}'{did_you_mean(name, vocab.ACTIONS)}; actions "
-                           f"are {one_of(vocab.ACTIONS)}", rule.actions_span, "unknown-action")
+            if name not in self.vocabulary.actions:
+                self.error(f"unknown action '{name}'{did_you_mean(name, self.vocabulary.actions)}; actions "
+                           f"are {one_of(self.vocabulary.actions)}", rule.actions_span, "unknown-action")
             else:
-                actions.append(vocab.ACTIONS[name])
+                actions.append(self.vocabulary.actions[name])
         effect = rule.effect
         if effect is None:
             self.error(f"rule '{rule.id}' has no effect; add 'allow', 'deny' or "
@@ -58,17 +58,17 @@ class RulesStep(Checker):
             fe = rule.for_each
             topic = self.topics.get(fe.topic)
             if topic is None:
-                self.error(f"unknown topic '{fe.topic}'{did_you_mean(fe.topic, vocab.TOPICS)}; "
-                           f"topics are {one_of(vocab.TOPICS)}", fe.span, "unknown-topic")
-            elif vocab.TOPICS[fe.topic].type.kind != "set":
+                self.error(f"unknown topic '{fe.topic}'{did_you_mean(fe.topic, self.vocabulary.topics)}; "
+                           f"topics are {one_of(self.vocabulary.topics)}", fe.span, "unknown-topic")
+            elif self.vocabulary.topics[fe.topic].type.kind != "set":
                 self.error(f"'for each' needs a topic holding a list; '{fe.topic}' holds a "
-                           f"{vocab.TOPICS[fe.topic].type.name}", fe.span, "type")
+                           f"{self.vocabulary.topics[fe.topic].type.name}", fe.span, "type")
             elif topic.value is None:
                 if fe.topic not in self.bad_topics:
                     self.error(f"topic '{fe.topic}' is not regulated in this pack, so a rule "
                                "cannot go through its values", fe.span, "unregulated-topic")
             else:
-                var_type = vocab.TOPICS[fe.topic].type.element_type
+                var_type = self.vocabulary.topics[fe.topic].type.element_type
                 bindings = [((fe.var, v),) for v in topic.value]
             for action in actions:
                 if action.fact(fe.var) is not None:
@@ -78,10 +78,10 @@ class RulesStep(Checker):
         loop_var = rule.for_each.var if rule.for_each is not None else None
         if isinstance(effect, ast.Require) and effect.by is not None:
             by = effect.by
-            if by not in vocab.ROLE.values and by != loop_var:
-                choices = list(vocab.ROLE.values) + ([loop_var] if loop_var else [])
+            if by not in self.vocabulary.roles.values and by != loop_var:
+                choices = list(self.vocabulary.roles.values) + ([loop_var] if loop_var else [])
                 self.error(f"unknown role '{by}'{did_you_mean(by, choices)}; roles are "
-                           f"{one_of(vocab.ROLE.values)}", effect.span, "unknown-role")
+                           f"{one_of(self.vocabulary.roles.values)}", effect.span, "unknown-role")
             if var_type is not None and by == loop_var and var_type.name != "role":
                 self.error(f"'{by}' goes through {var_type.name} values, not roles, so it "
                            "cannot name who does the step", effect.span, "type")
@@ -127,15 +127,15 @@ class RulesStep(Checker):
         if isinstance(effect, ast.Require):
             step_id = effect.step + "".join(f"-{value}" for _, value in binding)
             by = dict(binding).get(effect.by, effect.by) if effect.by else None
-            step = Step(step_id, fill(effect.text.en, binding, 0), by, level, source)
-            step_sv = fill(effect.text.sv, binding, 1) if effect.text.sv else None
+            step = Step(step_id, fill(effect.text.en, binding, "en", self.vocabulary), by, level, source)
+            step_sv = fill(effect.text.sv, binding, "sv", self.vocabulary) if effect.text.sv else None
             kind = "require"
         else:
             kind = effect.kind
         because = rule.because
         if because is not None:
-            text = fill(because.en, binding, 0)
-            reason_sv = fill(because.sv, binding, 1) if because.sv else None
+            text = fill(because.en, binding, "en", self.vocabulary)
+            reason_sv = fill(because.sv, binding, "sv", self.vocabulary) if because.sv else None
         else:
             text, reason_sv = (step.text, step_sv) if step else ("", None)
         reason = Reason(rule.id, kind, level, text, source)
@@ -151,11 +151,14 @@ class RulesStep(Checker):
             matched=matched, met=met, ast=rule)
 
 
-def fill(text: str | None, binding: tuple[tuple[str, str], ...], lang: int) -> str:
-    """Put role labels into ``{var}`` placeholders of a for-each rule's texts."""
+def fill(text: str | None, binding: tuple[tuple[str, str], ...], lang: str,
+         vocabulary: vocab.Vocabulary) -> str:
+    """Put role labels into ``{var}`` placeholders of a for-each rule's texts (other
+    values stand as they are)."""
     if not text:
         return text or ""
+    roles = vocabulary.roles.values
     for var, value in binding:
-        label = vocab.ROLE_LABELS.get(value, (value, value))[lang]
+        label = vocabulary.role_label(value, lang) if value in roles else value
         text = text.replace("{" + var + "}", label)
     return text

@@ -21,9 +21,9 @@ class TopicsStep(Checker):
     def compile_topics(self) -> dict[str, TopicValue]:
         declared: dict[str, ast.TopicSetting] = {}
         for setting in self.pack.topics:
-            if setting.id not in vocab.TOPICS:
-                self.error(f"unknown topic '{setting.id}'{did_you_mean(setting.id, vocab.TOPICS)}; "
-                           f"topics are {one_of(vocab.TOPICS)}", setting.span, "unknown-topic")
+            if setting.id not in self.vocabulary.topics:
+                self.error(f"unknown topic '{setting.id}'{did_you_mean(setting.id, self.vocabulary.topics)}; "
+                           f"topics are {one_of(self.vocabulary.topics)}", setting.span, "unknown-topic")
                 continue
             if setting.id in declared:
                 first = declared[setting.id].span
@@ -34,7 +34,7 @@ class TopicsStep(Checker):
             declared[setting.id] = setting
             self.check_section(setting.source, setting.span)
         topics = {}
-        for topic in vocab.TOPICS.values():
+        for topic in self.vocabulary.topics.values():
             given = declared.get(topic.id)
             value = None
             if given is not None and given.value is not None:

@@ -30,11 +30,13 @@ import attrs
 from dsl import ast
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack, CompiledRule
+from engine.contract import contract_vocabulary
 from engine.decide import decide
 from engine.errors import source_lines
 from engine.evaluator import evaluate
 from engine.model import Decision, Reason
 from engine.validate import FactValidator
+from engine.validate import validators as validators_for
 
 
 @attrs.frozen
@@ -85,6 +87,9 @@ class Comparison:
     packs: tuple[str, ...]
     at: dt.date
     topics: tuple[TopicRow, ...]
+    #: The words the packs were compared in (values a list topic ranges over, labels).
+    vocabulary: vocab.Vocabulary = attrs.field(eq=False, repr=False, default=None,
+                                               metadata={"json": False})
 
     def topic(self, topic_id: str) -> TopicRow:
         return next(t for t in self.topics if t.id == topic_id)
@@ -96,7 +101,7 @@ class Comparison:
         wanted = set(topics) if topics is not None else None
         rows = tuple(attrs.evolve(t, values={p: t.values[p] for p in keep})
                      for t in self.topics if wanted is None or t.id in wanted)
-        return Comparison(keep, self.at, rows)
+        return Comparison(keep, self.at, rows, self.vocabulary)
 
     def differing(self, a: str, b: str) -> "Comparison":
         """The topics on which packs ``a`` and ``b`` differ, with only those two packs."""
@@ -137,9 +142,10 @@ class _Ask:
         return self.cache[key]
 
 
-def all_done(action: str) -> dict[str, bool]:
+def all_done(action: str, vocabulary: vocab.Vocabulary | None = None) -> dict[str, bool]:
     """Every true/false fact of ``action`` true: every step the action has is done."""
-    return {f.name: True for f in vocab.ACTIONS[action].facts if f.type.kind == "bool"}
+    spec = (vocabulary or contract_vocabulary()).actions[action]
+    return {f.name: True for f in spec.facts if f.type.kind == "bool"}
 
 
 def _words(values: Iterable[str]) -> str:
@@ -197,8 +203,10 @@ def closed(pack: CompiledPack, action: str) -> bool:
 
 def _removal_grounds(pack: CompiledPack, ask: _Ask) -> Cell:
     allow, deny, reasons = [], [], []
-    for category in vocab.CONTENT_CATEGORY.values:
-        d = ask("delete_comment", {"content_category": category, **all_done("delete_comment")})
+    words = pack.vocabulary
+    for category in words.enums["content_category"].values:
+        d = ask("delete_comment", {"content_category": category,
+                                   **all_done("delete_comment", words)})
         if d.by_default:
             continue
         if d.outcome == "allow" and any(r.effect == "allow" for r in d.reasons):
@@ -226,7 +234,7 @@ def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
     if grounds is not None and grounds["allow"]:
         categories = list(grounds["allow"])
     else:
-        categories = [c for c in vocab.CONTENT_CATEGORY.values
+        categories = [c for c in pack.vocabulary.enums["content_category"].values
                       if ask("delete_comment", {"content_category": c}).outcome == "required_steps"]
     if not categories:
         return _cell(pack, None, None, ())
@@ -251,12 +259,11 @@ def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
 
 def _per_value(action: str, fact: str) -> Derive:
     """The outcome of ``action`` for each value of its enum ``fact``."""
-    known = vocab.ACTIONS[action].fact(fact)
-    if known is None:
-        raise ValueError(f"'{fact}' is not a fact of the action '{action}'")
-    choices = known.type.values
-
     def derive(pack: CompiledPack, ask: _Ask) -> Cell:
+        known = pack.vocabulary.actions[action].fact(fact)
+        if known is None:
+            raise ValueError(f"'{fact}' is not a fact of the action '{action}'")
+        choices = known.type.values
         values: dict[str, Any] = {}
         reasons: list[Reason] = []
         for v in choices:
@@ -327,9 +334,10 @@ ORDER = ("channel_approver", "credential_custody", "new_channel", "snapshot_inte
          "private_accounts", "break_time_use", "closing_channel")
 
 
-def topic_ids() -> tuple[str, ...]:
-    """Every topic id, settings and derived, in the order shown."""
-    ids = list(vocab.TOPICS) + [d.id for d in DERIVED]
+def topic_ids(vocabulary: vocab.Vocabulary | None = None) -> tuple[str, ...]:
+    """Every topic id, settings (the contract's and plugins') and derived, in the order
+    shown: the contract's order, then plugins' topics as they were contributed."""
+    ids = list((vocabulary or contract_vocabulary()).topics) + [d.id for d in DERIVED]
     return tuple(sorted(ids, key=lambda i: ORDER.index(i) if i in ORDER else len(ORDER)))
 
 
@@ -360,20 +368,23 @@ def _setting(pack: CompiledPack, topic_id: str) -> Cell:
                 summary.sv if summary else None, sections, refs)
 
 
-def compare(packs: Mapping[str, CompiledPack], at: dt.date) -> Comparison:
+def compare(packs: Mapping[str, CompiledPack], at: dt.date,
+            vocabulary: vocab.Vocabulary | None = None) -> Comparison:
     """Every topic across ``packs`` (in the mapping's order), derived topics decided at
-    ``at``."""
-    validators = {name: FactValidator(action) for name, action in vocab.ACTIONS.items()}
+    ``at``. ``vocabulary`` is the packs' engine's (default: the first pack's)."""
+    words = vocabulary or next((p.vocabulary for p in packs.values()), None) \
+        or contract_vocabulary()
+    validators = validators_for(words)
     askers = {pid: _Ask(pack, at, validators) for pid, pack in packs.items()}
     derived = {d.id: d for d in DERIVED}
     rows = []
-    for topic_id in topic_ids():
-        if topic_id in vocab.TOPICS:
+    for topic_id in topic_ids(words):
+        if topic_id in words.topics:
             values = {pid: _setting(pack, topic_id) for pid, pack in packs.items()}
-            rows.append(TopicRow(topic_id, vocab.TOPICS[topic_id].title, "setting", None,
+            rows.append(TopicRow(topic_id, words.topics[topic_id].title, "setting", None,
                                  values))
         else:
             d = derived[topic_id]
             values = {pid: d.derive(pack, askers[pid]) for pid, pack in packs.items()}
             rows.append(TopicRow(topic_id, d.title, "derived", d.question, values))
-    return Comparison(tuple(packs), at, tuple(rows))
+    return Comparison(tuple(packs), at, tuple(rows), words)

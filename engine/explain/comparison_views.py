@@ -18,6 +18,7 @@ import io
 from typing import Any, Iterable
 
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
 from engine.explain.comparison import Cell, Comparison, TopicRow
 
 NOT_REGULATED = "not regulated"
@@ -25,7 +26,7 @@ NOT_REGULATED = "not regulated"
 #: Short words for enum values in matrix cells; a value not listed shows as its id with
 #: spaces for underscores.
 LABELS: dict[str, str] = {
-    **{role: labels[0] for role, labels in vocab.ROLE_LABELS.items()},
+    **{role: contract_vocabulary().role_label(role) for role in contract_vocabulary().roles.values},
     "central_storage": "central storage", "communications_unit": "comms unit",
     "communications_director": "comms director",
     "half_yearly": "half-yearly", "yearly": "yearly",
@@ -73,14 +74,15 @@ def labels(values: Iterable[str]) -> str:
     return ", ".join(label(v) for v in values)
 
 
-def step_words(step_id: str) -> str:
+def step_words(step_id: str, vocabulary: vocab.Vocabulary | None = None) -> str:
     """A step's short name; a ``for each`` step (``approve-channel-manager``) names its
     value after a colon."""
     if step_id in STEP_LABELS:
         return STEP_LABELS[step_id]
     stem, _, value = step_id.rpartition("-")
-    if stem and value in vocab.CUSTODIAN.values:
-        return f"{step_words(stem)}: {label(value)}"
+    custodians = (vocabulary or contract_vocabulary()).enums["custodian"].values
+    if stem and value in custodians:
+        return f"{step_words(stem, vocabulary)}: {label(value)}"
     return step_id.replace("-", " ").replace("_", " ")
 
 
@@ -95,26 +97,31 @@ def _relative(items: list[str], universe: list[str]) -> list[str]:
     return [label(i) for i in items]
 
 
-def _lines(topic: TopicRow, v: Any) -> list[str]:
+def _universe(vocabulary: vocab.Vocabulary, enum_name: str) -> list[str]:
+    return list(vocabulary.enums[enum_name].values)
+
+
+def _lines(topic: TopicRow, v: Any, words: vocab.Vocabulary) -> list[str]:
     tid = topic.id
     if tid == "response_time":
         return [f"{v} hours"]
     if tid in ("new_channel", "closing_channel"):
-        return [step_words(s) for s in v] or ["nothing"]
+        return [step_words(s, words) for s in v] or ["nothing"]
     if tid in ("removal_grounds", "allowed_likes") and v.get("only"):
-        universe = list((vocab.CONTENT_CATEGORY if tid == "removal_grounds"
-                         else vocab.PAGE_CATEGORY).values)
+        universe = _universe(words, "content_category" if tid == "removal_grounds"
+                             else "page_category")
         shown = _relative(v["allow"], universe)
         return shown if shown[0] in ("all", "all but:") else ["only:"] + shown
     if tid == "removal_grounds":
-        lines = _relative(v["allow"], list(vocab.CONTENT_CATEGORY.values)) if v["allow"] else []
+        lines = (_relative(v["allow"], _universe(words, "content_category")) if v["allow"]
+                 else [])
         if v["deny"]:
             lines += ["kept:"] + [label(c) for c in v["deny"]]
         return lines
     if tid == "removal_steps":
         groups: dict[tuple[str, ...], list[str]] = {}
         for entry in v["steps"]:
-            groups.setdefault(tuple(entry["for"]), []).append(step_words(entry["step"]))
+            groups.setdefault(tuple(entry["for"]), []).append(step_words(entry["step"], words))
         lines = []
         for cats, steps in groups.items():
             which = _relative(list(cats), v["grounds"])
@@ -122,7 +129,7 @@ def _lines(topic: TopicRow, v: Any) -> list[str]:
             lines += steps + [head] + [c for c in which if c not in ("all", "all but:")]
         return lines or ["nothing"]
     if tid == "allowed_likes":
-        universe = list(vocab.PAGE_CATEGORY.values)
+        universe = _universe(words, "page_category")
         return [line for key in ("allow", "deny") if v[key]
                 for line in [f"{key}:"] + _relative(v[key], universe)]
     if tid in ("image_rights", "private_accounts"):
@@ -138,11 +145,11 @@ def _lines(topic: TopicRow, v: Any) -> list[str]:
     return [label(v) if isinstance(v, str) else str(v)]
 
 
-def cell_text(topic: TopicRow, cell: Cell) -> str:
+def cell_text(topic: TopicRow, cell: Cell, vocabulary: vocab.Vocabulary | None = None) -> str:
     """The short words of one matrix cell, one item a line."""
     if cell.value is None:
         return NOT_REGULATED
-    return "\n".join(_lines(topic, cell.value))
+    return "\n".join(_lines(topic, cell.value, vocabulary or contract_vocabulary()))
 
 
 def _sources(cell: Cell) -> str:
@@ -176,7 +183,7 @@ def matrix(comparison: Comparison, width: int) -> str:
         for pack in packs:
             table.add_column(pack, ratio=1, overflow="fold")
         for topic in comparison.topics:
-            table.add_row(topic.title, *(cell_text(topic, topic.values[p]) for p in packs))
+            table.add_row(topic.title, *(cell_text(topic, topic.values[p], comparison.vocabulary) for p in packs))
         console.print(table)
         console.print()
         console.print("Topic ids, in this order: "
@@ -190,7 +197,7 @@ def matrix(comparison: Comparison, width: int) -> str:
             table.add_column("pack", no_wrap=True)
             table.add_column("value", overflow="fold")
             for pack in packs:
-                table.add_row(pack, cell_text(topic, topic.values[pack]))
+                table.add_row(pack, cell_text(topic, topic.values[pack], comparison.vocabulary))
             console.print(table)
     console.print("not regulated: the guideline says nothing on it. One topic in full, with "
                   "rules and sections: policy explain --topic ID", overflow="fold")
@@ -217,7 +224,7 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
         cell = topic.values[pack]
         console.print()
         console.print(pack)
-        lines = cell_text(topic, cell).splitlines()
+        lines = cell_text(topic, cell, comparison.vocabulary).splitlines()
         summary = cell.summary_sv if lang == "sv" and cell.summary_sv else cell.summary
         if summary:
             lines.append(summary)
@@ -260,7 +267,7 @@ def markdown(comparison: Comparison) -> str:
     packs = comparison.packs
     lines = [f"| topic | {' | '.join(packs)} |", "| --- |" + " --- |" * len(packs)]
     for topic in comparison.topics:
-        cells = [_md(cell_text(topic, topic.values[p])) for p in packs]
+        cells = [_md(cell_text(topic, topic.values[p], comparison.vocabulary)) for p in packs]
         lines.append(f"| {_md(topic.title)} (`{topic.id}`) | {' | '.join(cells)} |")
     lines.append("")
     lines.append(f"Decided at {comparison.at.isoformat()}. Sources (the guideline's sections):")
@@ -308,7 +315,7 @@ def html(comparison: Comparison) -> str:
                f"<code>{e(topic.id)}</code></th>"]
         for pack in packs:
             cell = topic.values[pack]
-            text = cell_text(topic, cell)
+            text = cell_text(topic, cell, comparison.vocabulary)
             if cell.value is None and not cell.summary:
                 row.append(f'<td class="unregulated" title="{e(pack)}: the guideline says '
                            f'nothing on this">{e(text)}</td>')

@@ -12,7 +12,7 @@ sets as frozensets, dates as ``datetime.date``, derived facts computed. The sema
 the language's (``docs/language.md``): absent bool, int and set facts are false, 0 and
 empty; other absent facts are missing (``None``) and every comparison with a missing
 value is false; ``is set`` / ``is missing`` test for a missing value; an interval topic
-compared with a number means its months (``vocabulary.INTERVAL_MONTHS``);
+compared with a number means its months (``contract.INTERVAL_MONTHS``);
 ``months_since`` and ``days_since`` are ``vocabulary``'s. ``combining`` names the step of
 the combining rules (``engine.decide``) that produces the outcome of a set of findings.
 
@@ -30,6 +30,7 @@ import attrs
 
 from dsl import ast
 from engine import vocabulary as vocab
+from engine.contract import INTERVAL_MONTHS
 from engine.compiler import CompiledPack, CompiledRule
 from engine.model import Finding
 
@@ -133,7 +134,7 @@ class Trace:
 
 def trace(pack: CompiledPack, action: str, facts: Mapping[str, Any], at: dt.date) -> Trace:
     """Evaluate every rule of ``pack`` for ``action`` and record each condition."""
-    spec = vocab.ACTIONS[action]
+    spec = pack.vocabulary.actions[action]
     rules = tuple(_trace_rule(pack, rule, spec, facts, at) for rule in pack.rules_for(action))
     return Trace(pack.id, action, at, rules)
 
@@ -282,11 +283,11 @@ class _Env:
             value: Any = self.bindings[name]
         elif self.action.fact(name) is not None:
             value = self.facts[name]
-        elif name in vocab.TOPICS:
+        elif name in self.pack.vocabulary.topics:
             value = self.pack.topics[name].value
-            topic_type = vocab.TOPICS[name].type
-            if topic_type is vocab.INTERVAL and months:
-                value = vocab.INTERVAL_MONTHS[value]
+            topic_type = self.pack.vocabulary.topics[name].type
+            if topic_type.is_enum("interval") and months:
+                value = INTERVAL_MONTHS[value]
                 seen.append(Seen(f"{name} (months)", value))
                 return value
             if topic_type.kind == "set":

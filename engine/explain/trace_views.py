@@ -23,7 +23,6 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import attrs
 
-from engine import vocabulary as vocab
 from engine.compiler import CompiledPack
 from engine.model import Decision, Reason, Step
 from engine.explain.trace import Check, Combining, RuleTrace, Trace
@@ -55,7 +54,9 @@ def explain_request(engine: Any, pack: str, action: str, facts: Mapping[str, Any
 
     decision = engine.decide(pack, action, facts, at)
     compiled = engine.edition(pack, decision.at)     # the edition that decided
-    normalised = FactValidator(vocab.ACTIONS[action]).normalise(facts)
+    from engine.core import moment
+    now = moment(at)[1]          # the time of day derived facts count to
+    normalised = FactValidator(compiled.vocabulary.actions[action]).normalise(facts, now)
     t = trace(compiled, action, normalised, decision.at)
     ours = combine(compiled, action, t.findings, decision.at) == decision
     return Explained(decision, {k: _plain(v) for k, v in normalised.items()},
@@ -256,7 +257,9 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
     """A short plain-language account: the answer, what to do, why, and where it says so."""
     w = _WORDS[lang]
     sv = lang == "sv"
-    phrase = ACTION_PHRASES.get(decision.action, (decision.action, decision.action))[0 if sv else 1]
+    phrase = (ACTION_PHRASES[decision.action][0 if sv else 1]
+              if decision.action in ACTION_PHRASES
+              else pack.vocabulary.label(f"action:{decision.action}", lang))
     lines = [f"{pack.name}: {phrase}"]
     if decision.by_default:
         lines.append(w["default_allow"] if decision.outcome == "allow" else w["default_deny"])
@@ -269,7 +272,7 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
             text = _sv_step(pack, step) if sv else step.text
             who = ""
             if step.by:
-                role = vocab.ROLE_LABELS.get(step.by, (step.by, step.by))[0 if not sv else 1]
+                role = pack.vocabulary.role_label(step.by, lang)
                 who = f"; {w['by']} {role}"
             lines.append(f"{number}. {text} ({w[step.level]}{who})")
     else:

@@ -361,9 +361,10 @@ class Service:
 
     async def openapi(self, request: Request) -> Response:
         from engine.service.openapi import document
-        return json_response(document(sorted(self.store.snapshot.engine.packs),
-                                      max_batch=self.config.max_batch,
-                                      bearer=bool(self.config.token_file)))
+        engine = self.store.snapshot.engine
+        return json_response(document(sorted(engine.packs), max_batch=self.config.max_batch,
+                                      bearer=bool(self.config.token_file),
+                                      vocabulary=engine.vocabulary))
 
 
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])"

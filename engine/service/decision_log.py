@@ -214,16 +214,15 @@ def bounded(value: Any, path: str, cut: dict[str, Any], limit: int | None = None
 
 
 def _sorted_sets(request: dict[str, Any]) -> dict[str, Any]:
-    """The request with its set-valued facts sorted, however the caller listed them."""
-    from engine.vocabulary import ACTIONS
-    action, facts = ACTIONS.get(str(request.get("action"))), request.get("facts")
-    if action is None or not isinstance(facts, dict):
+    """The request with its set-valued facts sorted, however the caller listed them.
+
+    A logged request was decided, so it passed validation: in any vocabulary a fact given
+    as a list is a set fact, whose order carries no meaning."""
+    facts = request.get("facts")
+    if not isinstance(facts, dict) or not any(isinstance(v, list) for v in facts.values()):
         return request
-    kinds = {f.name: f.type.kind for f in action.facts}
-    if not any(kinds.get(k) == "set" and isinstance(v, list) for k, v in facts.items()):
-        return request
-    return {**request, "facts": {k: sorted(v, key=str) if kinds.get(k) == "set"
-                                 and isinstance(v, list) else v for k, v in facts.items()}}
+    return {**request, "facts": {k: sorted(v, key=str) if isinstance(v, list) else v
+                                 for k, v in facts.items()}}
 
 
 def encode(entry: LogEntry, decision: Decision) -> bytes:

@@ -12,10 +12,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from engine import vocabulary as vocab
+from engine.contract import contract_vocabulary
 
 REF = "#/components/schemas/"
 
 DATE = {"type": "string", "format": "date"}
+DATETIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?"
+                    r"(Z|[+-][0-9]{2}:[0-9]{2})?$")
 NULLABLE_STRING = {"type": "string", "nullable": True}
 
 
@@ -31,6 +34,9 @@ def fact_schema(t: vocab.Type) -> dict[str, Any]:
         return {"type": "integer", "minimum": 0}
     if t.kind == "date":
         return dict(DATE)
+    if t.kind == "datetime":
+        return {"type": "string", "description": "Swedish local time as YYYY-MM-DDTHH:MM[:SS], "
+                "or with a UTC offset", "pattern": DATETIME_PATTERN}
     if t.kind == "string":
         return {"type": "string"}
     if t.kind == "enum":
@@ -92,10 +98,10 @@ def _subject_naming_a_pack(packs: Sequence[str]) -> dict[str, Any]:
     return {"allOf": [_ref("AuthzenSubject"), {"anyOf": [*by_id, by_property]}]}
 
 
-def _action_and_facts() -> dict[str, Any]:
+def _action_and_facts(vocabulary: vocab.Vocabulary) -> dict[str, Any]:
     """An action named with its facts as the resource's properties."""
     branches = []
-    for action in vocab.ACTIONS.values():
+    for action in vocabulary.actions.values():
         resource: dict[str, Any] = {"properties": {"properties": _ref(f"Facts_{action.name}")}}
         if _requires_facts(action):
             resource["required"] = ["properties"]
@@ -113,7 +119,8 @@ def _parts_somewhere() -> dict[str, Any]:
         for key in ("subject", "action", "resource")]}
 
 
-def authzen_schemas(packs: Sequence[str], max_items: int) -> dict[str, Any]:
+def authzen_schemas(packs: Sequence[str], max_items: int,
+                    vocabulary: vocab.Vocabulary) -> dict[str, Any]:
     context = {"type": "object", "nullable": True,
                "description": "Only \"at\" (YYYY-MM-DD, the date decided at) is read; other "
                               "keys are recorded in the decision log. null is no context.",
@@ -124,7 +131,7 @@ def authzen_schemas(packs: Sequence[str], max_items: int) -> dict[str, Any]:
                                   "action": _ref("AuthzenAction"),
                                   "resource": _ref("AuthzenResource"),
                                   "context": _ref("AuthzenContext")}},
-                  _action_and_facts()]}
+                  _action_and_facts(vocabulary)]}
     item = {"type": "object", "properties": {
         "subject": _ref("AuthzenSubject"), "action": _ref("AuthzenAction"),
         "resource": _ref("AuthzenResource"), "context": _ref("AuthzenContext")}}
@@ -277,23 +284,26 @@ def _post(summary: str, body: str, ok: str, schema: str, *errors: str) -> dict[s
         "responses": _responses(ok, schema, "400", "401", "413", *errors)}}
 
 
-def document(packs: Sequence[str], max_batch: int = 1000, bearer: bool = False) -> dict[str, Any]:
-    """The OpenAPI document for a service serving ``packs`` (their ids).
+def document(packs: Sequence[str], max_batch: int = 1000, bearer: bool = False,
+             vocabulary: vocab.Vocabulary | None = None) -> dict[str, Any]:
+    """The OpenAPI document for a service serving ``packs`` (their ids) in ``vocabulary``
+    (the serving engine's, with its plugins' actions and facts; default the contract's).
 
     ``max_batch`` is the most requests a batch takes; ``bearer`` says the service asks
     for a bearer token. The service hands these over: this module never imports it.
     """
+    words = vocabulary or contract_vocabulary()
     schemas: dict[str, Any] = {}
-    for action in vocab.ACTIONS.values():
+    for action in words.actions.values():
         schemas[f"Facts_{action.name}"] = facts_schema(action)
         schemas[f"Request_{action.name}"] = request_schema(action, packs)
-    schemas["DecideRequest"] = {"oneOf": [_ref(f"Request_{a}") for a in vocab.ACTIONS]}
+    schemas["DecideRequest"] = {"oneOf": [_ref(f"Request_{a}") for a in words.actions]}
     schemas["BatchRequest"] = {
         "type": "object", "required": ["requests"], "additionalProperties": False,
         "properties": {"requests": {"type": "array", "maxItems": max_batch,
                                     "items": _ref("DecideRequest")}}}
     schemas.update(response_schemas())
-    schemas.update(authzen_schemas(packs, max_batch))
+    schemas.update(authzen_schemas(packs, max_batch, words))
     error = {"application/json": {"schema": _ref("Error")}}
     doc: dict[str, Any] = {
         "openapi": "3.0.3",

@@ -40,6 +40,8 @@ from engine.errors import PackErrors, PackLoadError, PolicyError, SourceError
 from engine.hookspecs import hookimpl
 from engine.model import PackSource
 from engine.plugins import FailedPack, LoadedPack, source_files
+from engine.vocabulary import Contribution
+from engine.vocabulary_file import vocabulary_beside
 
 if TYPE_CHECKING:
     from engine.core import Engine
@@ -68,6 +70,11 @@ class PackFile:
             return [PackSource(text, str(self.path)), *editions]
         return [PackSource(text, str(self.path), _read(tests_path), str(tests_path)),
                 *editions]
+
+    @hookimpl
+    def policy_vocabulary(self) -> Contribution | None:
+        """The words of the ``vocabulary.toml`` beside the file, if there is one."""
+        return vocabulary_beside(self.path)
 
     def editions(self) -> list[Path]:
         """The pack's other editions: ``editions/<stem>-*.policy`` beside the file."""
@@ -230,7 +237,7 @@ class PackStore:
                     loaded[failed_id] = keep
                 else:
                     still_failed.append(failure)
-            engine = Engine(loaded, fresh.plugin_manager, still_failed)
+            engine = Engine(loaded, fresh.plugin_manager, still_failed, fresh.vocabulary)
             snapshot = Snapshot(engine, states, tuple(unidentified),
                                 previous.generation + 1 if previous else 1)
             _report(previous, snapshot)

@@ -79,7 +79,7 @@ def replay_engine(pack_paths: Sequence[str | os.PathLike[str]] = ()) -> Engine:
         raise given.failed[0].error
     loaded = {**installed.loaded, **given.loaded}
     failed = [f for f in installed.failed if f.pack_id not in given.loaded]
-    return Engine(loaded, installed.plugin_manager, failed)
+    return Engine(loaded, installed.plugin_manager, failed, installed.vocabulary)
 
 
 # ---- reading -----------------------------------------------------------------------------
