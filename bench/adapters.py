@@ -318,7 +318,13 @@ class Casbin:
 
 
 def _actions() -> list[str]:
-    return list(WORDS.actions)
+    return list(PEER_ACTIONS)
+
+
+#: The actions the peers' policies cover: every action of contract 1.0. answer_question
+#: (contract 1.1) counts office hours with the Swedish holiday calendar, which the peers'
+#: languages do not have; the engine's own benchmarks include it.
+PEER_ACTIONS = tuple(a for a in WORDS.actions if a != "answer_question")
 
 
 PEERS = (Rego, Cedar, RuleEngine, Casbin)

@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"timer overhead (empty perf_counter_ns pair): {workload.timer_overhead_ns():.0f} ns, "
           "included in every median and p99 below")
     try:
-        everything = workload.requests(adapters.PACKS, args.requests, args.seed)
+        everything = workload.requests(adapters.PACKS, args.requests, args.seed,
+                                       actions=adapters.PEER_ACTIONS)
         run("all actions, Tyresö + Töreboda", everything, engine, floor, peers, counted,
             counters, args.rounds, args.budget)
         two = workload.requests(adapters.PACKS, args.requests, args.seed, actions=TWO_ACTIONS)

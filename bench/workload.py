@@ -49,6 +49,9 @@ def random_facts(rng: random.Random, action: vocab.Action, at: dt.date) -> dict[
     random, values at random, biased by the caller's diligence."""
     p_true, p_member = rng.choice(DILIGENCE)
     facts: dict[str, Any] = {}
+    # times in order: the first (a question asked) up to ten days before at, each later
+    # one (its answer) up to four days after the one before
+    moment = dt.datetime.combine(at, dt.time(9)) - dt.timedelta(minutes=rng.randrange(0, 14400))
     for fact in action.facts:
         if not fact.required and rng.random() < 0.2:
             continue
@@ -61,6 +64,9 @@ def random_facts(rng: random.Random, action: vocab.Action, at: dt.date) -> dict[
             facts[fact.name] = rng.choice(["facebook", "instagram", "linkedin"])
         elif t.kind == "date":
             facts[fact.name] = _date(rng, at).isoformat()
+        elif t.kind == "datetime":
+            facts[fact.name] = moment.isoformat(timespec="minutes")
+            moment += dt.timedelta(minutes=rng.randrange(0, 5760))
         elif t.kind == "enum":
             facts[fact.name] = rng.choice(t.values)
         elif t.kind == "set":

@@ -16,7 +16,10 @@ import functools
 from typing import Any, Mapping
 
 from engine.glossary import CONTRACT_LABELS
-from engine.vocabulary import (BOOL, DATE, HOURS, INT, STRING, Action, Contribution,
+from dsl.text import iso
+from engine.errors import RequestError
+from engine.office_hours import office_hours_between
+from engine.vocabulary import (BOOL, DATE, DATETIME, HOURS, INT, STRING, Action, Contribution,
                                DerivedFact, Fact, Topic, Type, Vocabulary, enum,
                                set_of)
 
@@ -58,6 +61,20 @@ LIKES = Type("record", "likes", fields=(
 def _credential_holders(facts: Mapping[str, Any], now: dt.datetime | None) -> frozenset[str]:
     held: frozenset[str] = facts["credentials_held_by"]   # a set fact, validated
     return held | {"central_storage"} if facts["credentials_in_central_storage"] else held
+
+
+def _office_hours_to_answer(facts: Mapping[str, Any], now: dt.datetime | None) -> float | None:
+    """Office hours from the question to its answer, or to now while it is unanswered;
+    missing when it is unanswered and the request's ``at`` has no time of day."""
+    asked: dt.datetime = facts["asked_at"]
+    end: dt.datetime | None = facts["answered_at"] or now
+    if end is None:
+        return None
+    if facts["answered_at"] is not None and end < asked:
+        raise RequestError("fact 'answered_at' of action 'answer_question' is before "
+                           f"'asked_at' ({iso(end)} < {iso(asked)}); a question is answered "
+                           "after it is asked", path="facts.answered_at", code="bad-fact-value")
+    return round(max(0.0, office_hours_between(asked, end)), 2)
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -123,6 +140,25 @@ ACTIONS: tuple[Action, ...] = (
         Fact("substitute_appointed", BOOL, "a substitute is appointed for the responsible person"),
         Fact("listed_on_website", BOOL, "the channel is on the public list of channels"),
     )),
+    # Added in contract 1.1 (docs/contract.md, changelog): Perstorp's 24 office hours,
+    # Tyresö's signed answers and political questions referred to the parties.
+    Action("answer_question", "the municipality answers a question a visitor asked on one of its channels", (
+        Fact("asked_at", DATETIME, "when the visitor asked (Swedish time)", required=True),
+        Fact("answered_at", DATETIME, "when it was answered; left out: not answered yet"),
+        Fact("acknowledged", BOOL, "the visitor has been told that an answer will come"),
+        Fact("needs_other_unit", BOOL,
+             "the channel's own staff cannot answer it: another unit or case officer must"),
+        Fact("forwarded", BOOL, "it has been passed on to the unit or officer who can answer it"),
+        Fact("political", BOOL, "it is a question of party politics"),
+        Fact("referred_to_parties", BOOL, "the visitor has been referred to the political parties"),
+        Fact("signed", BOOL, "the answer is signed with the writer's first name and title"),
+    ), derived=(
+        DerivedFact("office_hours_to_answer", HOURS,
+                    "office hours (08-17 Monday to Friday, Swedish public holidays and eves "
+                    "closed) from asked_at to answered_at, or to the request's time of day "
+                    "while unanswered; missing when unanswered and at is a bare date",
+                    _office_hours_to_answer, inputs=("asked_at", "answered_at")),
+    )),
     Action("close_channel", "shut down a channel", (
         Fact("manager_consulted", BOOL, "the manager has been consulted"),
         Fact("communicator_consulted", BOOL, "the communicator has been consulted"),
@@ -136,11 +172,14 @@ TOPICS: tuple[Topic, ...] = (
     Topic("snapshot_interval", "How often a snapshot is archived", INTERVAL),
     Topic("allowed_likes", "Which pages the municipality may like", LIKES),
     Topic("break_time_use", "Private use of social media at work", BREAK_USE),
-    Topic("response_time", "Time limit for answering questions", HOURS, informational=True),
+    Topic("response_time", "Time limit for answering questions", HOURS),
 )
 
 
 CONTRACT = Contribution("contract", actions=ACTIONS, topics=TOPICS, labels=CONTRACT_LABELS)
+
+#: The contract's version: the newest entry of its changelog (docs/contract.md).
+CONTRACT_VERSION = "1.1"
 
 OUTCOMES = ("allow", "deny", "required_steps")
 LEVELS = ("must", "should")

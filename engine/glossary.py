@@ -79,6 +79,10 @@ _ACTIONS: Mapping[str, Label] = {
         "A recurring check that a running channel is documented, listed and looked after.",
         "En återkommande kontroll av att en kanal i drift dokumenteras, finns förtecknad "
         "och sköts."),
+    "answer_question": Label(
+        "answer a question", "svara på en fråga",
+        "Answering a question a visitor asked on one of the municipality's channels.",
+        "Att svara på en fråga som en besökare ställt i någon av kommunens kanaler."),
     "close_channel": Label(
         "close a channel", "avsluta en kanal",
         "Shutting down one of the municipality's channels.",
@@ -247,6 +251,44 @@ _FACTS: Mapping[str, Label] = {
     "audit_channel.substitute_appointed": _SUBSTITUTE,
     "audit_channel.listed_on_website": _LISTED,
     # close_channel
+    "answer_question.asked_at": Label(
+        "asked at", "frågan ställdes",
+        "When did the visitor ask the question (date and time, Swedish time)?",
+        "När ställde besökaren frågan (datum och klockslag, svensk tid)?"),
+    "answer_question.answered_at": Label(
+        "answered at", "frågan besvarades",
+        "When was the question answered? Leave it out if it has not been answered yet.",
+        "När besvarades frågan? Lämna tomt om den inte har besvarats ännu."),
+    "answer_question.acknowledged": Label(
+        "told an answer will come", "besked om att svar kommer",
+        "Has the visitor been told that an answer will come?",
+        "Har besökaren fått besked om att svar kommer?"),
+    "answer_question.needs_other_unit": Label(
+        "needs another unit", "kräver annan verksamhet",
+        "Is the question one that only another unit or a case officer can answer?",
+        "Är frågan sådan att bara en annan verksamhet eller en handläggare kan svara?"),
+    "answer_question.forwarded": Label(
+        "passed on", "vidarebefordrad",
+        "Has the question been passed on to those responsible for the matter?",
+        "Har frågan skickats vidare till dem som ansvarar för ärendet?"),
+    "answer_question.political": Label(
+        "party-political question", "partipolitisk fråga",
+        "Is it a question of party politics?",
+        "Gäller frågan partipolitik?"),
+    "answer_question.referred_to_parties": Label(
+        "referred to the parties", "hänvisad till partierna",
+        "Has the visitor been referred to the political parties?",
+        "Har besökaren hänvisats till de politiska partierna?"),
+    "answer_question.signed": Label(
+        "answer signed", "svaret undertecknat",
+        "Is the answer signed with the writer's first name and title?",
+        "Är svaret undertecknat med förnamn och titel?"),
+    "answer_question.office_hours_to_answer": Label(
+        "office hours to answer", "kontorstimmar till svar",
+        "Office hours (08-17 on weekdays, public holidays not counted) from the question "
+        "to its answer, or to now while it is unanswered.",
+        "Kontorstimmar (08–17 på vardagar, helgdagar räknas inte) från frågan till svaret, "
+        "eller till nu så länge den är obesvarad."),
     "close_channel.manager_consulted": Label(
         "manager consulted", "samråd med chefen",
         "Has the manager been consulted about closing the channel?",

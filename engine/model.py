@@ -41,7 +41,7 @@ class Reason:
 
     rule: str
     effect: str          # allow | deny | require
-    level: str
+    level: str | None    # must | should; None for the pack's default (no sentence binds it)
     text: str
     source: Source
 

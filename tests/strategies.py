@@ -27,15 +27,33 @@ def fact_value(fact: vocab.Fact) -> st.SearchStrategy:
         return st.sampled_from(["facebook", "instagram", "x"])
     if t.kind == "date":
         return DATES.map(dt.date.isoformat)
+    if t.kind == "datetime":
+        return TIMES
     if t.kind == "enum":
         return st.sampled_from(t.values)
     return st.lists(st.sampled_from(t.element.values), unique=True, max_size=4)
 
 
+#: Times around the days requests are decided at, on the minute, around holidays too.
+TIMES = st.datetimes(dt.datetime(2024, 2, 1), dt.datetime(2026, 12, 31, 23, 59)).map(
+    lambda d: d.replace(second=0, microsecond=0).isoformat(timespec="minutes"))
+
+
 def facts_for(action: vocab.Action) -> st.SearchStrategy:
     required = {f.name: fact_value(f) for f in action.facts if f.required}
     optional = {f.name: fact_value(f) for f in action.facts if not f.required}
-    return st.fixed_dictionaries(required, optional=optional)
+    times = [f.name for f in action.facts if f.type.kind == "datetime"]
+    return st.fixed_dictionaries(required, optional=optional).map(
+        lambda facts: in_order(facts, times))
+
+
+def in_order(facts: dict, times: list[str]) -> dict:
+    """The request's times given in the order the action declares them (a question is
+    answered after it is asked): an answer before its question is bad input, which the
+    properties over valid requests leave to the validation tests."""
+    given = [name for name in times if name in facts]
+    ordered = sorted(facts[name] for name in given)
+    return {**facts, **dict(zip(given, ordered))}
 
 
 ACTIONS = st.sampled_from(sorted(WORDS.actions))

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from tests.strategies import in_order
 from hypothesis import given, strategies as st
 
 from engine.authoring import enumeration as en
+from engine.authoring.example_requests import request_json, request_text
 from engine import vocabulary as vocab
 from engine.validate import FactValidator
 from tests.conftest import compile_source
@@ -66,10 +69,10 @@ def test_requests_are_written_as_a_test_file_writes_them():
     action = WORDS.actions["create_channel"]
     facts = dict(en.defaults(action), approved_by=frozenset({"manager", "communicator"}),
                  responsible_appointed=True)
-    assert en.request_text(action, facts) == (
+    assert request_text(action, facts) == (
         "create_channel {account_type: organisation, approved_by: [manager, communicator], "
         "responsible_appointed: true}")
-    assert en.request_json(action, facts) == {
+    assert request_json(action, facts) == {
         "account_type": "organisation", "approved_by": ["manager", "communicator"],
         "responsible_appointed": True}
 
@@ -88,15 +91,20 @@ def fact_values(fact: vocab.Fact) -> st.SearchStrategy:
         return st.sampled_from(["facebook", "instagram", "x"])
     if t.kind == "date":
         return st.dates(AT - dt.timedelta(days=900), AT + dt.timedelta(days=60)).map(str)
+    if t.kind == "datetime":
+        return st.datetimes(dt.datetime(2024, 12, 1), dt.datetime(2025, 1, 1, 9)).map(
+            lambda d: d.isoformat(timespec="minutes"))
     if t.kind == "enum":
         return st.sampled_from(t.values)
     return st.lists(st.sampled_from(t.element.values), unique=True, max_size=5)
 
 
 def facts_for(action: vocab.Action) -> st.SearchStrategy:
+    times = [f.name for f in action.facts if f.type.kind == "datetime"]
     return st.fixed_dictionaries({f.name: fact_values(f) for f in action.facts if f.required},
                                  optional={f.name: fact_values(f) for f in action.facts
-                                           if not f.required})
+                                           if not f.required}).map(
+        lambda facts: in_order(facts, times))
 
 
 ENUMERATED: dict[tuple[str, str], set] = {}

@@ -201,7 +201,7 @@ CASES = [
         "compile", "unknown-action",
         HEADER + 'rule r on like_pages deny when true because "x"\n',
         ("demo.policy:6:8: unknown action 'like_pages' (did you mean 'like_page'?); "
-         "actions are 'audit_channel', 'close_channel', 'create_channel', "
+         "actions are 'answer_question', 'audit_channel', 'close_channel', 'create_channel', "
          "'delete_comment', 'like_page', 'private_use_at_work', 'publish_post' or "
          "'use_private_account'"),
         id="unknown-action"),
@@ -209,7 +209,7 @@ CASES = [
         "compile", "missing-action",
         HEADER + 'rule r deny when true because "x"\n',
         ("demo.policy:6:1: rule 'r' does not say which action it is about; add 'on ACTION' "
-         "(one of 'audit_channel', 'close_channel', 'create_channel', 'delete_comment', "
+         "(one of 'answer_question', 'audit_channel', 'close_channel', 'create_channel', 'delete_comment', "
          "'like_page', 'private_use_at_work', 'publish_post' or 'use_private_account')"),
         id="missing-action"),
     pytest.param(
@@ -351,7 +351,7 @@ CASES = [
         "cases", "unknown-action",
         'test "t"\n  request like_pages {page_category: own}\n  expect allow\n',
         ('demo.tests:1:1: test "t": unknown action \'like_pages\' (did you mean '
-         "'like_page'?); actions are 'audit_channel', 'close_channel', 'create_channel', "
+         "'like_page'?); actions are 'answer_question', 'audit_channel', 'close_channel', 'create_channel', "
          "'delete_comment', 'like_page', 'private_use_at_work', 'publish_post' or "
          "'use_private_account'"),
         id="test-unknown-action"),

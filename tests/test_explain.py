@@ -147,12 +147,22 @@ def test_break_time_use(engine, comparison, pack):
 
 @pytest.mark.parametrize("pack", PACKS)
 def test_response_time(engine, comparison, pack):
-    """The time limit is a setting only: no fact or rule can decide on it, so the value
-    is the pack's setting, a whole number of hours."""
+    """The time limit is the pack's setting, a whole number of hours; where a pack sets
+    it, its answer_question rule reads it (contract 1.1), and a question answered just
+    inside the limit is in time while one just outside is not."""
     hours = value(comparison, "response_time", pack)
     assert hours == {"perstorp": 24}.get(pack)
-    assert rules_using(engine.packs[pack], "response_time") == ()
-    assert all(f.name != "response_time" for a in WORDS.actions.values() for f in a.facts)
+    users = rules_using(engine.packs[pack], "response_time")
+    assert bool(users) == (hours is not None)
+    assert all(r.actions == ("answer_question",) for r in users)
+    if hours is not None:
+        asked = "2026-11-30T08:00"             # a Monday; 9 office hours a day
+        in_time = engine.decide(pack, "answer_question",
+                                {"asked_at": asked, "answered_at": "2026-12-02T14:00"}, AT)
+        late = engine.decide(pack, "answer_question",
+                             {"asked_at": asked, "answered_at": "2026-12-02T14:01"}, AT)
+        assert "answer-within-response-time" not in step_ids(in_time)
+        assert "answer-within-response-time" in step_ids(late)
 
 
 def everything_done(action: str) -> dict:

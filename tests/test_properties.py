@@ -24,7 +24,7 @@ from engine.model import Decision
 from engine.serialization import converter, request_from_json, to_json
 from engine.validate import FactValidator
 from tests import reference
-from tests.strategies import AT_DATES, DATES, facts_for, requests
+from tests.strategies import in_order, AT_DATES, DATES, facts_for, requests
 from engine import contract
 from engine.contract import contract_vocabulary
 
@@ -94,8 +94,12 @@ def test_determinism_across_processes_and_hash_seeds():
                 facts[fact.name] = rng.random() < 0.5
             elif t.kind == "set" and rng.random() < 0.5:
                 facts[fact.name] = rng.sample(t.element.values, rng.randrange(3))
+            elif t.kind == "datetime" and (fact.required or rng.random() < 0.5):
+                facts[fact.name] = f"2025-02-{rng.randrange(1, 15):02d}T{rng.randrange(24):02d}:00"
+        facts = in_order(facts, [f.name for f in WORDS.actions[action].facts
+                                 if f.type.kind == "datetime"])
         batch.append({"pack": rng.choice(PACKS), "action": action, "facts": facts,
-                      "at": "2025-03-01"})
+                      "at": "2025-03-01T10:00"})
     outputs = []
     for seed in ("1", "4242"):
         env = dict(os.environ, PYTHONHASHSEED=seed)

@@ -194,7 +194,7 @@ def test_unknown_names(pack):
         "the text before the first heading")
     assert messages["unknown-action"].startswith(
         "entry \"2. Gilla och följa\" sentence 2 names action 'like_pages', which the vocabulary "
-        "does not have (did you mean 'like_page'?); valid actions are 'audit_channel', ")
+        "does not have (did you mean 'like_page'?); valid actions are 'answer_question', 'audit_channel', ")
     assert messages["unknown-rule"] == (
         "entry \"1. Ansvar\" sentence 2 names rule 'aprove-channel', which pack 'regdemo' does "
         "not have (did you mean 'approve-channel'?); list rule ids, or a topic as 'topic:ID'")

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 from engine.core import Engine
 from engine.errors import RequestError
 from engine.service.app import Service, ServiceConfig
+from engine.service.authzen import PACK_SUBJECT_TYPE
 from tests.servers import Server
 
 PROFILE_EXAMPLES = settings().max_examples      # the loaded hypothesis profile's
@@ -61,8 +62,12 @@ def _not_in_force(body: Any) -> bool:
     """Whether a request body (one request or a batch) names a day, before any other
     fault, on which its pack is not in force."""
     items = body.get("requests") if isinstance(body, dict) and "requests" in body else [body]
+    if isinstance(body, dict) and "evaluations" in body and isinstance(body["evaluations"], list):
+        items = [{**body, **e} if isinstance(e, dict) else e for e in body["evaluations"]]
     if not isinstance(items, list):
         return False
+    items = [_authzen_as_request(i) if isinstance(i, dict) and "subject" in i else i
+             for i in items]
     for item in items:
         if not (isinstance(item, dict) and isinstance(item.get("pack"), str)
                 and item["pack"] in _ENGINE.packs and isinstance(item.get("at"), str)):
@@ -75,6 +80,50 @@ def _not_in_force(body: Any) -> bool:
     return False
 
 
+def _times_the_calendar_refuses(body: Any) -> bool:
+    """Whether a request body (one request or a batch, or an AuthZEN one) gives a time or
+    an ``at`` that fits the documented pattern but not the calendar (30 February, year 0),
+    or an answer before its question: a pattern cannot say either, so the service refuses
+    the request (codes ``bad-date``, ``bad-fact-value``)."""
+    from engine.office_hours import parse_datetime
+    from engine.vocabulary import parse_at
+    found: list[dict] = []
+    refused = False
+
+    def walk(value: Any) -> None:
+        nonlocal refused
+        if isinstance(value, dict):
+            if "asked_at" in value or "answered_at" in value:
+                found.append(value)
+            at = value.get("at")
+            if isinstance(at, str) and parse_at(at) is None:
+                refused = True
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+    walk(body)
+    for facts in found:
+        times = [facts.get(k) for k in ("asked_at", "answered_at") if isinstance(facts.get(k), str)]
+        parsed = [parse_datetime(t) for t in times]
+        if any(p is None for p in parsed) or (len(parsed) == 2 and parsed[1] < parsed[0]):
+            refused = True
+    return refused
+
+
+def _authzen_as_request(body: dict) -> dict:
+    """The pack and day an AuthZEN body names (a municipality subject, or its property)."""
+    subject, context = body.get("subject"), body.get("context")
+    pack = None
+    if isinstance(subject, dict):
+        props = subject.get("properties")
+        pack = (subject.get("id") if subject.get("type") == PACK_SUBJECT_TYPE
+                else props.get("pack") if isinstance(props, dict) else None)
+    at = context.get("at") if isinstance(context, dict) else None
+    return {"pack": pack, "at": at}
+
+
 @pytest.mark.parametrize("method, path, mode", OPERATIONS)
 def test_responses_are_documented_and_never_a_server_error(api_schema, service, method, path,
                                                           mode):
@@ -84,13 +133,28 @@ def test_responses_are_documented_and_never_a_server_error(api_schema, service, 
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case):
-        if _not_in_force(case.body):
-            # Fits the schema, but names a day its pack is not in force on: a 422 with
-            # code not-in-force (the schema cannot say which days each pack holds).
+        # Requests that fit the schema but not the calendar: a day a pack is not in force
+        # on, 30 February, an answer before its question. The schema cannot say these, so
+        # the service refuses them: /v1 with 422, an AuthZEN evaluation with 400, and an
+        # AuthZEN list with the error in the evaluation's own answer.
+        refused = ({"not-in-force"} if _not_in_force(case.body)
+                   else {"bad-date", "bad-fact-value"}
+                   if mode == GenerationMode.POSITIVE and _times_the_calendar_refuses(case.body)
+                   else None)
+        if refused is not None:
             response = case.call()
-            assert response.status_code == 422, response.text
+            if path == "/access/v1/evaluations":
+                assert response.status_code in (200, 400), response.text
+                if response.status_code == 400 or mode != GenerationMode.POSITIVE:
+                    return
+                errors = [a["context"]["error"] for a in response.json()["evaluations"]
+                          if "error" in (a.get("context") or {})]
+                assert any(e["code"] in refused for e in errors), response.text
+                return
+            assert response.status_code == (400 if path.startswith("/access") else 422), \
+                response.text
             if mode == GenerationMode.POSITIVE:   # else another fault may be named first
-                assert response.json()["error"]["code"] == "not-in-force"
+                assert response.json()["error"]["code"] in refused
             return
         case.call_and_validate(checks=CHECKS)
 

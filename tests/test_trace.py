@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from tests.strategies import TIMES, in_order
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,13 +72,17 @@ def facts_for(action: vocab.Action) -> st.SearchStrategy[dict]:
             return DATES.map(dt.date.isoformat)
         if t.kind == "string":
             return st.sampled_from(["facebook", "instagram", ""])
+        if t.kind == "datetime":
+            return TIMES
         if t.kind == "enum":
             return st.sampled_from(t.values)
         return st.lists(st.sampled_from(t.element.values), unique=True)
 
     required = {f.name: value(f) for f in action.facts if f.required}
     optional = {f.name: value(f) for f in action.facts if not f.required}
-    return st.fixed_dictionaries(required, optional=optional)
+    times = [f.name for f in action.facts if f.type.kind == "datetime"]
+    return st.fixed_dictionaries(required, optional=optional).map(
+        lambda facts: in_order(facts, times))
 
 
 def every_pack(engine):

@@ -56,6 +56,7 @@ from dsl.recovery import parse_pack_recovering
 from dsl.text import normalise_source
 from engine.authoring import acknowledge as ack
 from engine.authoring import enumeration as en
+from engine.authoring.example_requests import request_json, request_text
 from engine import vocabulary as vocab
 from engine.contract import INTERVAL_MONTHS
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
@@ -429,14 +430,15 @@ class _ActionChecker:
                 for combo in itertools.product(*(f.type.values for f in others)):
                     facts = dict(en.defaults(self.action), **{fact.name: value},
                                  **{f.name: v for f, v in zip(others, combo)})
-                    facts.update({d.name: d.compute(facts, None) for d in self.action.derived})
+                    if not en.with_derived(self.action, facts):
+                        continue
                     if not en.evaluate(self.pack, self.action.name, facts, self.checker.at):
                         fallen.append((value, facts))
                         break
             if not fallen:
                 continue
             values = ", ".join(v for v, _ in fallen)
-            example = en.request_text(self.action, fallen[0][1])
+            example = request_text(self.action, fallen[0][1])
             self.checker.warn(
                 "falls-to-default", f"'{self.action.name}' requests with {fact.name} {values} "
                 f"fall to the pack default ({self.pack.default}), e.g. {example}, although "
@@ -445,7 +447,7 @@ class _ActionChecker:
                 "the guideline is silent on these values, the default is right",
                 head_span(readers[0].ast),
                 example={"action": self.action.name,
-                         "facts": en.request_json(self.action, fallen[0][1])})
+                         "facts": request_json(self.action, fallen[0][1])})
 
     def check_only_on_missing(self, deny: CompiledRule) -> None:
         """An ``only`` rule whose list is about an optional fact also denies the requests
@@ -456,7 +458,8 @@ class _ActionChecker:
                     and not f.required and f.default is None]
         for fact in optional:
             facts = dict(en.defaults(self.action), **{fact.name: None})
-            facts.update({d.name: d.compute(facts, None) for d in self.action.derived})
+            if not en.with_derived(self.action, facts):
+                continue
             found = en.evaluate(self.pack, self.action.name, facts, self.checker.at)
             if any(f is deny.matched for f in found):
                 self.checker.warn(
@@ -487,13 +490,13 @@ class _ActionChecker:
         if not both:
             return
         example = en.simplest(both, self.action)
-        request = en.request_text(self.action, example)
+        request = request_text(self.action, example)
         self.checker.warn(
             "allow-deny-conflict", f"{self.name(allow)} allows and {self.name(deny)} denies "
             f"the same requests ({len(both)} of those checked), e.g. {request}: the deny wins "
             "there; make sure that is what the guideline means",
             head_span(allow.ast if self.rules.index(allow) > self.rules.index(deny) else deny.ast),
-            example={"action": self.action.name, "facts": en.request_json(self.action, example)})
+            example={"action": self.action.name, "facts": request_json(self.action, example)})
 
 
 # ---- spans and expressions --------------------------------------------------------------

@@ -45,9 +45,10 @@ import attrs
 
 from dsl import ast
 from engine import vocabulary as vocab
-from engine.contract import INTERVAL_MONTHS
 from engine.compiler import CompiledPack, CompiledRule
+from engine.contract import INTERVAL_MONTHS
 from engine.decide import decide as combine
+from engine.errors import RequestError
 from engine.model import Decision, Finding
 
 #: The date requests are decided at unless told otherwise (the test cases' default).
@@ -274,7 +275,8 @@ def _moments(fact: vocab.Fact, at: dt.date) -> tuple[Any, ...]:
     """Times around ``at`` (09:00 that day): that morning, and 1, 3 and 8 days before, so
     that spans counted in office hours fall on both sides of a day's and a week's."""
     morning = dt.datetime.combine(at, dt.time(9))
-    points = tuple(morning - dt.timedelta(days=n) for n in (0, 1, 3, 8))
+    points = tuple(morning - dt.timedelta(days=n) for n in (0, 1, 3, 8)
+                   if (morning - dt.datetime.min).days >= n)    # none before the calendar
     return points if fact.required else (None, *points)
 
 
@@ -355,9 +357,20 @@ class Space:
         for values in self.assignments():
             facts = dict(base)
             facts.update(zip(self.facts, values))
-            for derived in self.action.derived:
-                facts[derived.name] = derived.compute(facts, None)
-            yield facts
+            if with_derived(self.action, facts):
+                yield facts
+
+
+def with_derived(action: vocab.Action, facts: dict[str, Any]) -> bool:
+    """Add the action's derived facts to ``facts``; False when they cannot be derived
+    because the facts contradict each other (an answer before its question): no caller
+    can send such a request, so enumerations leave it out."""
+    try:
+        for derived in action.derived:
+            facts[derived.name] = derived.compute(facts, None)
+    except RequestError:
+        return False
+    return True
 
 
 def _sample(size: int, k: int) -> list[int]:
@@ -372,8 +385,11 @@ def _sample(size: int, k: int) -> list[int]:
 
 
 def defaults(action: vocab.Action) -> dict[str, Any]:
-    """The facts of a request that gives none: a required choice takes its first value."""
-    return {f.name: (f.type.values[0] if f.required else f.default) for f in action.facts}
+    """The facts of a request that gives none: a required fact takes its first
+    representative value (a choice its first value, a time 09:00 on DEFAULT_AT)."""
+    return {f.name: (_moments(f, DEFAULT_AT)[0] if f.required and f.type.kind == "datetime"
+                     else f.type.values[0] if f.required else f.default)
+            for f in action.facts}
 
 
 def space(action: vocab.Action, rules: Sequence[ast.Rule], found: Mentions,
@@ -440,9 +456,8 @@ class Blocks:
                 partial, count = block_cases[i]
                 facts.update(partial)
                 weight *= count
-            for derived in self.action.derived:
-                facts[derived.name] = derived.compute(facts, None)
-            yield facts, weight, tuple(chosen)
+            if with_derived(self.action, facts):
+                yield facts, weight, tuple(chosen)
 
 
 def blocks(action: vocab.Action, packs: Sequence[CompiledPack], found: Mentions,
@@ -551,47 +566,3 @@ def simplest(examples: Iterable[Mapping[str, Any]], action: vocab.Action) -> Map
     """The request with the fewest facts away from their defaults, of one or more."""
     base = defaults(action)
     return min(examples, key=lambda f: sum(1 for k in base if f.get(k) != base[k]))
-
-
-def request_text(action: vocab.Action, facts: Mapping[str, Any]) -> str:
-    """A request as a test file writes it: ``like_page {page_category: own}``.
-
-    Facts at their defaults are left out, except a required choice.
-    """
-    base = {f.name: f.default for f in action.facts}
-    parts = []
-    for f in action.facts:
-        value = facts.get(f.name)
-        if value == base[f.name] and not f.required:
-            continue
-        parts.append(f"{f.name}: {_literal(value, f.type)}")
-    return f"{action.name} {{{', '.join(parts)}}}" if parts else action.name
-
-
-def request_json(action: vocab.Action, facts: Mapping[str, Any]) -> dict[str, Any]:
-    """The same request as JSON-ready facts."""
-    base = {f.name: f.default for f in action.facts}
-    out: dict[str, Any] = {}
-    for f in action.facts:
-        value = facts.get(f.name)
-        if value == base[f.name] and not f.required:
-            continue
-        if isinstance(value, frozenset):
-            value = [v for v in f.type.element_type.values if v in value]
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        out[f.name] = value
-    return out
-
-
-def _literal(value: Any, t: vocab.Type) -> str:
-    if isinstance(value, frozenset):
-        return "[" + ", ".join(v for v in t.element_type.values if v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str) and t.kind == "string":
-        from dsl.formatter import quote
-        return quote(value)
-    return str(value)

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import attrs
 
 from engine.authoring import enumeration as en
+from engine.authoring.example_requests import request_json, request_text
 from engine import vocabulary as vocab
 from engine.compiler import CompiledPack
 from engine.model import Decision
@@ -109,7 +110,7 @@ class Change:
 
     def example_texts(self) -> list[str]:
         assert self.spec is not None, "a change is made by diff_packs, with its action"
-        return [en.request_text(self.spec, facts) for facts, _, _ in self.examples]
+        return [request_text(self.spec, facts) for facts, _, _ in self.examples]
 
 
 @attrs.frozen
@@ -255,7 +256,7 @@ def to_json(diff: PackDiff) -> dict[str, Any]:
         changes.append({
             "action": change.action, "change": change.what, "count": change.count,
             "whatever": list(change.whatever),
-            "examples": [{"facts": en.request_json(action, facts), "before": before.to_json(),
+            "examples": [{"facts": request_json(action, facts), "before": before.to_json(),
                           "after": after.to_json()} for facts, before, after in change.examples],
         })
     return {

@@ -80,7 +80,7 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
             rules=tuple(rules),
             plans=plans,
             default_reason=Reason(
-                "default", header.default or "allow", "must",
+                "default", header.default or "allow", None,
                 "The guideline does not regulate this request; the pack's default outcome "
                 f"({header.default}) applies.", Source(header.id, None)),
             origin=self.pack.file,

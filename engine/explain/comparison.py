@@ -45,7 +45,7 @@ class RuleRef:
 
     rule: str
     effect: str
-    level: str
+    level: str | None           # None: the pack default (no sentence binds it)
     text: str
     text_sv: str | None
     section: str | None

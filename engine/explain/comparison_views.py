@@ -325,7 +325,7 @@ def html(comparison: Comparison) -> str:
                 body.append(f"<p>{e(cell.summary)}</p>")
             if cell.rules:
                 body.append("<ul>" + "".join(
-                    f"<li><code>{e(r.rule)}</code> ({e(r.effect)}, {e(r.level)}): {e(r.text)}"
+                    f"<li><code>{e(r.rule)}</code> ({e(r.effect)}, {e(r.level or 'default')}): {e(r.text)}"
                     + (f" \u2014 <cite>{e(r.section)}</cite>" if r.section else "")
                     + (highlight_source(r.source_text, "html") if r.source_text else "")
                     + "</li>" for r in cell.rules) + "</ul>")

@@ -339,7 +339,8 @@ def render_decision(decision: Any) -> str:
         lines.append("Because:")
         for reason in decision.reasons:
             lines.append(f"  - {reason.text}")
-            lines.append(f"    {reason.rule} · {reason.effect} · {reason.level} · "
+            level = f" · {reason.level}" if reason.level else ""
+            lines.append(f"    {reason.rule} · {reason.effect}{level} · "
                          f"{_source(reason.source)}")
     return "\n".join(lines)
 

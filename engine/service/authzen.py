@@ -31,14 +31,13 @@ an empty one) the request is one evaluation and gets the single answer (§7.1).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from typing import TYPE_CHECKING, Any, Mapping
 
 import attrs
 
 from engine.errors import RequestError, UnknownPackError, did_you_mean, one_of
+from engine.vocabulary import parse_at
 from engine.model import Decision
 from engine.serialization import structure
 
@@ -196,7 +195,6 @@ def _complete(item: Mapping[str, Any], defaults: Mapping[str, Any], prefix: str)
     return Parts(parts["subject"], parts["action"], parts["resource"], context or {}, where)
 
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 def _check_context(context: Any, path: str) -> None:
@@ -209,14 +207,11 @@ def _check_context(context: Any, path: str) -> None:
     at = context.get("at")
     if at is None:
         return
-    try:
-        if isinstance(at, str) and _DATE.match(at):
-            dt.date.fromisoformat(at)
-            return
-    except ValueError:
-        pass
-    raise RequestError(f"{path}.at: the date decided at is a date as \"YYYY-MM-DD\", got "
-                       f"{json.dumps(at)[:40]}", path=f"{path}.at", code="bad-date")
+    if parse_at(at) is not None:
+        return
+    raise RequestError(f"{path}.at: the date decided at is a date as \"YYYY-MM-DD\" or a "
+                       f"time as \"YYYY-MM-DDTHH:MM\", got {json.dumps(at)[:40]}",
+                       path=f"{path}.at", code="bad-date")
 
 
 def _pack_of(parts: Parts) -> str:

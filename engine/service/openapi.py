@@ -17,8 +17,13 @@ from engine.contract import contract_vocabulary
 REF = "#/components/schemas/"
 
 DATE = {"type": "string", "format": "date"}
-DATETIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?"
-                    r"(Z|[+-][0-9]{2}:[0-9]{2})?$")
+DATETIME_PATTERN = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]"
+                    r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
+                    r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$")
+#: A request's "at": a date, or a time of day (null: now).
+AT = {"nullable": True, "anyOf": [
+    dict(DATE), {"type": "string", "pattern": DATETIME_PATTERN,
+                 "description": "Swedish local time, or with a UTC offset"}]}
 NULLABLE_STRING = {"type": "string", "nullable": True}
 
 
@@ -72,8 +77,8 @@ def request_schema(action: vocab.Action, packs: Sequence[str]) -> dict[str, Any]
             "pack": {"type": "string", "enum": list(packs)},
             "action": {"type": "string", "enum": [action.name]},
             "facts": _ref(f"Facts_{action.name}"),
-            "at": dict(DATE, nullable=True, description="The date decided at (default: "
-                                                        "today in Sweden)."),
+            "at": dict(AT, description="The day decided at, or a moment with its time "
+                                       "of day (default: now in Sweden)."),
         }}
 
 
@@ -122,9 +127,10 @@ def _parts_somewhere() -> dict[str, Any]:
 def authzen_schemas(packs: Sequence[str], max_items: int,
                     vocabulary: vocab.Vocabulary) -> dict[str, Any]:
     context = {"type": "object", "nullable": True,
-               "description": "Only \"at\" (YYYY-MM-DD, the date decided at) is read; other "
-                              "keys are recorded in the decision log. null is no context.",
-               "properties": {"at": dict(DATE, nullable=True)}}
+               "description": "Only \"at\" (YYYY-MM-DD, the date decided at, or "
+                              "YYYY-MM-DDTHH:MM with its time of day) is read; other keys are "
+                              "recorded in the decision log. null is no context.",
+               "properties": {"at": dict(AT)}}
     evaluation = {
         "allOf": [{"type": "object", "required": ["subject", "action", "resource"],
                    "properties": {"subject": _subject_naming_a_pack(packs),
@@ -192,7 +198,10 @@ def response_schemas() -> dict[str, Any]:
                    "properties": {"rule": {"type": "string"},
                                   "effect": {"type": "string",
                                              "enum": ["allow", "deny", "require"]},
-                                  "level": level, "text": {"type": "string"},
+                                  "level": {**level, "enum": ["must", "should", None], "nullable": True,
+                                            "description": "null for the pack default's "
+                                            "reason: no sentence binds it"},
+                                  "text": {"type": "string"},
                                   "source": _ref("Source")}},
         "Decision": {
             "type": "object",

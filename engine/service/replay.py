@@ -112,13 +112,19 @@ def _lines(log: Iterable[bytes], problems: list[str]) -> Iterator[bytes]:
 Role = str          # what a rule did in a decision: "deny (must)", "step (should)", …
 
 
+def _did(rule: str, effect: Any, level: Any) -> str:
+    """What a reason did, as compared: its effect and level. The pack default's reason
+    has no level (logs written before contract 1.1 say "must"), so none is compared."""
+    return str(effect) if rule == "default" else f"{effect} ({level})"
+
+
 def _roles(decision: Mapping[str, Any]) -> dict[str, str]:
     """Rule id -> what it did in ``decision`` (a decision JSON): its effects and levels."""
     roles: dict[str, list[str]] = {}
     for reason in _listed(decision, "reasons"):
         if type(reason) is dict:
             roles.setdefault(str(reason.get("rule")), []).append(
-                f"{reason.get('effect')} ({reason.get('level')})")
+                _did(str(reason.get("rule")), reason.get("effect"), reason.get("level")))
     for step in _listed(decision, "steps"):
         if type(step) is dict:
             roles.setdefault(str(step.get("id")), []).append(f"step ({step.get('level')})")
@@ -142,7 +148,7 @@ def _answer_of(decision: Decision) -> Answer:
     """:func:`_answer` of a :class:`Decision` itself, without encoding it as JSON."""
     roles: dict[str, list[str]] = {}
     for reason in decision.reasons:
-        roles.setdefault(reason.rule, []).append(f"{reason.effect} ({reason.level})")
+        roles.setdefault(reason.rule, []).append(_did(reason.rule, reason.effect, reason.level))
     for step in decision.steps:
         roles.setdefault(step.id, []).append(f"step ({step.level})")
     return decision.outcome, tuple(sorted(
