@@ -132,11 +132,13 @@ pack {pack_id}
 {topics}
 
 # ---- Rules, in the order of the guideline -------------------------------------------
-# For example:
+# A rule deciding what a topic sums up refers to the topic's setting, so that policy
+# explain shows what the pack decides (policy check warns otherwise: unset-topic). For
+# example, with 'topic allowed_likes = {{allow: [], deny: [commercial, political_party]}}':
 #
 #   rule no-likes-for-companies
 #     on like_page
-#     deny when page_category in [commercial, political_party]
+#     deny when page_category in allowed_likes.deny
 #     level must
 #     because "The municipality does not like commercial companies or political parties."
 #       sv "Kommunen gillar inte företag eller politiska partier."
