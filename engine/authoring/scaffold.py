@@ -212,23 +212,37 @@ testpaths = ["{package}"]
 
 
 def _readme(pack_id: str, package: str, title: str, folder: str) -> str:
+    source = f"{package}/{pack_id}.policy"
     return f"""\
 # {title}: rule pack `{pack_id}`
 
 The social-media guideline of {title} as a rule pack for the policy engine. The pack
-is `{package}/{pack_id}.policy`; its test cases are `{package}/{pack_id}.tests`.
+is `{source}`; its test cases are `{package}/{pack_id}.tests`.
 
 ## Working on the pack
 
+From the folder that holds `{folder}`:
+
 ```sh
 pip install -e '{folder}[test]'       # policy packs now lists '{pack_id}'; [test] adds pytest
-policy check {folder}                 # errors, rules that never apply, conflicts, …
-policy test {folder}/{package}        # the test cases
+policy check {pack_id}                # errors, rules that never apply, conflicts, …
+policy test {pack_id}                 # the test cases
 python -m pytest {folder}             # the same cases, one pytest item each
 policy fmt {folder}                   # the canonical layout, comments kept
-policy diff {pack_id} {folder}/{package}/{pack_id}.policy   # what an edit changes
 policy decide {pack_id} like_page --facts '{{"page_category": "own"}}'
 ```
+
+## Reviewing a change
+
+`policy diff OLD NEW` lists every decision an edit changes. The editable install *is*
+the source you edit, so compare it with a version kept elsewhere: the last commit, in
+git (from the folder `{folder}`, once it is a repository),
+
+```sh
+git show HEAD:./{source} | policy diff - {source}
+```
+
+or the released version, saved as a file (`policy diff {pack_id}-0.1.0.policy {source}`).
 
 ## What the pack covers
 
