@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROJECT_PACKS
 from tests.test_cli import policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +89,7 @@ def test_the_builtin_packs_are_formatted():
 
 # ---- what check, test and diff take: files, pack folders, folders of packs, installed ids
 
-PACK_IDS = ("norsjo", "perstorp", "toreboda", "tyreso", "vara")
+PACK_IDS = PROJECT_PACKS
 
 
 def _summary(stdout: str) -> tuple[int, int]:
@@ -175,15 +176,15 @@ def test_the_scaffolds_advice_on_reviewing_a_change_works_as_written(tmp_path):
 
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    r = policy("new", "exempelby", "--name", "Exempelby kommun", "--dir", str(tmp_path))
+    r = policy("new", "granskby", "--name", "Granskby kommun", "--dir", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    root = tmp_path / "policy-pack-exempelby"
+    root = tmp_path / "policy-pack-granskby"
     readme = (root / "README.md").read_text(encoding="utf-8")
     [command] = re.findall(r"```sh\n(git show .*)\n```", readme)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"]):
         subprocess.run([*git, *args], cwd=root, check=True, capture_output=True)
-    source = root / "policy_pack_exempelby" / "exempelby.policy"
+    source = root / "policy_pack_granskby" / "granskby.policy"
     source.write_text(source.read_text(encoding="utf-8").replace("default allow", "default deny"),
                       encoding="utf-8")
     shell = command.replace("policy diff", f"{sys.executable} -m engine diff")

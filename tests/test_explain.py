@@ -7,15 +7,15 @@ import pytest
 
 from engine import vocabulary as vocab
 from engine.explain.comparison import all_done, closed, compare, rules_using, topic_ids
-from tests.conftest import AT
+from tests.conftest import AT, PROJECT_PACKS
 
-PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
+PACKS = list(PROJECT_PACKS)
 ROLES = list(vocab.ROLE.values)
 
 
 @pytest.fixture(scope="module")
-def comparison(engine):
-    return compare(engine.packs, AT)
+def comparison(project_packs):
+    return compare(project_packs, AT)
 
 
 def value(comparison, topic, pack):
