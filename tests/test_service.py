@@ -269,7 +269,7 @@ def test_packs_list_every_pack_with_its_version(server, engine):
         loaded = engine.loaded[p["id"]]
         assert p["status"] == "ok" and p["errors"] == []
         assert (p["version"], p["name"], p["rules"], p["origin"]) == (
-            loaded.pack.version, loaded.pack.name, len(loaded.pack.rules), loaded.pack.origin)
+            loaded.pack.version, loaded.pack.name, loaded.pack.rule_count, loaded.pack.origin)
         assert len(p["digest"]) == 64 and p["loaded_at"]
 
 
@@ -445,6 +445,22 @@ def test_every_decision_is_logged_with_request_pack_version_time_and_request_id(
     assert (entry["pack"], entry["pack_version"], entry["source"]) == ("tyreso", "1.1.0", "http")
     assert entry["pack_digest"] == server.get("/v1/packs/tyreso").json["digest"]
     assert entry["time"].endswith("+00:00") and len(entry["decision_id"]) == 32
+
+
+def test_policy_packs_and_the_service_count_rules_alike(server, engine):
+    """One count of rules everywhere: the rules as the source writes them, an 'only when'
+    rule (two compiled halves) and a 'for each' rule (one per value) once each."""
+    import re
+    from tests.test_cli import policy
+    listed = {row["id"]: row["rules"] for row in json.loads(policy("packs", "--format", "json").stdout)}
+    served = {p["id"]: p["rules"] for p in server.get("/v1/packs").json["packs"]}
+    for pack_id in PROJECT_PACKS:
+        source = (ROOT / "packs" / pack_id / f"{pack_id}.policy").read_text(encoding="utf-8")
+        written = len(re.findall(r"(?m)^rule ", source))
+        assert listed[pack_id] == served[pack_id] == written, pack_id
+        assert server.get(f"/v1/packs/{pack_id}").json["rules"] == written
+    # the count differs from what the rules compile into, so it is a choice, kept
+    assert all(len(engine.packs[p].rules) > listed[p] for p in PROJECT_PACKS)
 
 
 def test_the_openapi_document_lists_every_route(server):

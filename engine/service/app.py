@@ -124,7 +124,7 @@ class PackInfo:
                        errors=errors)
         pack = item.pack
         return cls(state.id, state.status, pack.name, pack.version, pack.document, pack.dated,
-                   len(pack.rules), item.source.origin, item.plugin, item.distribution,
+                   pack.rule_count, item.source.origin, item.plugin, item.distribution,
                    state.digest, state.loaded_at, state.failed_at, errors,
                    [Edition(e.version, e.in_force_from, e.in_force_until, e.origin)
                     for e in item.all_editions])
