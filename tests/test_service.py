@@ -278,6 +278,8 @@ def test_one_pack_and_an_unknown_one(server):
     assert tyreso.status == 200 and tyreso.json["name"] == "Tyresö kommun"
     missing = server.get("/v1/packs/tyres")
     assert missing.status == 404 and "did you mean 'tyreso'" in missing.json["error"]["message"]
+    named = server.get("/v1/packs/T%C3%B6reboda%20kommun")       # as the municipality writes it
+    assert named.status == 404 and "did you mean 'toreboda'" in named.json["error"]["message"]
 
 
 def test_explain_compares_the_packs_on_the_contract_topics(server, engine):

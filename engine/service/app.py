@@ -318,8 +318,10 @@ class Service:
         snapshot = self.store.snapshot
         state = snapshot.states.get(pack_id)
         if state is None:
+            names = {s.loaded.pack.name: i for i, s in snapshot.states.items()
+                     if s.loaded is not None}
             raise UnknownPackError(
-                f"unknown pack '{pack_id}'{did_you_mean(pack_id, snapshot.states)}; packs are "
+                f"unknown pack '{pack_id}'{did_you_mean(pack_id, snapshot.states, names)}; packs are "
                 f"{one_of(snapshot.states) if snapshot.states else 'none'}", path="pack")
         return json_response(to_json(PackInfo.of(state)))
 
