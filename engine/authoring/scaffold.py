@@ -54,7 +54,8 @@ class Scaffold:
 
 
 def suggest_id(text: str) -> str:
-    """A valid pack id close to ``text``: ASCII, lower case, '_' for other characters."""
+    """A valid pack id close to ``text``: ASCII (å, ä as a, ö as o, é as e), lower case,
+    '_' for other characters."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     candidate = re.sub(r"[^a-z0-9_]+", "_", ascii_text.lower()).strip("_")
     if not candidate or not candidate[0].isalpha():
@@ -62,17 +63,40 @@ def suggest_id(text: str) -> str:
     return candidate
 
 
-def scaffold(pack_id: str, into: Path, *, name: str | None = None,
+def id_from_name(name: str) -> str:
+    """The pack id a municipality's name makes: the name without 'kommun' or 'stad' at the
+    end, in ASCII and lower case, '_' between words ("Götene kommun" → ``gotene``,
+    "Upplands Väsby kommun" → ``upplands_vasby``). A genitive s stays ("Perstorps kommun"
+    → ``perstorps``): it cannot be told from a name's own s (Vännäs, Borås), so give the
+    id to choose another."""
+    return suggest_id(re.sub(r"\s+(kommun|stad)\s*$", "", name.strip(), flags=re.IGNORECASE))
+
+
+def check_name(name: str) -> str:
+    """The municipality's name, trimmed, as the pack header will hold it; raises
+    :class:`ScaffoldError` for a name that is empty, on several lines, or without a letter."""
+    trimmed = name.strip()
+    if not trimmed or "\n" in trimmed or not any(c.isalpha() for c in trimmed):
+        raise ScaffoldError(f"--name {name!r} is not a municipality's name: give it on one "
+                            'line as the municipality writes it, e.g. --name "Götene kommun"')
+    return trimmed
+
+
+def scaffold(pack_id: str, into: Path, *, name: str,
              document: str = "Riktlinjer för sociala medier", dated: dt.date | None = None,
              taken: dict[str, str] | None = None) -> Scaffold:
     """Write the new pack's distribution under ``into`` and return what was written.
 
+    ``name`` is the municipality's name as it writes itself ("Götene kommun"), Swedish
+    letters and all; it is never made up from the id, which is ASCII and so has lost them.
     ``taken`` maps the ids of installed packs to where they come from; an id among them
     is refused, since two packs with one id cannot both load.
     """
     if not PACK_ID.match(pack_id):
         raise ScaffoldError(f"pack id '{pack_id}' must be lower-case ASCII letters, digits and "
-                            f"'_', starting with a letter; for example '{suggest_id(pack_id)}'")
+                            f"'_', starting with a letter; for example '{suggest_id(pack_id)}' "
+                            "(the municipality's name, with its own letters, goes in --name)")
+    title = check_name(name)
     if taken and pack_id in taken:
         raise ScaffoldError(f"pack id '{pack_id}' is already installed (from {taken[pack_id]}); "
                             "choose another id, or change the installed pack's source instead")
@@ -80,7 +104,6 @@ def scaffold(pack_id: str, into: Path, *, name: str | None = None,
     if root.exists():
         raise ScaffoldError(f"{root} already exists; remove it or scaffold into another folder "
                             "(--dir)")
-    title = name or f"{pack_id.replace('_', ' ').title()} kommun"
     package = f"policy_pack_{pack_id}"
     sources = {
         Path("pyproject.toml"): _pyproject(pack_id, package, title),

@@ -435,8 +435,9 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
 # ---- policy new -------------------------------------------------------------------------
 
 @click.command("new")
-@click.argument("pack_id")
-@click.option("--name", metavar="TEXT", help='The municipality, e.g. "Exempelby kommun".')
+@click.argument("pack_id", required=False)
+@click.option("--name", metavar="TEXT",
+              help='The municipality as it writes itself, e.g. "Götene kommun" (required).')
 @click.option("--document", metavar="TEXT", default="Riktlinjer för sociala medier",
               show_default=True, help="The guideline's title.")
 @click.option("--dated", metavar="YYYY-MM-DD|undated", default="undated", show_default=True,
@@ -444,21 +445,34 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
 @click.option("--dir", "into", type=click.Path(file_okay=False, path_type=pathlib.Path),
               default=".", help="Where to create the pack's folder (default: here).")
 @reports_errors
-def new_command(pack_id: str, name: str | None, document: str, dated: str,
+def new_command(pack_id: str | None, name: str | None, document: str, dated: str,
                 into: pathlib.Path) -> None:
     """Start a new pack PACK_ID as a distribution of its own.
 
-    Creates policy-pack-PACK_ID/ with a pyproject.toml (the policy.packs entry point),
-    the pack source with its header and every topic, a first test case and a README.
-    After `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
+    --name is the municipality's name, Swedish letters and all; PACK_ID, its ASCII id,
+    is made from the name when left out (--name "Götene kommun" gives gotene). Creates
+    policy-pack-PACK_ID/ with a pyproject.toml (the policy.packs entry point), the pack
+    source with its header and every topic, a first test case and a README. After
+    `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
     """
     from engine.core import Engine
-    from engine.authoring.scaffold import scaffold
+    from engine.authoring.scaffold import check_name, id_from_name, scaffold
 
+    day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
+    if name is None and pack_id is not None:
+        fail(f"policy new {pack_id}: give the municipality's name as it writes itself, with its "
+             "å, ä and ö, in --name: an id is ASCII, so the name cannot be read off it "
+             f'(policy new {pack_id} --name "…")')
+    if name is None:
+        fail("policy new: give the municipality's name as it writes itself in --name; the "
+             'pack id is made from it (policy new --name "Götene kommun" makes the id gotene)')
+    name = check_name(name)
+    if pack_id is None:
+        pack_id = id_from_name(name)
+        click.echo(f"pack id '{pack_id}', made from the name (give PACK_ID to choose another)")
     engine = Engine.load()
     taken = {i: p.pack.origin for i, p in engine.loaded.items()}
     taken.update({f.pack_id: f.origin for f in engine.failed if f.pack_id})
-    day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
     created = scaffold(pack_id, into, name=name, document=document, dated=day, taken=taken)
     click.echo(f"created {created.root}:")
     for path in created.files:
@@ -469,7 +483,6 @@ def new_command(pack_id: str, name: str | None, document: str, dated: str,
                f"  policy packs\n"
                f"  policy test {package_dir}\n"
                f"  policy check {created.root}")
-
 
 
 @click.command("test")
