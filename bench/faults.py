@@ -24,6 +24,11 @@ depend on the machine).
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import http.client
 import json
@@ -38,19 +43,17 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from bench import ports
+
 ROOT = Path(__file__).resolve().parent.parent
 BODY = json.dumps({"pack": "tyreso", "action": "close_channel"}).encode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Service:
-    def __init__(self, tmp: Path, nofile: int, *args: str) -> None:
-        self.port = free_port()
+    def __init__(self, tmp: Path, nofile: int, *args: str, port: int = 0) -> None:
+        self.port = ports.choose(port)
         self.err = tmp / "serve.err"
         command = [sys.executable, "-m", "engine", "serve", "--port", str(self.port),
                    "--decision-log", str(tmp / "log.jsonl"), *args]
@@ -64,6 +67,7 @@ class Service:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if healthz(self.port, 1) == 200:
+                ports.announce(self.port)
                 return
             time.sleep(0.1)
         raise SystemExit(f"policy serve did not start:\n{self.err.read_text()}")
@@ -214,10 +218,11 @@ def main() -> None:
     parser.add_argument("--measure", type=float, default=3, help="seconds of baseline")
     parser.add_argument("--header-timeout", default="2")
     parser.add_argument("--body-timeout", default="2")
+    ports.add_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), args.nofile, "--header-timeout", args.header_timeout,
-                          "--body-timeout", args.body_timeout)
+                          "--body-timeout", args.body_timeout, port=args.port)
         window = float(args.header_timeout) + float(args.body_timeout) + 8
         try:
             report = {

@@ -46,6 +46,11 @@ figures depend on the machine.
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import collections
 import contextlib
@@ -64,6 +69,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import ports
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ("tyreso", "vara", "norsjo", "perstorp", "toreboda")
 PER_CONNECTION = 100        # requests a client sends on one connection before a new one
@@ -72,10 +79,6 @@ REPLACE_TIMEOUT = 60        # seconds for a replacement worker to answer
 POLICY_LOG_TIMEOUT = 120    # seconds for `policy log`
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- /proc -----------------------------------------------------------------------------
@@ -185,8 +188,9 @@ def answered_by(port: int, pids: list[int]) -> int | None:
 # ---- the service and its clients -------------------------------------------------------
 
 class Service:
-    def __init__(self, tmp: Path, name: str, log: Path, flush: float, *args: str) -> None:
-        self.port = free_port()
+    def __init__(self, tmp: Path, name: str, log: Path, flush: float, *args: str,
+                 port: int = 0) -> None:
+        self.port = ports.choose(port)
         self.err_path = tmp / f"{name}.err"
         command = [sys.executable, "-m", "engine", "serve", "--port", str(self.port),
                    "--decision-log", str(log), "--flush-interval", str(flush), *args]
@@ -203,6 +207,7 @@ class Service:
                 c.request("GET", "/healthz")
                 if c.getresponse().status == 200:
                     c.close()
+                    ports.announce(self.port)
                     return time.monotonic() - start
                 c.close()
             except (OSError, http.client.HTTPException):
@@ -342,7 +347,8 @@ def policy_log(log: Path, *args: str) -> dict[str, Any]:
 
 def workers_trial(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     log = tmp / "workers.jsonl"
-    service = Service(tmp, "workers", log, args.flush_interval, "--workers", "2")
+    service = Service(tmp, "workers", log, args.flush_interval, "--workers", "2",
+                      port=args.port)
     rows, kill_times = [], []
     try:
         start_s = service.wait_ready()
@@ -403,7 +409,7 @@ def workers_trial(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def service_trial(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     log = tmp / "service.jsonl"
-    first = Service(tmp, "service", log, args.flush_interval)
+    first = Service(tmp, "service", log, args.flush_interval, port=args.port)
     try:
         first.wait_ready()
         with Load(first.port, args.clients, "s1") as load1:
@@ -421,7 +427,7 @@ def service_trial(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         with open(log, "ab") as f:        # what a write cut off by the crash leaves
             f.write(torn)
         simulated = len(torn)
-    second = Service(tmp, "service", log, args.flush_interval)
+    second = Service(tmp, "service", log, args.flush_interval, port=args.port)
     restarted = True
     try:
         try:
@@ -468,6 +474,7 @@ def main() -> int:
                         help="the service's --flush-interval (0.2)")
     parser.add_argument("--quick", action="store_true",
                         help="a tiny bounded run for the test: 1 kill, 2 clients, 0.5 s")
+    ports.add_option(parser)
     args = parser.parse_args()
     if args.quick:
         args.kills, args.interval, args.clients = 1, 0.5, 2

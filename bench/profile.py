@@ -13,6 +13,11 @@ how fast it is. With pyinstrument installed (``pip install -e '.[bench]'``),
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import cProfile
 import pstats

@@ -43,13 +43,17 @@ figures depend on the machine, and the clients share its cores with the service)
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import collections
 import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,7 +63,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kill import stop  # noqa: E402 - bench/ is on sys.path when run as a script
+from bench import ports
+from bench.kill import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERVAL, SETTLE = 0.1, 0.3           # --watch-interval, --watch-settle
@@ -81,10 +86,6 @@ def pack(pid: str, version: int) -> str:
     return HEAD.format(id=pid, v=version) + OWN + DENY
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def configmap(root: Path, files: dict[str, str], stamp: str) -> None:
@@ -154,7 +155,7 @@ class Run:
         (self.plain / "slow.policy").write_text(pack("slow", 1))
         (self.plain / "slow.tests").write_text(TESTS)
         editors_files(self.plain, 1)
-        self.port = free_port()
+        self.port = ports.choose(self.args.port)
         command = [sys.executable, "-m", "engine", "serve", "--port", str(self.port),
                    "--workers", str(self.args.workers), "--no-installed",
                    "--packs", str(self.cfg), "--packs", str(self.plain), "--watch",
@@ -170,6 +171,7 @@ class Run:
                 try:
                     if all(client.call("POST", "/v1/decide", {"pack": p, **COMMERCIAL})[0] == 200
                            for p in ("demo", "slow")):
+                        ports.announce(self.port)
                         return
                 except (OSError, http.client.HTTPException, ValueError):
                     pass
@@ -286,6 +288,7 @@ def main() -> int:
                         help="seconds paused at the rule boundary, and between rounds (1.0)")
     parser.add_argument("--quick", action="store_true",
                         help="a tiny bounded run for the test: 2 rounds, 2 clients")
+    ports.add_option(parser)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.clients, args.deadline = 2, 2, 20

@@ -20,6 +20,11 @@ Not a test: the figures depend on the machine.
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import datetime as dt
 import gzip
@@ -33,7 +38,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 PACKS = ("norsjo", "perstorp", "toreboda", "tyreso", "vara")
 

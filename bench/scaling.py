@@ -23,6 +23,11 @@ This is a benchmark to run and read, not a test.
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import gc
 import random

@@ -2,13 +2,15 @@
 
     python bench/serve.py                         # 1 and 2 workers, single and batch
     python bench/serve.py --duration 20 --connections 64 --batch 100 --workers 1,2,4
+    python -m bench.serve --port 8282             # the same, on a port of your choice
 
-Starts the service on a free loopback port (with a decision log, as deployed, unless
+Starts the service on loopback, on ``--port`` or else a free port, and prints where it
+listens (with a decision log, as deployed, unless
 ``--no-decision-log``), warms it up, then runs ``wrk --latency`` for a fixed time
 against ``POST /v1/decide`` (one request per call, 32 connections) and
 ``POST /v1/decide/batch`` (``--batch`` requests per call, 4 connections), cycling
-through valid random requests over every installed pack (the workload of
-bench/decide.py). Prints HTTP calls/s, decisions/s, and wrk's p50 and p99 latency per
+through valid random requests over every installed pack (the seeded workload of
+bench/workload.py, which bench/decide.py times in process). Prints HTTP calls/s, decisions/s, and wrk's p50 and p99 latency per
 call, and fails when any response was not a 200. wrk (Debian: ``apt-get install wrk``)
 must be on PATH. This is a benchmark to run and report, not a test: the numbers depend
 on the machine, and the load generator shares the machine's cores with the server.
@@ -16,13 +18,16 @@ on the machine, and the load generator shares the machine's cores with the serve
 
 from __future__ import annotations
 
+if not __package__:          # run as a file, python bench/NAME.py: import bench from the checkout
+    import os as _os
+    import sys as _sys
+    _sys.path[0] = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
+
 import argparse
 import json
 import os
-import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,31 +35,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-from decide import random_facts  # the same workload as the in-process benchmark
-from engine.contract import contract_vocabulary
-
-WORDS = contract_vocabulary()
+from bench import ports, workload
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def requests(n: int, seed: int) -> list[dict]:
+    """``n`` request bodies of the shared seeded workload over every installed pack."""
     from engine.core import Engine
     packs = sorted(Engine.load(strict=True).packs)
-    rng = random.Random(seed)
-    actions = list(WORDS.actions.values())
-    out = []
-    for _ in range(n):
-        action = rng.choice(actions)
-        out.append({"pack": rng.choice(packs), "action": action.name,
-                    "facts": random_facts(rng, action), "at": "2025-06-01"})
-    return out
+    return [{"pack": pack, "action": action, "facts": facts, "at": at}
+            for pack, action, facts, at in workload.requests(packs, n, seed)]
 
 
 def lua_script(path: str, bodies: list[str]) -> str:
@@ -113,6 +104,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--no-decision-log", dest="decision_log", action="store_false",
                         help="run the service without its decision log")
+    ports.add_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not on PATH (Debian: apt-get install wrk)")
@@ -128,7 +120,7 @@ def main() -> None:
         batch_lua = Path(tmp, "batch.lua")
         batch_lua.write_text(lua_script("/v1/decide/batch", batches))
         for workers in [int(w) for w in args.workers.split(",")]:
-            port = free_port()
+            port = ports.choose(args.port)
             log = Path(tmp, f"decisions-{workers}.jsonl")
             options = ["--decision-log", str(log)] if args.decision_log else []
             process = subprocess.Popen(
@@ -137,6 +129,7 @@ def main() -> None:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 wait_healthy(port, process)
+                ports.announce(port, f"policy serve --workers {workers}")
                 for name, script, per_call, connections in (
                         ("single", single_lua, 1, args.connections),
                         (f"batch of {args.batch}", batch_lua, args.batch, args.batch_connections)):

@@ -157,7 +157,8 @@ ACTIONS: tuple[Action, ...] = (
                     "office hours (08-17 Monday to Friday, Swedish public holidays and eves "
                     "closed) from asked_at to answered_at, or to the request's time of day "
                     "while unanswered; missing when unanswered and at is a bare date",
-                    _office_hours_to_answer, inputs=("asked_at", "answered_at")),
+                    _office_hours_to_answer, inputs=("asked_at", "answered_at"),
+                    may_be_missing=True),
     )),
     Action("close_channel", "shut down a channel", (
         Fact("manager_consulted", BOOL, "the manager has been consulted"),

@@ -155,8 +155,9 @@ class Engine:
         for failure in self._failed:
             if failure.pack_id == pack_id:
                 raise failure.error
+        names = {p.name: i for i, p in self._packs.items()}     # "Tyresö kommun"
         raise UnknownPackError(
-            f"unknown pack '{pack_id}'{did_you_mean(pack_id, self._packs)}; installed packs "
+            f"unknown pack '{pack_id}'{did_you_mean(pack_id, self._packs, names)}; installed packs "
             f"are {one_of(self._packs) if self._packs else 'none'}", path="pack")
 
     # ---- deciding ----------------------------------------------------------------

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Iterable, Sequence
+import unicodedata
+from typing import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -56,10 +57,54 @@ def show(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """Return ``" (did you mean 'x'?)"`` for a near miss among ``choices``, else ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | None = None
+                 ) -> str:
+    """Return ``" (did you mean 'x'?)"`` for a near miss among ``choices``, else ``""``.
+
+    Case, accents and separators do not count (``TYRESO``, ``Töreboda``, ``LIKE-PAGE``
+    lead to ``tyreso``, ``toreboda``, ``like_page``). ``names`` maps other names people use
+    to the choice they mean (a pack's own name, "Tyresö kommun", to ``tyreso``); where
+    roles are among the choices, the roles' English and Swedish labels
+    (the glossary's: "chef", "förvaltningschef", "kommunikatör") are names
+    of theirs too. A word that holds a name as a whole word ("närmaste chef") means it.
+    """
+    options = list(choices)
+    known: dict[str, str] = {}                     # folded name -> the choice it means
+    for choice in options:
+        known.setdefault(_fold(choice), choice)
+    for name, choice in {**_role_names(options), **(names or {})}.items():
+        if choice in options:
+            known.setdefault(_fold(name), choice)
+    folded = _fold(word)
+    match = known.get(folded)
+    if match is None and folded:
+        words = folded.split("_")
+        whole = [known[w] for w in words if w in known and len(words) > 1]
+        if whole:
+            match = whole[-1]                      # "narmaste chef": the last word is the noun
+    if match is None and folded:
+        close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
+        match = known[close[0]] if close else None
+    return f" (did you mean '{match}'?)" if match is not None and match != word else ""
+
+
+def _fold(text: str) -> str:
+    """``text`` as suggestions compare it: lower case, without accents (å, ä, ö as a, a,
+    o), each run of other characters one '_'."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[^0-9a-z]+", "_", plain).strip("_")
+
+
+def _role_names(choices: Sequence[str]) -> dict[str, str]:
+    """The labels of the roles among ``choices``, each naming its role."""
+    from engine.glossary import CONTRACT_LABELS
+    found: dict[str, str] = {}
+    for role in choices:
+        label = CONTRACT_LABELS.get(f"value:role.{role}")
+        if label is not None:
+            found[label.en] = found[label.sv] = role
+    return found
 
 
 def one_of(choices: Iterable[str], limit: int = 12) -> str:

@@ -38,10 +38,21 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from engine.vocabulary import Label
+import attrs
 
 #: The languages a label is written in.
 LANGUAGES = ("sv", "en")
+
+
+@attrs.frozen
+class Label:
+    """A name as people read it: a short label and one sentence of help, in English and
+    Swedish (keys as the module says; plugins give theirs in their vocabulary)."""
+
+    en: str            # short English label, lower case unless a proper noun
+    sv: str = ""       # short Swedish label, as a Swedish communicator would say it
+    help_en: str = ""  # one sentence of help for a form field or a hover
+    help_sv: str = ""  # the same in Swedish
 
 
 

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import attrs
 
 from engine.errors import VocabularyError
+from engine.glossary import Label as Label   # re-exported: contributions carry labels
 
 
 @attrs.frozen
@@ -89,18 +90,6 @@ def set_of(element: Type) -> Type:
 
 
 @attrs.frozen
-class Label:
-    """A name as people read it: a short label and one sentence of help, in English and
-    Swedish. Keys are ``action:NAME``, ``fact:ACTION.FACT``, ``value:ENUM.VALUE``,
-    ``topic:ID``, ``outcome:…``, ``level:…`` and ``word:…`` (see ``engine.glossary``)."""
-
-    en: str
-    sv: str = ""
-    help_en: str = ""
-    help_sv: str = ""
-
-
-@attrs.frozen
 class Fact:
     """One fact of an action's request.
 
@@ -141,6 +130,9 @@ class DerivedFact:
     meaning: str
     compute: Compute = attrs.field(eq=False, repr=False)
     inputs: tuple[str, ...] = ()          # the request's facts it is computed from
+    #: It can be missing (None): every comparison with it is then false, and packs may
+    #: test it with ``is set`` / ``is missing``.
+    may_be_missing: bool = False
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ import pytest
 
 from dsl.recovery import parse_pack_recovering
 from engine.authoring.analysis import check_source
+from tests.conftest import PROJECT_PACKS
 from tests.test_cli import policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +121,7 @@ def test_a_broken_header_still_reports_the_items_errors():
     assert recovered.errors[0].message.startswith("unexpected 'rule'; expected a string")
 
 
-@pytest.mark.parametrize("pack_id", ["toreboda", "tyreso", "vara", "perstorp", "norsjo"])
+@pytest.mark.parametrize("pack_id", PROJECT_PACKS)
 def test_builtin_packs_have_no_errors(pack_id):
     path = ROOT / "packs" / pack_id / f"{pack_id}.policy"
     tests = path.with_suffix(".tests")
@@ -134,9 +135,14 @@ def test_builtin_packs_have_no_errors(pack_id):
 
 
 def test_check_command_exit_status_and_text():
-    r = policy("check")
+    r = policy("check", *PROJECT_PACKS)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.splitlines()[-1].startswith("5 packs checked: 0 errors, ")
+    assert r.stdout.splitlines()[-1] == "5 packs checked: 0 errors, 0 warnings"
+    r = policy("check")                      # every installed pack: these five among them
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert all(any(line.startswith(f"{p}: 0 errors, 0 warnings") for line in lines)
+               for p in PROJECT_PACKS), r.stdout
     r = policy("check", str(BROKEN / "lint.policy"))
     assert r.returncode == 1
     assert f"{BROKEN / 'lint.policy'}:39:13: warning[never-applies]: rule 'never'" in r.stdout
@@ -196,6 +202,7 @@ def test_a_pack_acknowledges_a_warning_with_its_reason():
     report = check_source(HEADER.strip() + "\n" + ACK_BODY, "demo.policy")
     found = [(d.span.line, d.code, d.acknowledged) for d in report.diagnostics]
     assert found == [
+        (8, "unset-topic", None),        # the demo pack has no topic allowed_likes
         (8, "falls-to-default",
          "the guideline names only the pages that may not be liked"),
         (15, "bad-ignore", None),
@@ -209,7 +216,7 @@ def test_a_pack_acknowledges_a_warning_with_its_reason():
                                          "remove it from the directive")
     assert "'falls-to-defualt' is not a warning code (did you mean 'falls-to-default'?)" in \
         [d.message for d in report.diagnostics if d.code == "bad-ignore" and d.span.line == 22][0]
-    assert (report.warnings, report.acknowledged) == (3, 1)
+    assert (report.warnings, report.acknowledged) == (4, 1)
     [acked] = [d for d in report.diagnostics if d.acknowledged]
     assert acked.to_json()["acknowledged"].startswith("the guideline names only")
 
@@ -230,12 +237,13 @@ def test_check_command_counts_acknowledged_warnings_apart(tmp_path):
     r = policy("check", str(path))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "(acknowledged:" not in r.stdout
-    assert "demo: 0 errors, 1 warning (and 1 acknowledged)" in r.stdout
+    # no-parties' falls-to-default and the pack's unset-topic count; no-companies' does not
+    assert "demo: 0 errors, 2 warnings (and 1 acknowledged)" in r.stdout
     r = policy("check", str(path), "--acknowledged")
     assert ("warning[falls-to-default] (acknowledged: the guideline names only the pages that "
             "may not be liked)") in r.stdout
     data = json.loads(policy("check", str(path), "--format", "json").stdout)
-    assert (data["packs"][0]["warnings"], data["packs"][0]["acknowledged"]) == (1, 1)
+    assert (data["packs"][0]["warnings"], data["packs"][0]["acknowledged"]) == (2, 1)
     assert [d["acknowledged"] for d in data["diagnostics"] if "acknowledged" in d] == [
         "the guideline names only the pages that may not be liked"]
 
@@ -257,3 +265,81 @@ rule images
     guarded = body.replace("only when image_source in", "only when image_source is missing or "
                                                         "image_source in")
     assert check_source(HEADER.strip() + "\n" + guarded, "demo.policy").diagnostics == ()
+
+
+UNSET_LIKES = """
+topic allowed_likes = not regulated
+
+rule no-likes-for-companies
+  on like_page
+  deny when page_category in [commercial, political_party]
+  level must
+  because "No companies or parties."
+  source "S"
+
+rule no-likes-for-other-pages
+  on like_page
+  deny when page_category == other
+  level must
+  because "No other pages."
+  source "S"
+"""
+
+
+def test_rules_deciding_what_a_topic_sums_up_while_it_is_not_regulated_are_flagged():
+    """The README's first draft: the list written into a rule, allowed_likes left not
+    regulated, so policy explain would say 'not regulated' for likes the pack denies."""
+    from tests.conftest import HEADER
+    source = HEADER.strip() + "\n" + UNSET_LIKES
+    report = check_source(source, "demo.policy")
+    unset = [d for d in report.diagnostics if d.code == "unset-topic"]
+    assert [(d.span.line, d.severity) for d in unset] == [(7, "warning")]   # the topic's line
+    assert unset[0].source_line == "topic allowed_likes = not regulated"
+    assert unset[0].message.startswith(
+        "rule 'no-likes-for-companies' (and 1 more rule) decides 'like_page' by page_category, "
+        "which topic 'allowed_likes' sums up, but the pack leaves the topic not regulated")
+    assert "refer to it in the rule ('page_category in allowed_likes.deny')" in unset[0].message
+    # acknowledged above the topic, with a reason, it no longer counts
+    judged = source.replace("topic allowed_likes = not regulated",
+                            "# check: ignore unset-topic: the list is the rules' alone\n"
+                            "topic allowed_likes = not regulated")
+    [acked] = [d for d in check_source(judged, "demo.policy").diagnostics
+               if d.code == "unset-topic"]
+    assert acked.acknowledged == "the list is the rules' alone"
+    # set, and referred to by the rule, there is nothing to say about the topic
+    fixed = (HEADER.strip() + "\n" + UNSET_LIKES.split("rule no-likes-for-other")[0]).replace(
+        "topic allowed_likes = not regulated",
+        "topic allowed_likes = {allow: [], deny: [commercial, political_party]}").replace(
+        "[commercial, political_party]\n  level", "allowed_likes.deny\n  level")
+    codes = [d.code for d in check_source(fixed, "demo.policy").diagnostics]
+    assert "unset-topic" not in codes and "unused-topic" not in codes, codes
+
+
+@pytest.mark.parametrize("topic, body", [
+    ("channel_approver", "on create_channel\n  require ok \"Approved.\"\n"
+                         "  done when approved_by contains manager"),
+    ("credential_custody", "on create_channel\n  require held \"Held.\"\n"
+                           "  done when credentials_in_central_storage"),
+    ("snapshot_interval", "on audit_channel\n  require snap \"Snapshot.\"\n"
+                          "  done when months_since(last_snapshot_on) < 6"),
+    ("allowed_likes", "on like_page\n  deny when page_category == commercial"),
+    ("break_time_use", "on private_use_at_work\n  deny when not during_break"),
+    ("response_time", "on answer_question\n  require answer \"Answer.\"\n"
+                      "  done when office_hours_to_answer <= 8"),
+])
+def test_each_topic_is_flagged_when_rules_decide_what_it_sums_up(topic, body):
+    from tests.conftest import HEADER
+    source = HEADER.strip() + f"\n\nrule r\n  {body}\n  level must\n  because \"x\"\n  source \"S\"\n"
+    report = check_source(source, "demo.policy")
+    assert [d.message.split("which topic ")[1].split(" ")[0] for d in report.diagnostics
+            if d.code == "unset-topic"] == [f"'{topic}'"], [d.render() for d in report.diagnostics]
+
+
+def test_every_topic_that_rules_can_decide_says_what_it_sums_up():
+    from engine.authoring.topic_checks import SUMMARISES
+    from engine.contract import contract_vocabulary
+    assert set(SUMMARISES) == {t.id for t in contract_vocabulary().topics.values()
+                               if not t.informational}
+    for summary in SUMMARISES.values():
+        action = contract_vocabulary().actions[summary.action]
+        assert all(action.fact(f) is not None for f in summary.facts), summary

@@ -136,3 +136,83 @@ def test_the_replay_benchmark_finishes_quickly_with_its_summary():
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"(?m)^replay: 2,000 lines in .* lines/s, peak memory \d+ MiB .* — OK$",
                      run.stdout), run.stdout
+
+
+# ---- every benchmark runs as the documents show it, from a checkout ---------------------
+
+def _root():
+    from pathlib import Path
+    return Path(__file__).resolve().parent.parent
+
+
+def _scripts() -> list[str]:
+    """The bench modules that are commands (they have a ``__main__`` block)."""
+    return sorted(p.stem for p in (_root() / "bench").glob("*.py")
+                  if '__name__ == "__main__"' in p.read_text(encoding="utf-8"))
+
+
+def _documented() -> list[str]:
+    """Every benchmark command the README and docs/ show: ``python -m bench.x …`` or
+    ``python bench/x.py …``, its options as written (``[--sampling]`` taken as given)."""
+    import re
+    root = _root()
+    found = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for block in re.findall(r"```(?:sh|console|text)\n(.*?)```",
+                                page.read_text(encoding="utf-8"), re.S):
+            for line in block.splitlines():
+                command = line.removeprefix("$ ").split("  #")[0].strip()
+                if re.match(r"python (-m bench\.\w+|bench/\w+\.py)\b", command):
+                    found.append(re.sub(r"\[(--[\w-]+)\]", r"\1", command))
+    return sorted(set(found))
+
+
+def _run(args: list[str]):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return subprocess.run([sys.executable, *args], cwd=_root(), env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_documents_show_the_benchmarks():
+    commands = _documented()
+    assert "python bench/serve.py" in commands and "python -m bench.decide" in commands
+    shown = {c.split()[1 if c.split()[1] != "-m" else 2] for c in commands}
+    for script in _scripts():
+        assert f"bench/{script}.py" in shown or f"bench.{script}" in shown, script
+
+
+@pytest.mark.parametrize("command", _documented())
+def test_each_documented_benchmark_command_runs_as_written(command):
+    """The command as the document writes it, with --help: its imports and options hold
+    (a script that cannot find its own modules fails here)."""
+    r = _run([*command.split()[1:], "--help"])
+    assert r.returncode == 0 and r.stdout.startswith("usage:"), r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("script", _scripts())
+def test_each_benchmark_runs_as_a_file_and_as_a_module(script):
+    for args in ([f"bench/{script}.py", "--help"], ["-m", f"bench.{script}", "--help"]):
+        r = _run(args)
+        assert r.returncode == 0 and r.stdout.startswith("usage:"), (args, r.stdout + r.stderr)
+
+
+@pytest.mark.parametrize("script", ["serve", "faults", "kill", "reload"])
+def test_a_benchmark_that_starts_the_service_takes_its_port(script):
+    r = _run([f"bench/{script}.py", "--help"])
+    assert "--port PORT" in r.stdout and "printed" in r.stdout, r.stdout
+
+
+def test_the_service_benchmark_sends_the_shared_workload():
+    """bench/serve.py's request bodies (it needs wrk to run at all): valid requests, each
+    decided by the engine, over every installed pack."""
+    from bench import serve
+    from engine.core import Engine
+
+    bodies = serve.requests(200, seed=7)
+    engine = Engine.load(strict=True)
+    assert {b["pack"] for b in bodies} == set(engine.packs)
+    for body in bodies:
+        engine.decide(body["pack"], body["action"], body["facts"], body["at"])

@@ -68,7 +68,8 @@ def test_decide_input_file_and_list(tmp_path):
     (["decide", "--input", "-"], "{not json", "error: --input <stdin> is not valid JSON"),
     (["decide", "--input", "-"], '[{"pack": "tyreso"}]', "error: request 0: "),
     (["decide", "--input", "/no/such/file.json"], None, "No such file or directory"),
-    (["decide", "tyreso", "like_page", "--format", "yaml"], None, "'yaml' is not one of"),
+    (["decide", "tyreso", "like_page", "--format", "yaml"], None,
+         "error: policy decide: --format must be one of 'json' or 'text', not 'yaml'"),
     (["test", "/no/such/pack.policy"], None, "no such file"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, stdin, message):

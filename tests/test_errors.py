@@ -418,3 +418,53 @@ def test_files_that_cannot_be_read_or_paired(tmp_path):
     assert (info.value.code, str(info.value)) == (
         "bad-path", f"{tmp_path / 'notes.txt'}: expected a pack folder, a .policy file or a "
                     ".tests file")
+
+
+# ---- "did you mean": whatever the case, the accents, or the word people use ---------------
+
+@pytest.mark.parametrize("word, choices, names, meant", [
+    ("TYRESO", ["tyreso", "vara"], None, "tyreso"),
+    ("Töreboda", ["toreboda", "tyreso"], None, "toreboda"),
+    ("LIKE_PAGE", ["like_page", "publish_post"], None, "like_page"),
+    ("like-page", ["like_page", "publish_post"], None, "like_page"),
+    ("Tyresö kommun", ["tyreso", "toreboda"], {"Tyresö kommun": "tyreso"}, "tyreso"),
+    ("Perstorp kommun", ["perstorp", "vara"], {"Perstorps kommun": "perstorp"}, "perstorp"),
+    ("chef", ["manager", "department_head", "communicator"], None, "manager"),
+    ("närmaste chef", ["manager", "department_head"], None, "manager"),
+    ("förvaltningschef", ["manager", "department_head"], None, "department_head"),
+    ("kommunikatör", ["communicator", "communications_unit"], None, "communicator"),
+    ("Kommunikationschef", ["communicator", "communications_director"], None,
+     "communications_director"),
+    ("comercial", ["commercial", "political_party"], None, "commercial"),
+])
+def test_did_you_mean_finds_what_was_meant(word, choices, names, meant):
+    from engine.errors import did_you_mean
+    assert did_you_mean(word, choices, names) == f" (did you mean '{meant}'?)"
+
+
+def test_did_you_mean_stays_quiet_without_a_near_miss():
+    from engine.errors import did_you_mean
+    assert did_you_mean("xyz", ["manager", "communicator"]) == ""
+    assert did_you_mean("manager", ["manager"]) == ""          # nothing to correct
+    assert did_you_mean("chef", ["commercial", "own"]) == ""    # no roles among the choices
+
+
+def test_a_municipalitys_name_or_a_swedish_role_leads_to_the_id_everywhere(engine, tmp_path):
+    from engine.errors import RequestError
+    from tests.test_cli import policy
+    for pack, meant in (("Tyresö kommun", "tyreso"), ("Perstorps kommun", "perstorp"),
+                        ("Töreboda", "toreboda"), ("TYRESO", "tyreso")):
+        with pytest.raises(RequestError, match=rf"unknown pack '{pack}' \(did you mean "
+                                               rf"'{meant}'\?\)"):
+            engine.decide(pack, "like_page", {"page_category": "own"})
+    with pytest.raises(RequestError, match=r"has no role \"chef\" \(did you mean 'manager'\?\)"):
+        engine.decide("tyreso", "create_channel", {"account_type": "organisation",
+                                                   "approved_by": ["chef"]})
+    r = policy("decide", "tyreso", "create_channel", "--facts",
+               '{"account_type": "organisation", "informed": ["förvaltningschef"]}')
+    assert r.returncode == 2 and "(did you mean 'department_head'?)" in r.stderr
+    # in a pack's source too: a role named in Swedish
+    source = ('pack p\n  name "P"\n  dated undated\n  version "1"\n  default allow\n'
+              'topic channel_approver = [chef]\n')
+    with pytest.raises(PackErrors, match=r"\(did you mean 'manager'\?\)"):
+        compile_pack(parse_pack(source, "p.policy"))

@@ -7,19 +7,19 @@ import pytest
 
 from engine import vocabulary as vocab
 from engine.explain.comparison import all_done, closed, compare, rules_using, topic_ids
-from tests.conftest import AT
+from tests.conftest import AT, PROJECT_PACKS
 from engine import contract
 from engine.contract import contract_vocabulary
 
 WORDS = contract_vocabulary()
 
-PACKS = ["norsjo", "perstorp", "toreboda", "tyreso", "vara"]
+PACKS = list(PROJECT_PACKS)
 ROLES = list(contract.ROLE.values)
 
 
 @pytest.fixture(scope="module")
-def comparison(engine):
-    return compare(engine.packs, AT)
+def comparison(project_packs):
+    return compare(project_packs, AT)
 
 
 def value(comparison, topic, pack):

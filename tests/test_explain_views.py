@@ -18,8 +18,8 @@ from tests.conftest import AT
 
 
 @pytest.fixture(scope="module")
-def comparison(engine):
-    return compare(engine.packs, AT)
+def comparison(project_packs):
+    return compare(project_packs, AT)
 
 
 @pytest.mark.parametrize("width", [200, 120, 80, 79, 60, 40, 30])

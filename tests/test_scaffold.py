@@ -41,13 +41,17 @@ def test_the_scaffold_is_a_pack_that_checks_clean_and_whose_case_passes(tmp_path
 
 def test_the_scaffold_refuses_what_could_not_work(tmp_path):
     with pytest.raises(PolicyError, match=r"pack id 'Tyresö' must be lower-case ASCII .*"
-                                          r"for example 'tyreso'"):
-        scaffold("Tyresö", tmp_path)
+                                          r"for example 'tyreso' \(the municipality's name, "
+                                          r"with its own letters, goes in --name\)"):
+        scaffold("Tyresö", tmp_path, name="Tyresö kommun")
     with pytest.raises(PolicyError, match=r"pack id 'tyreso' is already installed \(from x\)"):
-        scaffold("tyreso", tmp_path, taken={"tyreso": "x"})
-    scaffold("exempelby", tmp_path)
+        scaffold("tyreso", tmp_path, name="Tyresö kommun", taken={"tyreso": "x"})
+    scaffold("exempelby", tmp_path, name="Exempelby kommun")
     with pytest.raises(PolicyError, match="policy-pack-exempelby already exists"):
-        scaffold("exempelby", tmp_path)
+        scaffold("exempelby", tmp_path, name="Exempelby kommun")
+    for bad in ("", "  ", "Två\nrader", "1234"):
+        with pytest.raises(PolicyError, match="is not a municipality's name"):
+            scaffold("annanby", tmp_path, name=bad)
 
 
 def test_new_command(tmp_path):
@@ -55,11 +59,48 @@ def test_new_command(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.splitlines()[0] == f"created {tmp_path / 'policy-pack-exempel-by'}:"
     assert f"  pip install -e {tmp_path / 'policy-pack-exempel-by'}" in r.stdout
-    r = policy("new", "tyreso", "--dir", str(tmp_path))
+    r = policy("new", "tyreso", "--name", "Tyresö kommun", "--dir", str(tmp_path))
     assert r.returncode == 2 and "error: pack id 'tyreso' is already installed" in r.stderr
     r = policy("new", "x", "--dated", "2024-02-30", "--dir", str(tmp_path))
     assert (r.returncode, r.stderr) == (
         2, "error: --dated must be a date as YYYY-MM-DD or 'undated', got '2024-02-30'\n")
+
+
+@pytest.mark.parametrize("name, pack_id", [
+    ("Götene kommun", "gotene"), ("Töreboda", "toreboda"), ("Åre kommun", "are"),
+    ("Upplands Väsby kommun", "upplands_vasby"), ("Malmö stad", "malmo"),
+    ("Perstorps kommun", "perstorps"),      # a genitive s stays: give the id to drop it
+])
+def test_a_name_with_swedish_letters_makes_an_ascii_id(name, pack_id):
+    from engine.authoring.scaffold import id_from_name
+    assert id_from_name(name) == pack_id
+
+
+def test_new_keeps_the_name_as_written_and_never_makes_one_up(tmp_path):
+    r = policy("new", "--name", "Götene kommun", "--dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == ("pack id 'gotene', made from the name (give PACK_ID "
+                                        "to choose another)")
+    root = tmp_path / "policy-pack-gotene"
+    source = (root / "policy_pack_gotene" / "gotene.policy").read_text(encoding="utf-8")
+    assert source.startswith("# Götene kommun: ") and '  name "Götene kommun"\n' in source
+    assert "# Götene kommun: rule pack `gotene`" in (root / "README.md").read_text(encoding="utf-8")
+    assert "Götene kommun: the social-media guideline" in (root / "pyproject.toml").read_text(
+        encoding="utf-8")
+    # an id alone: the name is not made up from it (it would lose the ö), it is asked for
+    r = policy("new", "gotene", "--dir", str(tmp_path / "other"))
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == ("error: policy new gotene: give the municipality's name as it writes "
+                        "itself, with its å, ä and ö, in --name: an id is ASCII, so the name "
+                        "cannot be read off it (policy new gotene --name \"…\")\n")
+    assert not (tmp_path / "other").exists()
+    r = policy("new")
+    assert r.returncode == 2 and r.stderr.startswith("error: policy new: give the municipality's")
+    # both given: the id as given, the name as given
+    r = policy("new", "perstorp2", "--name", "Perstorps kommun", "--dir", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert '  name "Perstorps kommun"' in (tmp_path / "policy-pack-perstorp2" / "policy_pack_perstorp2"
+                                           / "perstorp2.policy").read_text(encoding="utf-8")
 
 
 def _clean_env() -> dict[str, str]:

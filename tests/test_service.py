@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.serialization import to_json
+from tests.conftest import PROJECT_PACKS
 from tests.servers import ROOT, Server, log_lines, signal, wait_for
 from engine.contract import contract_vocabulary
 
@@ -47,10 +48,14 @@ def entries_of(server, request_id: str, count: int) -> list[dict]:
 
 # ---- /healthz, request ids -----------------------------------------------------------------
 
-def test_health(server):
+def test_health(server, engine):
     reply = server.get("/healthz")
     assert reply.status == 200
-    assert reply.json == {"status": "ok", "packs": 5, "failed": 0, "generation": 1}
+    # every installed pack: the project's five, and any other installed beside them
+    assert reply.json == {"status": "ok", "packs": len(engine.packs), "failed": 0,
+                          "generation": 1}
+    served = {p["id"] for p in server.get("/v1/packs").json["packs"]}
+    assert set(PROJECT_PACKS) <= served and len(served) == len(engine.packs)
     assert len(reply.headers["x-request-id"]) == 32
 
 
@@ -266,7 +271,7 @@ def test_packs_list_every_pack_with_its_version(server, engine):
         loaded = engine.loaded[p["id"]]
         assert p["status"] == "ok" and p["errors"] == []
         assert (p["version"], p["name"], p["rules"], p["origin"]) == (
-            loaded.pack.version, loaded.pack.name, len(loaded.pack.rules), loaded.pack.origin)
+            loaded.pack.version, loaded.pack.name, loaded.pack.rule_count, loaded.pack.origin)
         assert len(p["digest"]) == 64 and p["loaded_at"]
 
 
@@ -275,6 +280,8 @@ def test_one_pack_and_an_unknown_one(server):
     assert tyreso.status == 200 and tyreso.json["name"] == "Tyresö kommun"
     missing = server.get("/v1/packs/tyres")
     assert missing.status == 404 and "did you mean 'tyreso'" in missing.json["error"]["message"]
+    named = server.get("/v1/packs/T%C3%B6reboda%20kommun")       # as the municipality writes it
+    assert named.status == 404 and "did you mean 'toreboda'" in named.json["error"]["message"]
 
 
 def test_explain_compares_the_packs_on_the_contract_topics(server, engine):
@@ -444,14 +451,30 @@ def test_every_decision_is_logged_with_request_pack_version_time_and_request_id(
     assert entry["time"].endswith("+00:00") and len(entry["decision_id"]) == 32
 
 
+def test_policy_packs_and_the_service_count_rules_alike(server, engine):
+    """One count of rules everywhere: the rules as the source writes them, an 'only when'
+    rule (two compiled halves) and a 'for each' rule (one per value) once each."""
+    import re
+    from tests.test_cli import policy
+    listed = {row["id"]: row["rules"] for row in json.loads(policy("packs", "--format", "json").stdout)}
+    served = {p["id"]: p["rules"] for p in server.get("/v1/packs").json["packs"]}
+    for pack_id in PROJECT_PACKS:
+        source = (ROOT / "packs" / pack_id / f"{pack_id}.policy").read_text(encoding="utf-8")
+        written = len(re.findall(r"(?m)^rule ", source))
+        assert listed[pack_id] == served[pack_id] == written, pack_id
+        assert server.get(f"/v1/packs/{pack_id}").json["rules"] == written
+    # the count differs from what the rules compile into, so it is a choice, kept
+    assert all(len(engine.packs[p].rules) > listed[p] for p in PROJECT_PACKS)
+
+
 def test_the_openapi_document_lists_every_route(server):
     from engine.service.app import Service, ServiceConfig
     doc = server.get("/openapi.json").json
     assert doc["openapi"].startswith("3.0")
     routes = {route.path for route in Service(ServiceConfig()).routes()}
     assert set(doc["paths"]) == routes
-    assert doc["components"]["schemas"]["Request_like_page"]["properties"]["pack"]["enum"] == [
-        "norsjo", "perstorp", "toreboda", "tyreso", "vara"]
+    enum = doc["components"]["schemas"]["Request_like_page"]["properties"]["pack"]["enum"]
+    assert set(PROJECT_PACKS) <= set(enum) and enum == sorted(enum)
 
 
 # ---- token authentication --------------------------------------------------------------------

@@ -7,7 +7,8 @@ a stable code and a position, sorted by position. It collects rather than stops:
 1. errors the pack cannot load with: every syntax error (``dsl.recovery`` parses item
    by item), then every compile error (unknown names, types, duplicate ids, sections);
 2. errors in the test file: syntax, and cases that name unknown facts, rules or steps;
-3. on a pack that compiles, the checks below. Those that ask about every request
+3. on a pack that compiles, the checks below (those on topics in
+   ``engine.authoring.topic_checks``). Those that ask about every request
    decide every request that matters, over finite domains (``engine.authoring.enumeration``):
 
    ===================== ======== ======================================================
@@ -25,6 +26,8 @@ a stable code and a position, sorted by position. It collects rather than stops:
    allow-deny-conflict   warning  a request both allowed and denied (deny wins) by rules
                                   that read a fact in common; an example is given
    unused-topic          warning  a topic setting that no rule refers to
+   unset-topic           warning  rules decide what a topic sums up (rules on like_page
+                                  read page_category) while the topic is not regulated
    hard-coded-topic      warning  a rule writes out a value a topic setting holds
    missing-source        warning  a rule does not cite its section
    missing-level         warning  a rule does not say must or should (must is assumed)
@@ -57,8 +60,8 @@ from dsl.text import normalise_source
 from engine.authoring import acknowledge as ack
 from engine.authoring import enumeration as en
 from engine.authoring.example_requests import request_json, request_text
+from engine.authoring.topic_checks import head_span, topic_findings
 from engine import vocabulary as vocab
-from engine.contract import INTERVAL_MONTHS
 from engine.compiler import CompiledPack, CompiledRule, compile_pack
 from engine.errors import PackErrors, PolicyError, SourceError, Span, source_lines
 from engine.model import Step
@@ -68,7 +71,8 @@ ERROR, WARNING = "error", "warning"
 #: The codes of the warnings a pack may acknowledge.
 WARNING_CODES = ("never-applies", "never-done", "always-done", "shadowed-rule",
                  "duplicate-rule", "allow-deny-conflict", "unused-topic", "hard-coded-topic",
-                 "missing-source", "missing-level", "falls-to-default", "only-denies-missing")
+                 "missing-source", "missing-level", "falls-to-default", "only-denies-missing",
+                 "unset-topic")
 
 
 @attrs.frozen
@@ -246,7 +250,8 @@ class _Checker:
         rules = list(self.pack.ast.rules)
         for rule in rules:
             self.check_clauses(rule)
-        self.check_topics(rules)
+        for code, message, span in topic_findings(self.pack, rules):
+            self.warn(code, message, span)
         self.check_steps()
         for action in self.pack.vocabulary.actions.values():
             if self.pack.rules_for(action.name):
@@ -263,31 +268,6 @@ class _Checker:
             self.warn("missing-level", f"rule '{rule.id}' does not say how binding it is, so "
                       "'must' is assumed; add 'level must' (ska, måste, a legal duty) or "
                       "'level should' (bör)", head_span(rule))
-
-    def check_topics(self, rules: Sequence[ast.Rule]) -> None:
-        used: set[str] = set()
-        for rule in rules:
-            if rule.for_each is not None:
-                used.add(rule.for_each.topic)
-            for expr in (rule.when, rule.done):
-                used |= {n for n in _topic_refs(expr, self.pack.topics)}
-        settings = {t.id: t for t in self.pack.ast.topics}
-        for topic_id, value in self.pack.topics.items():
-            topic = self.pack.vocabulary.topics[topic_id]
-            informational = topic.informational
-            if value.value is not None and topic_id not in used and not informational:
-                self.warn("unused-topic", f"topic '{topic_id}' is set but no rule refers to it, "
-                          "so what policy explain shows for it is not what the pack decides; "
-                          f"refer to it in a rule (e.g. {_example_ref(topic)}) or write "
-                          f"'topic {topic_id} = not regulated' if no rule is meant to use it",
-                          head_span(settings[topic_id]))
-        for rule in rules:
-            for expr in (rule.when, rule.done):
-                for node, topic_ref, shown in _hard_coded(expr, self.pack):
-                    self.warn("hard-coded-topic", f"rule '{rule.id}' writes out {shown}, which "
-                              f"is what topic setting {topic_ref} holds; refer to the topic "
-                              f"instead ('{topic_ref}') so a change of the setting changes the "
-                              "rule too", node.span)
 
     def check_steps(self) -> None:
         first: dict[str, tuple[CompiledRule, Step]] = {}
@@ -497,64 +477,3 @@ class _ActionChecker:
             "there; make sure that is what the guideline means",
             head_span(allow.ast if self.rules.index(allow) > self.rules.index(deny) else deny.ast),
             example={"action": self.action.name, "facts": request_json(self.action, example)})
-
-
-# ---- spans and expressions --------------------------------------------------------------
-
-def head_span(node: ast.Rule | ast.TopicSetting) -> Span | None:
-    """The span of ``rule ID`` / ``topic ID``: the first line of the item."""
-    span = node.span
-    if span is None:
-        return None
-    word = "rule" if isinstance(node, ast.Rule) else "topic"
-    return Span(span.file, span.line, span.column, span.line,
-                span.column + len(word) + 1 + len(node.id))
-
-
-def _topic_refs(expr: ast.Expr | None, topics: Mapping[str, Any]) -> set[str]:
-    refs = set()
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Name) and node.id in topics:
-            refs.add(node.id)
-        elif isinstance(node, ast.Field) and node.base in topics:
-            refs.add(node.base)
-    return refs
-
-
-def _example_ref(topic: vocab.Topic) -> str:
-    topic_id, t = topic.id, topic.type
-    if t.kind == "record":
-        return f"'{topic_id}.{t.fields[0][0]}'"
-    if t.kind == "set":
-        return f"'for each x in {topic_id}'"
-    return f"'{topic_id} == …'"
-
-
-def _hard_coded(expr: ast.Expr | None, pack: CompiledPack
-                ) -> Iterable[tuple[ast.Expr, str, str]]:
-    """Literals in ``expr`` that spell out a topic setting: lists whose values are exactly a
-    list topic's (or a field's) values, and a number compared with ``months_since`` equal
-    to the snapshot interval."""
-    lists: dict[frozenset[str], str] = {}
-    for topic_id, value in pack.topics.items():
-        if isinstance(value.value, list) and len(value.value) > 1:
-            lists.setdefault(frozenset(value.value), topic_id)
-        elif isinstance(value.value, dict):
-            for key, items in value.value.items():
-                if len(items) > 1:
-                    lists.setdefault(frozenset(items), f"{topic_id}.{key}")
-    interval = pack.topics.get("snapshot_interval")
-    months = INTERVAL_MONTHS.get(interval.value) if interval and interval.value else None
-    for node in ast.walk(expr):
-        if isinstance(node, ast.ListValue):
-            ids = [i.id for i in node.items if isinstance(i, ast.Name)]
-            names = frozenset(ids)
-            if len(names) == len(node.items) and names in lists:   # distinct names only
-                shown = "[" + ", ".join(ids) + "]"
-                yield node, lists[names], shown
-        elif isinstance(node, ast.Compare) and months is not None:
-            for side, other in ((node.left, node.right), (node.right, node.left)):
-                if (isinstance(side, ast.Call) and side.func == "months_since"
-                        and isinstance(other, ast.Constant) and other.value == months
-                        and not isinstance(other.value, bool)):
-                    yield other, "snapshot_interval", f"{months} months"

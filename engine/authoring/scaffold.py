@@ -55,7 +55,8 @@ class Scaffold:
 
 
 def suggest_id(text: str) -> str:
-    """A valid pack id close to ``text``: ASCII, lower case, '_' for other characters."""
+    """A valid pack id close to ``text``: ASCII (å, ä as a, ö as o, é as e), lower case,
+    '_' for other characters."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     candidate = re.sub(r"[^a-z0-9_]+", "_", ascii_text.lower()).strip("_")
     if not candidate or not candidate[0].isalpha():
@@ -63,17 +64,40 @@ def suggest_id(text: str) -> str:
     return candidate
 
 
-def scaffold(pack_id: str, into: Path, *, name: str | None = None,
+def id_from_name(name: str) -> str:
+    """The pack id a municipality's name makes: the name without 'kommun' or 'stad' at the
+    end, in ASCII and lower case, '_' between words ("Götene kommun" → ``gotene``,
+    "Upplands Väsby kommun" → ``upplands_vasby``). A genitive s stays ("Perstorps kommun"
+    → ``perstorps``): it cannot be told from a name's own s (Vännäs, Borås), so give the
+    id to choose another."""
+    return suggest_id(re.sub(r"\s+(kommun|stad)\s*$", "", name.strip(), flags=re.IGNORECASE))
+
+
+def check_name(name: str) -> str:
+    """The municipality's name, trimmed, as the pack header will hold it; raises
+    :class:`ScaffoldError` for a name that is empty, on several lines, or without a letter."""
+    trimmed = name.strip()
+    if not trimmed or "\n" in trimmed or not any(c.isalpha() for c in trimmed):
+        raise ScaffoldError(f"--name {name!r} is not a municipality's name: give it on one "
+                            'line as the municipality writes it, e.g. --name "Götene kommun"')
+    return trimmed
+
+
+def scaffold(pack_id: str, into: Path, *, name: str,
              document: str = "Riktlinjer för sociala medier", dated: dt.date | None = None,
              taken: dict[str, str] | None = None) -> Scaffold:
     """Write the new pack's distribution under ``into`` and return what was written.
 
+    ``name`` is the municipality's name as it writes itself ("Götene kommun"), Swedish
+    letters and all; it is never made up from the id, which is ASCII and so has lost them.
     ``taken`` maps the ids of installed packs to where they come from; an id among them
     is refused, since two packs with one id cannot both load.
     """
     if not PACK_ID.match(pack_id):
         raise ScaffoldError(f"pack id '{pack_id}' must be lower-case ASCII letters, digits and "
-                            f"'_', starting with a letter; for example '{suggest_id(pack_id)}'")
+                            f"'_', starting with a letter; for example '{suggest_id(pack_id)}' "
+                            "(the municipality's name, with its own letters, goes in --name)")
+    title = check_name(name)
     if taken and pack_id in taken:
         raise ScaffoldError(f"pack id '{pack_id}' is already installed (from {taken[pack_id]}); "
                             "choose another id, or change the installed pack's source instead")
@@ -81,7 +105,6 @@ def scaffold(pack_id: str, into: Path, *, name: str | None = None,
     if root.exists():
         raise ScaffoldError(f"{root} already exists; remove it or scaffold into another folder "
                             "(--dir)")
-    title = name or f"{pack_id.replace('_', ' ').title()} kommun"
     package = f"policy_pack_{pack_id}"
     sources = {
         Path("pyproject.toml"): _pyproject(pack_id, package, title),
@@ -135,11 +158,13 @@ pack {pack_id}
 {topics}
 
 # ---- Rules, in the order of the guideline -------------------------------------------
-# For example:
+# A rule deciding what a topic sums up refers to the topic's setting, so that policy
+# explain shows what the pack decides (policy check warns otherwise: unset-topic). For
+# example, with 'topic allowed_likes = {{allow: [], deny: [commercial, political_party]}}':
 #
 #   rule no-likes-for-companies
 #     on like_page
-#     deny when page_category in [commercial, political_party]
+#     deny when page_category in allowed_likes.deny
 #     level must
 #     because "The municipality does not like commercial companies or political parties."
 #       sv "Kommunen gillar inte företag eller politiska partier."
@@ -213,23 +238,37 @@ testpaths = ["{package}"]
 
 
 def _readme(pack_id: str, package: str, title: str, folder: str) -> str:
+    source = f"{package}/{pack_id}.policy"
     return f"""\
 # {title}: rule pack `{pack_id}`
 
 The social-media guideline of {title} as a rule pack for the policy engine. The pack
-is `{package}/{pack_id}.policy`; its test cases are `{package}/{pack_id}.tests`.
+is `{source}`; its test cases are `{package}/{pack_id}.tests`.
 
 ## Working on the pack
 
+From the folder that holds `{folder}`:
+
 ```sh
 pip install -e '{folder}[test]'       # policy packs now lists '{pack_id}'; [test] adds pytest
-policy check {folder}                 # errors, rules that never apply, conflicts, …
-policy test {folder}/{package}        # the test cases
+policy check {pack_id}                # errors, rules that never apply, conflicts, …
+policy test {pack_id}                 # the test cases
 python -m pytest {folder}             # the same cases, one pytest item each
 policy fmt {folder}                   # the canonical layout, comments kept
-policy diff {pack_id} {folder}/{package}/{pack_id}.policy   # what an edit changes
 policy decide {pack_id} like_page --facts '{{"page_category": "own"}}'
 ```
+
+## Reviewing a change
+
+`policy diff OLD NEW` lists every decision an edit changes. The editable install *is*
+the source you edit, so compare it with a version kept elsewhere: the last commit, in
+git (from the folder `{folder}`, once it is a repository),
+
+```sh
+git show HEAD:./{source} | policy diff - {source}
+```
+
+or the released version, saved as a file (`policy diff {pack_id}-0.1.0.policy {source}`).
 
 ## What the pack covers
 

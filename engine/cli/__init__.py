@@ -1,7 +1,8 @@
 """The ``policy`` command line.
 
 One module per command group (``decide``, ``authoring``, ``explain``, ``service``),
-shared helpers in ``common``; this module only builds the group. Each command imports
+shared helpers in ``common``, click's usage errors made one line in ``usage``; this
+module only builds the group. Each command imports
 what it needs when it runs, so ``policy --help`` stays quick.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 import click
 
 from engine.cli import authoring, decide, explain, service
+from engine.cli.usage import PolicyGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PolicyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="policy-engine", prog_name="policy")
 def main() -> None:
     """Decide requests against Swedish municipalities' social-media guidelines.

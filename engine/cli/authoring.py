@@ -15,47 +15,16 @@ from __future__ import annotations
 import difflib
 import pathlib
 import sys
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from engine.cli.common import fail, reports_errors
+from engine.cli.targets import Target, iter_sources, pack_targets, read_source
 
-SOURCE_SUFFIXES = (".policy", ".tests")
-
-
-def iter_sources(paths: Iterable[pathlib.Path]) -> Iterator[pathlib.Path]:
-    """Every ``*.policy`` and ``*.tests`` file named or under the named folders, in order.
-
-    Folders are searched recursively, skipping hidden ones; a path that does not exist,
-    or a folder without sources, is bad usage.
-    """
-    seen: set[pathlib.Path] = set()
-    for path in paths:
-        if not path.exists():
-            fail(f"{path}: no such file or folder")
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SOURCE_SUFFIXES
-                           and p.is_file() and not any(
-                               part.startswith(".") for part in p.relative_to(path).parts))
-            if not found:
-                fail(f"{path}: no .policy or .tests files in this folder")
-        else:
-            found = [path]
-        for p in found:
-            if p not in seen:
-                seen.add(p)
-                yield p
-
-
-def read_source(path: pathlib.Path) -> str:
-    """A source file's text, with its line endings as written."""
-    from engine.errors import PackLoadError
-    try:
-        with open(path, encoding="utf-8", newline="") as file:
-            return file.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise PackLoadError(f"{path}: cannot read it: {e}", code="unreadable-pack") from None
+if TYPE_CHECKING:
+    from engine.authoring.testing import Suite
+    from engine.errors import PolicyError
 
 
 @click.command("fmt")
@@ -131,48 +100,6 @@ def _echo_diff(before: str, after: str, name: str) -> None:
 
 # ---- policy check -----------------------------------------------------------------------
 
-Target = tuple[str, str, "str | None", "str | None"]   # text, origin, tests text, tests origin
-
-
-def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[Target]:
-    """(text, origin, tests text, tests origin) for each pack to check."""
-    from engine.errors import PackLoadError
-    if not paths:
-        return _installed_sources()
-    targets, done = [], set()
-    for path in iter_sources(paths):
-        policy_path = path.with_suffix(".policy")
-        if policy_path in done:
-            continue
-        if not policy_path.is_file():
-            raise PackLoadError(f"{path}: there is no pack file {policy_path.name} beside this "
-                                "test file", code="bad-path")
-        done.add(policy_path)
-        tests_path = policy_path.with_suffix(".tests")
-        tests = read_source(tests_path) if tests_path.is_file() else None
-        targets.append((read_source(policy_path), str(policy_path), tests,
-                        str(tests_path) if tests is not None else None))
-    return targets
-
-
-def _installed_sources() -> list[Target]:
-    """The sources every installed plugin offers, without compiling them."""
-    from engine.errors import PolicyError
-    from engine.model import PackSource
-    from engine.plugins import make_plugin_manager, offered_sources
-
-    targets = []
-    for impl in make_plugin_manager().hook.policy_packs.get_hookimpls():
-        try:
-            sources = offered_sources(impl)
-        except PolicyError as e:
-            fail(str(e))
-        for source in sources:
-            if isinstance(source, PackSource):
-                targets.append((source.text, source.origin, source.tests, source.tests_origin))
-    return targets
-
-
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
@@ -212,7 +139,7 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
         fail("--draft-register needs --document FILE, the guideline document to draft "
              "register entries from")
     day = _date_option(at) if at else DEFAULT_AT
-    targets = _check_targets(paths)
+    targets = pack_targets(paths)
     document_text = None
     if document is not None:
         if not paths:
@@ -402,11 +329,14 @@ def _date_option(text: str, option: str = "--at", also: str = "") -> Any:
 # ---- policy diff ------------------------------------------------------------------------
 
 def _pack_from(arg: str) -> Any:
-    """A compiled pack from a .policy file, a pack folder, or an installed pack's id."""
+    """A compiled pack from a .policy file, a pack folder, an installed pack's id
+    (ID@VERSION: one of its editions), or standard input (-)."""
     from dsl.parser import parse_pack
     from engine.compiler import compile_pack
     from engine.core import Engine
 
+    if arg == "-":
+        return compile_pack(parse_pack(sys.stdin.read(), "<stdin>"))
     path = pathlib.Path(arg)
     if path.is_dir():
         from engine.plugins import source_files
@@ -431,6 +361,23 @@ def _pack_from(arg: str) -> Any:
          + ", ".join(e.version for e in editions) + " (name one as ID@VERSION)")
 
 
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return pathlib.Path(a).resolve() == pathlib.Path(b).resolve() and pathlib.Path(a).is_file()
+    except OSError:
+        return False
+
+
+def _git_advice(origin: str) -> str:
+    """The command comparing ``origin`` with its last commit, from the current folder."""
+    path = pathlib.Path(origin).resolve()
+    try:
+        shown = path.relative_to(pathlib.Path.cwd()).as_posix()
+    except ValueError:
+        return f"cd {path.parent} && git show HEAD:./{path.name} | policy diff - {path.name}"
+    return f"git show HEAD:./{shown} | policy diff - {shown}"
+
+
 @click.command("diff")
 @click.argument("old")
 @click.argument("new", required=False)
@@ -442,9 +389,11 @@ def _pack_from(arg: str) -> Any:
 def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
     """Show every decision that changes between two versions of a pack.
 
-    OLD and NEW are .policy files, pack folders, installed pack ids (the latest edition) or
-    editions of installed packs as ID@VERSION (e.g. vara@1.1.0). With only one
-    argument, a file or folder, it is compared with the installed pack of the same id.
+    OLD and NEW are .policy files, pack folders, installed pack ids (the latest edition),
+    editions of installed packs as ID@VERSION (e.g. vara@1.1.0), or - for standard input
+    (git show HEAD:./x.policy | policy diff - x.policy). With only one argument, a file
+    or folder, it is compared with the installed pack of the same id (which must not be
+    that very file, as an editable install's is).
     Every request that matters to either version is decided with both; changes of
     outcome, steps or level are listed per action with example requests. Exit status 0
     when no decision changes, 1 when some do, 2 on bad usage.
@@ -454,15 +403,25 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
     from engine.authoring.enumeration import DEFAULT_AT
     from engine.authoring.semdiff import diff_packs, render, to_json
 
+    if old == "-" and new in (None, "-"):
+        fail("'-' (standard input) is one version; name the other as a file, folder or "
+             "installed pack id: policy diff - NEW")
     if new is None:
         new_pack = _pack_from(old)
         from engine.core import Engine
         old_pack = Engine.load().pack(new_pack.id)
+        if _same_file(old_pack.origin, new_pack.origin):
+            fail(f"{old} is the installed pack '{new_pack.id}' itself (an editable install), "
+                 "so it would be compared with itself; name the version to compare it with as "
+                 f"OLD, e.g. the last commit: {_git_advice(new_pack.origin)}")
     else:
         old_pack, new_pack = _pack_from(old), _pack_from(new)
-    if old_pack.id != new_pack.id and fmt == "text":
-        click.echo(f"note: comparing two different packs, '{old_pack.id}' and '{new_pack.id}'",
-                   err=True)
+    if fmt == "text":
+        if old_pack.id != new_pack.id:
+            click.echo(f"note: comparing two different packs, '{old_pack.id}' and "
+                       f"'{new_pack.id}'", err=True)
+        elif _same_file(old_pack.origin, new_pack.origin):
+            click.echo(f"note: OLD and NEW are one file, {new_pack.origin}", err=True)
     result = diff_packs(old_pack, new_pack, _date_option(at) if at else DEFAULT_AT)
     if fmt == "json":
         click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
@@ -476,8 +435,9 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
 # ---- policy new -------------------------------------------------------------------------
 
 @click.command("new")
-@click.argument("pack_id")
-@click.option("--name", metavar="TEXT", help='The municipality, e.g. "Exempelby kommun".')
+@click.argument("pack_id", required=False)
+@click.option("--name", metavar="TEXT",
+              help='The municipality as it writes itself, e.g. "Götene kommun" (required).')
 @click.option("--document", metavar="TEXT", default="Riktlinjer för sociala medier",
               show_default=True, help="The guideline's title.")
 @click.option("--dated", metavar="YYYY-MM-DD|undated", default="undated", show_default=True,
@@ -485,21 +445,34 @@ def diff_command(old: str, new: str | None, at: str | None, fmt: str) -> None:
 @click.option("--dir", "into", type=click.Path(file_okay=False, path_type=pathlib.Path),
               default=".", help="Where to create the pack's folder (default: here).")
 @reports_errors
-def new_command(pack_id: str, name: str | None, document: str, dated: str,
+def new_command(pack_id: str | None, name: str | None, document: str, dated: str,
                 into: pathlib.Path) -> None:
     """Start a new pack PACK_ID as a distribution of its own.
 
-    Creates policy-pack-PACK_ID/ with a pyproject.toml (the policy.packs entry point),
-    the pack source with its header and every topic, a first test case and a README.
-    After `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
+    --name is the municipality's name, Swedish letters and all; PACK_ID, its ASCII id,
+    is made from the name when left out (--name "Götene kommun" gives gotene). Creates
+    policy-pack-PACK_ID/ with a pyproject.toml (the policy.packs entry point), the pack
+    source with its header and every topic, a first test case and a README. After
+    `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
     """
     from engine.core import Engine
-    from engine.authoring.scaffold import scaffold
+    from engine.authoring.scaffold import check_name, id_from_name, scaffold
 
+    day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
+    if name is None and pack_id is not None:
+        fail(f"policy new {pack_id}: give the municipality's name as it writes itself, with its "
+             "å, ä and ö, in --name: an id is ASCII, so the name cannot be read off it "
+             f'(policy new {pack_id} --name "…")')
+    if name is None:
+        fail("policy new: give the municipality's name as it writes itself in --name; the "
+             'pack id is made from it (policy new --name "Götene kommun" makes the id gotene)')
+    name = check_name(name)
+    if pack_id is None:
+        pack_id = id_from_name(name)
+        click.echo(f"pack id '{pack_id}', made from the name (give PACK_ID to choose another)")
     engine = Engine.load()
     taken = {i: p.pack.origin for i, p in engine.loaded.items()}
     taken.update({f.pack_id: f.origin for f in engine.failed if f.pack_id})
-    day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
     created = scaffold(pack_id, into, name=name, document=document, dated=day, taken=taken)
     click.echo(f"created {created.root}:")
     for path in created.files:
@@ -512,35 +485,37 @@ def new_command(pack_id: str, name: str | None, document: str, dated: str,
                f"  policy check {created.root}")
 
 
-
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=pathlib.Path))
 @click.option("--coverage", is_flag=True,
               help="Also list, per pack, the rule outcomes that no case exercised.")
 @click.option("-q", "--quiet", is_flag=True, help="Print failures and the summary only.")
 @reports_errors
-def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
+def test_command(paths: tuple[pathlib.Path, ...], coverage: bool, quiet: bool) -> None:
     """Run the test cases of packs (default: every installed pack).
 
-    PATHS are pack folders, .policy files or .tests files. Prints a line per case and a
-    summary 'N passed, N failed'; exits 1 when a case fails (or, with --coverage, when a
-    rule outcome is not exercised) and 2 when a pack or test file has errors.
+    PATHS are pack folders, folders of pack folders (searched recursively), .policy or
+    .tests files, or installed pack ids; a pack's cases are the .tests file beside its
+    .policy file. Prints a line per case and a summary 'N passed, N failed'; exits 1 when
+    a case fails (or, with --coverage, when a rule outcome is not exercised) and 2 when a
+    pack or test file has errors.
     """
-    from engine.errors import PackErrors
-    from engine.authoring.testing import Coverage, check_cases, installed_suites, run_case, suite_from_path
+    from engine.authoring.testing import Coverage, check_cases, installed_suites, run_case
+    from engine.errors import PolicyError
 
     if paths:
-        suites = [suite_from_path(p) for p in paths]
-        untested: list[str] = []
+        suites, untested, errors = _suites(paths)
+        if not suites and not errors:
+            fail(f"{', '.join(map(str, paths))}: no pack there ships test cases (a pack's "
+                 "cases are the .tests file beside its .policy file)")
     else:
-        suites, untested, errors = installed_suites()
-        if errors:
-            fail("\n".join(str(e) for e in errors))
-    problems = []
+        suites, untested_ids, errors = installed_suites()
+        untested = [f"pack '{pack_id}'" for pack_id in untested_ids]
+    problems = [str(e) for e in errors]
     for suite in suites:
         try:
             check_cases(suite.pack, suite.tests)
-        except PackErrors as e:
+        except PolicyError as e:
             problems.append(str(e))
     if problems:
         fail("\n".join(problems))
@@ -558,8 +533,8 @@ def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
                 click.echo(f"FAIL {suite.pack.id}: {case.name} ({result.where})")
                 for problem in result.problems:
                     click.echo(f"     {problem}")
-    for pack_id in untested:
-        click.echo(f"note: pack '{pack_id}' ships no test cases")
+    for what in untested:
+        click.echo(f"note: {what} ships no test cases")
     uncovered = 0
     if coverage:
         click.echo("")
@@ -574,3 +549,33 @@ def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
     click.echo(f"{passed} passed, {failed} failed")
     if failed or uncovered:
         sys.exit(1)
+
+
+def _suites(paths: tuple[pathlib.Path, ...]
+            ) -> tuple[list[Suite], list[str], list[PolicyError]]:
+    """The suites of the packs PATHS name; the packs without cases (an edition, say);
+    every pack or test file that does not load. A .policy or .tests file named on its
+    own must have its partner."""
+    from dsl.parser import parse_pack, parse_tests
+    from engine.authoring.testing import Suite
+    from engine.compiler import compile_pack
+    from engine.errors import PackLoadError, PolicyError
+
+    for path in paths:
+        partner = path.with_suffix(".tests" if path.suffix == ".policy" else ".policy")
+        if path.suffix in (".policy", ".tests") and path.is_file() and not partner.is_file():
+            raise PackLoadError(f"{partner}: no such file (the partner of {path})",
+                                code="unreadable-pack")
+    suites: list[Suite] = []
+    untested: list[str] = []
+    errors: list[PolicyError] = []
+    for target in pack_targets(paths):
+        if target.tests is None:
+            untested.append(target.origin)
+            continue
+        try:
+            pack = compile_pack(parse_pack(target.text, target.origin))
+            suites.append(Suite(pack, parse_tests(target.tests, target.tests_origin or "?")))
+        except PolicyError as e:
+            errors.append(e)
+    return suites, untested, errors

@@ -82,7 +82,7 @@ def packs(fmt: str) -> None:
             "id": pack.id, "name": pack.name, "version": pack.version,
             "document": pack.document,
             "dated": pack.dated.isoformat() if pack.dated else None,
-            "rules": len(pack.ast.rules),
+            "rules": pack.rule_count,
             "origin": pack.origin, "plugin": item.plugin, "distribution": item.distribution,
             "status": "ok",
             "editions": [{"version": e.version,
@@ -102,7 +102,8 @@ def packs(fmt: str) -> None:
                        f"{row['error']}")
             continue
         click.echo(f"{row['id']:10} {row['name']} · version {row['version']} · "
-                   f"document {row['dated'] or 'undated'} · {row['rules']} rules\n"
+                   f"document {row['dated'] or 'undated'} · {row['rules']} "
+                   f"rule{'s' if row['rules'] != 1 else ''}\n"
                    f"{'':10} {row['origin']}"
                    + (f" ({row['distribution']})" if row["distribution"] else ""))
         for edition in row["editions"]:

@@ -37,9 +37,12 @@ def _date(text: str | None) -> dt.date:
 
 
 def _known(kind: str, name: str, valid: Any) -> str:
+    """``name`` if it is among ``valid`` (ids, or packs by id: their own names are then
+    suggested from too); else bad usage, with the nearest valid one."""
     from engine.errors import did_you_mean, one_of
     if name not in valid:
-        fail(f"unknown {kind} '{name}'{did_you_mean(name, valid)}; {kind}s are "
+        names = {p.name: i for i, p in valid.items()} if kind == "pack" else None
+        fail(f"unknown {kind} '{name}'{did_you_mean(name, valid, names)}; {kind}s are "
              f"{one_of(valid, limit=20)}")
     return name
 

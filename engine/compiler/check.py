@@ -150,7 +150,8 @@ class Checker:
             return Typed(repr(scope.pinned[e.id]), fact.type)
         fact = scope.action.fact(e.id)
         if fact is not None:
-            nullable = isinstance(fact, vocab.Fact) and fact.default is None and not fact.required
+            nullable = (fact.may_be_missing if isinstance(fact, vocab.DerivedFact)
+                        else fact.default is None and not fact.required)
             return Typed(f"f[{e.id!r}]", fact.type, nullable)
         if e.id in self.vocabulary.topics:
             return self.topic_ref(e.id, e.span, expected)

@@ -95,3 +95,12 @@ class CompiledPack:
 
     def rules_for(self, action: str) -> tuple[CompiledRule, ...]:
         return tuple(r for r in self.rules if action in r.actions)
+
+    @property
+    def rule_count(self) -> int:
+        """How many rules the pack has, as its source writes them: the one count that
+        ``policy packs`` and ``GET /v1/packs`` show. A ``for each`` rule or an ``only when``
+        rule counts once, however many entries of :attr:`rules` it compiles into."""
+        if self.ast is not None:
+            return len(self.ast.rules)
+        return len({r.id for r in self.rules})

@@ -124,7 +124,7 @@ class PackInfo:
                        errors=errors)
         pack = item.pack
         return cls(state.id, state.status, pack.name, pack.version, pack.document, pack.dated,
-                   len(pack.rules), item.source.origin, item.plugin, item.distribution,
+                   pack.rule_count, item.source.origin, item.plugin, item.distribution,
                    state.digest, state.loaded_at, state.failed_at, errors,
                    [Edition(e.version, e.in_force_from, e.in_force_until, e.origin)
                     for e in item.all_editions])
@@ -318,8 +318,10 @@ class Service:
         snapshot = self.store.snapshot
         state = snapshot.states.get(pack_id)
         if state is None:
+            names = {s.loaded.pack.name: i for i, s in snapshot.states.items()
+                     if s.loaded is not None}
             raise UnknownPackError(
-                f"unknown pack '{pack_id}'{did_you_mean(pack_id, snapshot.states)}; packs are "
+                f"unknown pack '{pack_id}'{did_you_mean(pack_id, snapshot.states, names)}; packs are "
                 f"{one_of(snapshot.states) if snapshot.states else 'none'}", path="pack")
         return json_response(to_json(PackInfo.of(state)))
 
