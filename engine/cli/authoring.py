@@ -131,16 +131,25 @@ def _echo_diff(before: str, after: str, name: str) -> None:
 
 # ---- policy check -----------------------------------------------------------------------
 
-Target = tuple[str, str, "str | None", "str | None"]   # text, origin, tests text, tests origin
+#: text, origin, tests text, tests origin, the vocabulary to check against (None: the
+#: contract's), and why the words of the pack's plugin were refused, if they were.
+Target = tuple[str, str, "str | None", "str | None", Any, Any]
 
 
 def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[Target]:
-    """(text, origin, tests text, tests origin) for each pack to check."""
+    """The packs to check: the files and folders named, and installed packs named by id
+    (all installed packs without a PATH)."""
+    from engine.authoring.installed import looks_like_pack_id
     from engine.errors import PackLoadError
-    if not paths:
-        return _installed_sources()
+    ids = [str(p) for p in paths if not p.exists() and looks_like_pack_id(str(p))]
+    if not paths or ids:
+        installed = _installed_sources(ids)
+        if not paths or len(ids) == len(paths):
+            return installed
+    else:
+        installed = []
     targets, done = [], set()
-    for path in iter_sources(paths):
+    for path in iter_sources(tuple(p for p in paths if str(p) not in ids)):
         policy_path = path.with_suffix(".policy")
         if policy_path in done:
             continue
@@ -151,26 +160,16 @@ def _check_targets(paths: tuple[pathlib.Path, ...]) -> list[Target]:
         tests_path = policy_path.with_suffix(".tests")
         tests = read_source(tests_path) if tests_path.is_file() else None
         targets.append((read_source(policy_path), str(policy_path), tests,
-                        str(tests_path) if tests is not None else None))
-    return targets
+                        str(tests_path) if tests is not None else None, None, None))
+    return targets + installed
 
 
-def _installed_sources() -> list[Target]:
-    """The sources every installed plugin offers, without compiling them."""
-    from engine.errors import PolicyError
-    from engine.model import PackSource
-    from engine.plugins import make_plugin_manager, offered_sources
-
-    targets = []
-    for impl in make_plugin_manager().hook.policy_packs.get_hookimpls():
-        try:
-            sources = offered_sources(impl)
-        except PolicyError as e:
-            fail(str(e))
-        for source in sources:
-            if isinstance(source, PackSource):
-                targets.append((source.text, source.origin, source.tests, source.tests_origin))
-    return targets
+def _installed_sources(ids: list[str]) -> list[Target]:
+    """The sources installed plugins offer (of the packs ``ids``, if any), each with the
+    vocabulary of an engine with those plugins, without compiling them."""
+    from engine.authoring.installed import installed_sources
+    return [(i.source.text, i.source.origin, i.source.tests, i.source.tests_origin,
+             i.vocabulary, i.refused) for i in installed_sources(ids)]
 
 
 @click.command("check")
@@ -194,9 +193,10 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
                   show_acknowledged: bool) -> None:
     """Check pack sources: errors, rules that never apply, conflicts, unused topics, …
 
-    PATHS are pack folders, .policy or .tests files, or folders holding them (default:
-    every installed pack). Every problem is reported, sorted by position, each with a
-    stable code. A pack with a register.toml beside it has its sentence register checked
+    PATHS are pack folders, .policy or .tests files, folders holding them, or installed
+    packs' ids, checked with their plugins' words (default: every installed pack). Every
+    problem is reported, sorted by position, each with a stable code. A pack with a
+    register.toml beside it has its sentence register checked
     too; with --document FILE, against the guideline document itself. Warnings a pack
     acknowledges with a reason are counted apart and shown with --acknowledged. Exit
     status 1 when there are errors, 0 when there are only warnings, 2 on bad usage.
@@ -205,8 +205,9 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
 
     import attrs
 
-    from engine.authoring.analysis import check_source
+    from engine.authoring.analysis import ERROR, Diagnostic, check_source
     from engine.authoring.enumeration import DEFAULT_AT
+    from engine.errors import Span
 
     if draft_register and document is None:
         fail("--draft-register needs --document FILE, the guideline document to draft "
@@ -217,7 +218,7 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
     if document is not None:
         if not paths:
             fail("--document needs the one pack the document belongs to: give the pack's "
-                 "folder or .policy file as PATH")
+                 "folder, its .policy file or its id as PATH")
         if len(targets) != 1:
             fail(f"--document is the guideline of one pack, but the PATHs name "
                  f"{len(targets)} packs ({', '.join(t[1] for t in targets)}); name one")
@@ -226,9 +227,13 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
             _draft_register(targets[0], document_text, document)
             return
     reports, summaries = [], []
-    for text, origin, tests, tests_origin in targets:
-        report = check_source(text, origin, tests, tests_origin, day)
-        found, summary = _register_findings(text, origin, document_text, document)
+    for text, origin, tests, tests_origin, words, refused in targets:
+        report = check_source(text, origin, tests, tests_origin, day, words)
+        found, summary = _register_findings(text, origin, document_text, document, words)
+        if refused is not None:      # the words its rules use are not in the vocabulary
+            found.insert(0, Diagnostic(ERROR, refused.code, f"the words of this pack's "
+                                       f"plugin were refused: {refused.message}",
+                                       Span(origin, 1, 1)))
         if found:
             report = attrs.evolve(report, diagnostics=report.diagnostics + tuple(found))
         reports.append(report)
@@ -290,13 +295,13 @@ def _read_document(path: pathlib.Path) -> str:
              "save the document as UTF-8 plain text")
 
 
-def _compiled(text: str, origin: str) -> Any:
+def _compiled(text: str, origin: str, vocabulary: Any = None) -> Any:
     """The compiled pack, or None when it has errors (``check_source`` reports them)."""
     from dsl.parser import parse_pack
     from engine.compiler import compile_pack
     from engine.errors import PolicyError
     try:
-        return compile_pack(parse_pack(text, origin))
+        return compile_pack(parse_pack(text, origin), vocabulary)
     except PolicyError:
         return None
 
@@ -316,7 +321,8 @@ def _load_register(path: pathlib.Path | None, origin: str) -> Any:
 
 
 def _register_findings(text: str, origin: str, document_text: str | None,
-                       document: pathlib.Path | None) -> tuple[list[Any], dict[str, Any] | None]:
+                       document: pathlib.Path | None,
+                       vocabulary: Any = None) -> tuple[list[Any], dict[str, Any] | None]:
     """The register's findings for one pack, as diagnostics, and its summary (None when
     the pack has no register and no document is given)."""
     from engine.authoring.analysis import ERROR, Diagnostic
@@ -339,7 +345,7 @@ def _register_findings(text: str, origin: str, document_text: str | None,
         return [Diagnostic(ERROR, e.code, e.message, span)], {**summary, "loaded": False,
                                                               "problems": 1}
     summary["loaded"] = True
-    pack = _compiled(text, origin)
+    pack = _compiled(text, origin, vocabulary)
     if pack is None:
         return [], {**summary, "compiled": False, "problems": 0}
     if document_text is None or document is None:
@@ -378,7 +384,7 @@ def _draft_register(target: Target, document_text: str, document: pathlib.Path) 
     except PackErrors as e:
         click.echo(f"error: the register has errors; correct them first:\n{e}", err=True)
         sys.exit(1)
-    pack = _compiled(text, origin)
+    pack = _compiled(text, origin, target[4])
     if pack is None:
         click.echo(f"error: {origin} has errors (policy check {origin} shows them); correct "
                    "them first", err=True)
@@ -522,20 +528,23 @@ def new_command(pack_id: str, name: str | None, document: str, dated: str,
 def test_command(paths: tuple[Any, ...], coverage: bool, quiet: bool) -> None:
     """Run the test cases of packs (default: every installed pack).
 
-    PATHS are pack folders, .policy files or .tests files. Prints a line per case and a
+    PATHS are pack folders, .policy files, .tests files or installed packs' ids. Prints a
+    line per case and a
     summary 'N passed, N failed'; exits 1 when a case fails (or, with --coverage, when a
     rule outcome is not exercised) and 2 when a pack or test file has errors.
     """
     from engine.errors import PackErrors
+    from engine.authoring.installed import looks_like_pack_id
     from engine.authoring.testing import Coverage, check_cases, installed_suites, run_case, suite_from_path
 
-    if paths:
-        suites = [suite_from_path(p) for p in paths]
-        untested: list[str] = []
-    else:
-        suites, untested, errors = installed_suites()
+    ids = [str(p) for p in paths if not p.exists() and looks_like_pack_id(str(p))]
+    suites = [suite_from_path(p) for p in paths if str(p) not in ids]
+    untested: list[str] = []
+    if ids or not paths:         # installed packs, with their plugins' words
+        installed, untested, errors = installed_suites(ids)
         if errors:
             fail("\n".join(str(e) for e in errors))
+        suites += installed
     problems = []
     for suite in suites:
         try:
