@@ -139,6 +139,13 @@ def test_policy_check_finds_nothing_to_say_about_the_example(with_example):
     assert report.diagnostics == ()
 
 
+@pytest.mark.parametrize("name", ["exempelby.policy", "exempelby.tests"])
+def test_the_example_is_formatted(name):
+    from dsl.formatter import format_source
+    text = (PACKAGE / name).read_text(encoding="utf-8")
+    assert format_source(text, name) == text
+
+
 def test_the_official_answer_names_a_plugin_action_and_roles_in_swedish(with_example):
     d = with_example.decide("exempelby", "register_post", {"post_kind": "case_matter"}, AT)
     text = official(d, with_example.packs["exempelby"], "sv")
