@@ -250,7 +250,7 @@ def load_packs(pm: pluggy.PluginManager, vocabulary: Vocabulary | None = None,
             try:
                 pack = compile_pack(parse_pack_cached(source.text, source.origin), vocabulary)
             except PolicyError as e:
-                failed.append(FailedPack(source.origin, name, e, guess_id(source.text)))
+                failed.append(FailedPack(source.origin, name, e, guess_pack_id(source.text)))
                 continue
             offers.setdefault(pack.id, []).append(
                 LoadedPack(pack, source, name, _distribution(pm, impl.plugin)))
@@ -374,8 +374,9 @@ def offered_sources(impl: pluggy.HookImpl) -> list[object]:
     return list(returned)
 
 
-def guess_id(text: str) -> str | None:
-    """The id after ``pack`` in a source that failed to compile, for messages."""
+def guess_pack_id(text: str) -> str | None:
+    """The id after ``pack`` in a source, read without parsing it (for a source that may
+    not parse or compile: messages, and finding an installed pack by id)."""
     for line in text.splitlines():
         words = line.split("#", 1)[0].split()
         if len(words) >= 2 and words[0] == "pack":

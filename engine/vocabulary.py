@@ -252,12 +252,13 @@ class Vocabulary:
         return self.origins.get(key, "contract")
 
     def extensions(self, enum_name: str) -> tuple[str, ...]:
-        """The values of ``enum_name`` that a contributor other than the contract added."""
+        """The values of ``enum_name`` that a contributor other than the one defining the
+        enum added (for the contract's enums: every value a plugin added)."""
         t = self.enums.get(enum_name)
         if t is None:
             return ()
-        return tuple(v for v in t.values
-                     if self.origins.get(f"value:{enum_name}.{v}", "contract") != "contract")
+        own = self.added_by(f"enum:{enum_name}")
+        return tuple(v for v in t.values if self.added_by(f"value:{enum_name}.{v}") != own)
 
     @classmethod
     def build(cls, contributions: Iterable[Contribution]) -> "Vocabulary":

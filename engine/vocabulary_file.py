@@ -137,7 +137,9 @@ class _Reader:
             return self.enum(words[1], values, where)
         if len(words) == 3 and words[:2] == ["set", "of"]:
             return set_of(self.enum(words[2], values, where))
-        raise self.fail(f"{where}.type", f"unknown type {spec!r}{did_you_mean(spec, _TYPES)}; "
+        named = [f"enum {words[-1]}", f"set of {words[-1]}"] if len(words) > 1 else []
+        raise self.fail(f"{where}.type", f"unknown type {spec!r}"   # "enm x": 'enum x'
+                                         f"{did_you_mean(spec, [*_TYPES, *named])}; "
                                          f"types are {one_of(_TYPES)}")
 
     def enum(self, name: str, values: Any, where: str) -> Type:
@@ -214,12 +216,13 @@ class _Reader:
                                        "name = { en = …, sv = … }")
             for value, label in body.items():
                 self.name(value, f"{where}.{value}")
-                label = self.table(label, f"{where}.{value}", ("en", "sv", "help"))
-                if label:
-                    helps = label.get("help", "")
-                    self.labels[f"value:{enum_name}.{value}"] = Label(
-                        label.get("en") or value.replace("_", " "), label.get("sv", ""),
-                        helps if isinstance(helps, str) else "")
+                entry = self.table(label, f"{where}.{value}", ("en", "sv", "help"))
+                if entry:           # help is { en = …, sv = … }, or a string in English
+                    helps = entry.get("help", {})
+                    self.label(f"value:{enum_name}.{value}", {
+                        "label": {k: entry[k] for k in ("en", "sv") if k in entry},
+                        "help": {"en": helps} if isinstance(helps, str) else helps,
+                    }, f"{where}.{value}")
             defined = self.enums.get(enum_name)
             new = tuple(v for v in body if defined is None or v not in defined.values)
             if new:

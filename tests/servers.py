@@ -43,9 +43,13 @@ class Reply:
 
 
 class Server:
-    """One ``policy serve`` process (``args`` are its options)."""
+    """One ``policy serve`` process (``args`` are its options). ``command`` is the
+    ``policy`` command to run (default: this interpreter's ``python -m engine``; another
+    environment's ``bin/policy``)."""
 
-    def __init__(self, tmp: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, tmp: Path, *args: str, env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, "-m", "engine"]
         self.port = free_port()
         self.tmp = tmp
         self.stderr_path = tmp / f"serve-{self.port}.err"
@@ -56,7 +60,7 @@ class Server:
     def start(self, timeout: float = 20) -> "Server":
         self._stderr = open(self.stderr_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "engine", "serve", *self.args], cwd=ROOT, env=self.env,
+            [*self.command, "serve", *self.args], cwd=ROOT, env=self.env,
             stdout=subprocess.DEVNULL, stderr=self._stderr)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -36,6 +36,8 @@ a stable code and a position, sorted by position. It collects rather than stops:
                                   where the guideline's may be closed)
    only-denies-missing   warning  an ``only`` rule on an optional fact also denies the
                                   requests that leave the fact out
+   added-value           note     a choice fact the rules read has values that plugins
+                                  added and no rule names: what such a request gets
    bad-ignore            warning  a ``# check: ignore`` directive without a reason, with
                                   an unknown code, or not above a rule or topic
    unused-ignore         warning  a directive that acknowledges nothing
@@ -66,7 +68,7 @@ from engine.compiler import CompiledPack, CompiledRule, compile_pack
 from engine.errors import PackErrors, PolicyError, SourceError, Span, source_lines
 from engine.model import Step
 
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING, NOTE = "error", "warning", "note"
 
 #: The codes of the warnings a pack may acknowledge.
 WARNING_CODES = ("never-applies", "never-done", "always-done", "shadowed-rule",
@@ -156,8 +158,10 @@ class Report:
 
 
 def check_source(text: str, origin: str, tests: str | None = None,
-                 tests_origin: str | None = None, at: dt.date = en.DEFAULT_AT) -> Report:
-    """Every check on one pack source and, when given, its test file."""
+                 tests_origin: str | None = None, at: dt.date = en.DEFAULT_AT,
+                 vocabulary: vocab.Vocabulary | None = None) -> Report:
+    """Every check on one pack source and, when given, its test file, against
+    ``vocabulary`` (default: the contract's)."""
     text = normalise_source(text)       # as the parser reads it, so lines match spans
     tests = normalise_source(tests) if tests is not None else None
     recovered = parse_pack_recovering(text, origin)
@@ -165,7 +169,7 @@ def check_source(text: str, origin: str, tests: str | None = None,
     pack: CompiledPack | None = None
     if recovered.pack is not None:
         try:
-            pack = compile_pack(recovered.pack)
+            pack = compile_pack(recovered.pack, vocabulary)
         except PackErrors as e:
             diagnostics += [Diagnostic.of_error(err) for err in e.errors
                             if not _follows_from(err, recovered.broken_topics)]
@@ -178,7 +182,8 @@ def check_source(text: str, origin: str, tests: str | None = None,
         enumerated = checker.enumerated
     if tests is not None:
         diagnostics += _check_tests(tests, tests_origin or "<tests>", pack,
-                                    bool(recovered.broken_rules or recovered.errors))
+                                    bool(recovered.broken_rules or recovered.errors),
+                                    vocabulary)
     pack_id = recovered.pack.header.id if recovered.pack is not None else None
     return Report(origin, pack_id, tuple(sorted(diagnostics, key=Diagnostic.sort_key)),
                   tuple(enumerated))
@@ -208,7 +213,8 @@ def _follows_from(error: SourceError, broken_topics: Iterable[str]) -> bool:
 
 
 def _check_tests(text: str, origin: str, pack: CompiledPack | None,
-                 pack_incomplete: bool) -> list[Diagnostic]:
+                 pack_incomplete: bool,
+                 vocabulary: vocab.Vocabulary | None = None) -> list[Diagnostic]:
     from engine.authoring.testing import check_cases
 
     try:
@@ -220,7 +226,7 @@ def _check_tests(text: str, origin: str, pack: CompiledPack | None,
     if pack is None:   # the cases' requests can still be checked against the vocabulary
         pack_incomplete = True
     try:
-        check_cases(pack, tests)
+        check_cases(pack, tests, vocabulary)
     except PackErrors as e:
         return [Diagnostic.of_error(err) for err in e.errors
                 if not (pack_incomplete and err.code in ("unknown-rule", "unknown-step"))]
@@ -319,6 +325,7 @@ class _ActionChecker:
             for deny in denies:
                 self.check_conflict(allow, deny)
         self.check_falls_to_default()
+        self.check_added_values()
         for rule in self.rules:
             if rule.only and rule.kind == "deny":
                 self.check_only_on_missing(rule)
@@ -428,6 +435,32 @@ class _ActionChecker:
                 head_span(readers[0].ast),
                 example={"action": self.action.name,
                          "facts": request_json(self.action, fallen[0][1])})
+
+    def check_added_values(self) -> None:
+        """Values plugins added to a choice fact the rules read that no rule (nor a topic a
+        rule refers to) names: decided as any value the rules do not name (docs/plugins.md)."""
+        named = set(self.found.names).union(*(self.pack.topics[t].names()
+                                              for t in self.found.topics if t in self.pack.topics))
+        words = self.pack.vocabulary
+        for fact in (f for f in self.action.facts if f.type.kind == "enum"):
+            added = [v for v in words.extensions(fact.type.name) if v not in named]
+            readers = [r for r in self.rules if fact.name in en.rule_facts(r.ast, self.action)]
+            if not added or not readers:
+                continue
+            answers = []
+            for value in added:
+                facts = dict(en.defaults(self.action), **{fact.name: value})
+                facts.update({d.name: d.compute(facts, None) for d in self.action.derived})
+                d = en.decide(self.pack, self.action.name, facts, self.checker.at)
+                by = words.added_by(f"value:{fact.type.name}.{value}")
+                answers.append(f"{value} (from plugin '{by}') → {d.outcome}" + (
+                    " by default" if d.by_default else
+                    " by " + ", ".join(dict.fromkeys(f"'{r.rule}'" for r in d.reasons))))
+            self.checker.warn(
+                "added-value", f"{fact.name}, which {self.name(readers[0])} reads, has values "
+                f"plugins added that no rule names: {'; '.join(answers)}; if the guideline's "
+                f"list is closed, one 'only when {fact.name} in [...]' rule denies every value "
+                "it does not name", head_span(readers[0].ast), NOTE)
 
     def check_only_on_missing(self, deny: CompiledRule) -> None:
         """An ``only`` rule whose list is about an optional fact also denies the requests

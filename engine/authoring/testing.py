@@ -253,14 +253,25 @@ def _read(path: Path) -> str:
         raise PackLoadError(f"{path}: cannot read it: {e}", code="unreadable-pack") from None
 
 
-def installed_suites() -> tuple[list[Suite], list[str], list[PolicyError]]:
-    """Suites for every installed pack that ships tests; ids without tests; load errors."""
+def installed_suites(ids: Iterable[str] = ()) -> tuple[list[Suite], list[str], list[PolicyError]]:
+    """Suites for every installed pack that ships tests (only the packs ``ids``, if
+    given), compiled with the installed plugins' words; ids without tests; load errors."""
     from engine.core import Engine
 
     engine = Engine.load()
+    wanted = list(ids)
     suites, untested = [], []
-    errors: list[PolicyError] = [f.error for f in engine.failed]
+    errors: list[PolicyError] = [f.error for f in engine.failed
+                                 if not wanted or f.pack_id in wanted]
+    for pack_id in wanted:
+        if pack_id not in engine.loaded and not any(f.pack_id == pack_id for f in engine.failed):
+            errors.append(PackLoadError(
+                f"{pack_id}: no such file or folder, and no installed pack has this id"
+                f"{did_you_mean(pack_id, engine.loaded)}; installed packs are "
+                f"{one_of(sorted(engine.loaded))}", code="bad-path"))
     for pack_id in sorted(engine.loaded):
+        if wanted and pack_id not in wanted:
+            continue
         loaded = engine.loaded[pack_id]
         source = loaded.source
         if source.tests is None:

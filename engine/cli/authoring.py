@@ -121,9 +121,10 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
                   show_acknowledged: bool) -> None:
     """Check pack sources: errors, rules that never apply, conflicts, unused topics, …
 
-    PATHS are pack folders, .policy or .tests files, or folders holding them (default:
-    every installed pack). Every problem is reported, sorted by position, each with a
-    stable code. A pack with a register.toml beside it has its sentence register checked
+    PATHS are pack folders, .policy or .tests files, folders holding them, or installed
+    packs' ids, checked with their plugins' words (default: every installed pack). Every
+    problem is reported, sorted by position, each with a stable code. A pack with a
+    register.toml beside it has its sentence register checked
     too; with --document FILE, against the guideline document itself. Warnings a pack
     acknowledges with a reason are counted apart and shown with --acknowledged. Exit
     status 1 when there are errors, 0 when there are only warnings, 2 on bad usage.
@@ -132,8 +133,9 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
 
     import attrs
 
-    from engine.authoring.analysis import check_source
+    from engine.authoring.analysis import ERROR, Diagnostic, check_source
     from engine.authoring.enumeration import DEFAULT_AT
+    from engine.errors import Span
 
     if draft_register and document is None:
         fail("--draft-register needs --document FILE, the guideline document to draft "
@@ -144,7 +146,7 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
     if document is not None:
         if not paths:
             fail("--document needs the one pack the document belongs to: give the pack's "
-                 "folder or .policy file as PATH")
+                 "folder, its .policy file or its id as PATH")
         if len(targets) != 1:
             fail(f"--document is the guideline of one pack, but the PATHs name "
                  f"{len(targets)} packs ({', '.join(t[1] for t in targets)}); name one")
@@ -153,9 +155,13 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
             _draft_register(targets[0], document_text, document)
             return
     reports, summaries = [], []
-    for text, origin, tests, tests_origin in targets:
-        report = check_source(text, origin, tests, tests_origin, day)
-        found, summary = _register_findings(text, origin, document_text, document)
+    for text, origin, tests, tests_origin, words, refused in targets:
+        report = check_source(text, origin, tests, tests_origin, day, words)
+        found, summary = _register_findings(text, origin, document_text, document, words)
+        if refused is not None:      # the words its rules use are not in the vocabulary
+            found.insert(0, Diagnostic(ERROR, refused.code, f"the words of this pack's "
+                                       f"plugin were refused: {refused.message}",
+                                       Span(origin, 1, 1)))
         if found:
             report = attrs.evolve(report, diagnostics=report.diagnostics + tuple(found))
         reports.append(report)
@@ -217,13 +223,13 @@ def _read_document(path: pathlib.Path) -> str:
              "save the document as UTF-8 plain text")
 
 
-def _compiled(text: str, origin: str) -> Any:
+def _compiled(text: str, origin: str, vocabulary: Any = None) -> Any:
     """The compiled pack, or None when it has errors (``check_source`` reports them)."""
     from dsl.parser import parse_pack
     from engine.compiler import compile_pack
     from engine.errors import PolicyError
     try:
-        return compile_pack(parse_pack(text, origin))
+        return compile_pack(parse_pack(text, origin), vocabulary)
     except PolicyError:
         return None
 
@@ -243,7 +249,8 @@ def _load_register(path: pathlib.Path | None, origin: str) -> Any:
 
 
 def _register_findings(text: str, origin: str, document_text: str | None,
-                       document: pathlib.Path | None) -> tuple[list[Any], dict[str, Any] | None]:
+                       document: pathlib.Path | None,
+                       vocabulary: Any = None) -> tuple[list[Any], dict[str, Any] | None]:
     """The register's findings for one pack, as diagnostics, and its summary (None when
     the pack has no register and no document is given)."""
     from engine.authoring.analysis import ERROR, Diagnostic
@@ -266,7 +273,7 @@ def _register_findings(text: str, origin: str, document_text: str | None,
         return [Diagnostic(ERROR, e.code, e.message, span)], {**summary, "loaded": False,
                                                               "problems": 1}
     summary["loaded"] = True
-    pack = _compiled(text, origin)
+    pack = _compiled(text, origin, vocabulary)
     if pack is None:
         return [], {**summary, "compiled": False, "problems": 0}
     if document_text is None or document is None:
@@ -305,7 +312,7 @@ def _draft_register(target: Target, document_text: str, document: pathlib.Path) 
     except PackErrors as e:
         click.echo(f"error: the register has errors; correct them first:\n{e}", err=True)
         sys.exit(1)
-    pack = _compiled(text, origin)
+    pack = _compiled(text, origin, target[4])
     if pack is None:
         click.echo(f"error: {origin} has errors (policy check {origin} shows them); correct "
                    "them first", err=True)
@@ -573,8 +580,11 @@ def _suites(paths: tuple[pathlib.Path, ...]
         if target.tests is None:
             untested.append(target.origin)
             continue
+        if target.refused is not None:
+            errors.append(target.refused)
+            continue
         try:
-            pack = compile_pack(parse_pack(target.text, target.origin))
+            pack = compile_pack(parse_pack(target.text, target.origin), target.vocabulary)
             suites.append(Suite(pack, parse_tests(target.tests, target.tests_origin or "?")))
         except PolicyError as e:
             errors.append(e)

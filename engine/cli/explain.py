@@ -145,14 +145,15 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
 
     if diff and pack_list:
         fail("give either --diff A B or --packs, not both")
-    if topic_id is not None:
-        _known("topic", topic_id, topic_ids())
     when = _date(at)
     engine = load_engine()
+    if topic_id is not None:           # the engine's topics: its plugins' too
+        _known("topic", topic_id, topic_ids(engine.vocabulary))
     packs = list(diff) if diff else _packs(engine, pack_list)
     for name in packs:
         _known("pack", name, engine.packs)
-    comparison = compare(_editions_on(engine, packs, when, named=bool(diff or pack_list)), when)
+    comparison = compare(_editions_on(engine, packs, when, named=bool(diff or pack_list)), when,
+                         engine.vocabulary)
     if diff:
         comparison = comparison.differing(*diff)
     if topic_id is not None:

@@ -15,20 +15,29 @@ you mean").
 from __future__ import annotations
 
 import pathlib
-from typing import Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
+from engine.authoring.installed import words_beside
 from engine.cli.common import fail
+from engine.errors import PolicyError
+
+if TYPE_CHECKING:
+    from engine.vocabulary import Vocabulary
 
 SOURCE_SUFFIXES = (".policy", ".tests")
 
 
 class Target(NamedTuple):
-    """One pack source to check or test, with its test cases where it ships them."""
+    """One pack source to check or test, with its test cases where it ships them, the
+    words to check it in (installed plugins' and a pack folder's own ``vocabulary.toml``;
+    None: the contract's) and, when its plugin's words were refused, why."""
 
     text: str
     origin: str
     tests: str | None
     tests_origin: str | None
+    vocabulary: "Vocabulary | None" = None
+    refused: "PolicyError | None" = None
 
 
 def iter_sources(paths: Iterable[pathlib.Path]) -> Iterator[pathlib.Path]:
@@ -71,20 +80,17 @@ def read_source(path: pathlib.Path) -> str:
 def installed_targets() -> dict[str, list[Target]]:
     """The sources every installed plugin offers, by pack id, without compiling them (a
     source whose header cannot be read is filed under '?')."""
-    from engine.errors import PolicyError
-    from engine.model import PackSource
-    from engine.plugins import guess_id, make_plugin_manager, offered_sources
+    from engine.authoring.installed import installed_sources
 
     found: dict[str, list[Target]] = {}
-    for impl in make_plugin_manager().hook.policy_packs.get_hookimpls():
-        try:
-            sources = offered_sources(impl)
-        except PolicyError as e:
-            fail(str(e))
-        for source in sources:
-            if isinstance(source, PackSource):
-                found.setdefault(guess_id(source.text) or "?", []).append(Target(
-                    source.text, source.origin, source.tests, source.tests_origin))
+    try:
+        sources = installed_sources()
+    except PolicyError as e:
+        fail(str(e))
+    for s in sources:
+        found.setdefault(s.pack_id or "?", []).append(Target(
+            s.source.text, s.source.origin, s.source.tests, s.source.tests_origin,
+            s.vocabulary, s.refused))
     return found
 
 
@@ -143,5 +149,6 @@ def _on_disk(path: pathlib.Path) -> Iterator[Target]:
         seen.add(policy_path)
         tests_path = policy_path.with_suffix(".tests")
         tests = read_source(tests_path) if tests_path.is_file() else None
+        vocabulary, refused = words_beside(policy_path)
         yield Target(read_source(policy_path), str(policy_path), tests,
-                     str(tests_path) if tests is not None else None)
+                     str(tests_path) if tests is not None else None, vocabulary, refused)

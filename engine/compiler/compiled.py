@@ -36,6 +36,18 @@ class TopicValue:
     source: str | None = None
     span: Span | None = attrs.field(default=None, eq=False)
 
+    def names(self) -> set[str]:
+        """Every name the setting holds (a choice, a list, a record of lists)."""
+        return _strings(self.value)
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    items = (value.values() if isinstance(value, Mapping)
+             else value if isinstance(value, (list, tuple)) else ())
+    return set().union(*(_strings(item) for item in items))
+
 
 @attrs.frozen
 class CompiledRule:

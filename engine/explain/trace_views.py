@@ -239,6 +239,10 @@ _WORDS = {
 }
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _sv_reason(pack: CompiledPack, reason: Reason) -> str:
     for rule in pack.rules:
         if rule.id == reason.rule and rule.reason == reason:
@@ -258,8 +262,8 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
     w = _WORDS[lang]
     sv = lang == "sv"
     phrase = (ACTION_PHRASES[decision.action][0 if sv else 1]
-              if decision.action in ACTION_PHRASES
-              else pack.vocabulary.label(f"action:{decision.action}", lang))
+              if decision.action in ACTION_PHRASES      # a plugin's action: its label
+              else _capitalised(pack.vocabulary.label(f"action:{decision.action}", lang)))
     lines = [f"{pack.name}: {phrase}"]
     if decision.by_default:
         lines.append(w["default_allow"] if decision.outcome == "allow" else w["default_deny"])
