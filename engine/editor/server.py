@@ -85,8 +85,8 @@ class PolicyLanguageServer(LanguageServer):
     def open(self, uri: str, version: int | None, text: str) -> Document:
         path_text = to_fs_path(uri) if uri.startswith("file:") else None
         path = pathlib.Path(path_text) if path_text else None
-        encoding = str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16)
-        source = SourceText(text, encoding)
+        source = SourceText(text, self.workspace.position_encoding
+                            or lsp.PositionEncodingKind.Utf16)
         kind = source_kind(path.name if path else "", source.text)
         previous = self.documents.get(uri)
         document = Document(uri, path, kind, version, source,
@@ -157,8 +157,10 @@ class PolicyLanguageServer(LanguageServer):
                     continue              # keep the last warnings until the new ones come
                 document.errors_shown = has_errors
                 self.publish(document, [to_lsp(d, document.source) for d in found])
-        except RuntimeError as e:
-            log.error("checking %s failed: %s", uri, e)
+        except Exception as e:  # noqa: BLE001 - the editor is told; the server goes on
+            log.exception("checking %s failed", uri)
+            self.window_show_message(lsp.ShowMessageParams(
+                type=lsp.MessageType.Error, message=f"policy lsp: checking {uri} failed: {e}"))
 
     def publish(self, document: Document, diagnostics: list[lsp.Diagnostic]) -> None:
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(

@@ -25,15 +25,20 @@ from engine.errors import Span
 __all__ = ["SourceText"]
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_UTF8, _UTF32 = lsp.PositionEncodingKind.Utf8.value, lsp.PositionEncodingKind.Utf32.value
 
 
 class SourceText:
     """A document's text, in the editor's form and in the language's normal form."""
 
-    def __init__(self, raw: str, encoding: str = lsp.PositionEncodingKind.Utf16) -> None:
+    def __init__(self, raw: str,
+                 encoding: lsp.PositionEncodingKind | str = lsp.PositionEncodingKind.Utf16
+                 ) -> None:
         self.raw = raw
         self.text = normalise_source(raw)
-        self.encoding = str(encoding)
+        # "utf-8", "utf-16" or "utf-32" (anything else is taken as UTF-16)
+        self.encoding: str = (encoding.value if isinstance(encoding, lsp.PositionEncodingKind)
+                              else encoding)
         self._raw_lines = _BREAK.split(raw)
         self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         self._column_maps: dict[int, list[int]] = {}
@@ -148,16 +153,16 @@ class SourceText:
 
 def _units(text: str, encoding: str) -> int:
     """How many of the encoding's units ``text`` takes."""
-    if encoding == lsp.PositionEncodingKind.Utf32:
+    if encoding == _UTF32:
         return len(text)
-    if encoding == lsp.PositionEncodingKind.Utf8:
+    if encoding == _UTF8:
         return len(text.encode("utf-8", "surrogatepass"))
     return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 def _code_points(line: str, units: int, encoding: str) -> int:
     """The code-point column of ``units`` of the encoding into ``line`` (clamped)."""
-    if encoding == lsp.PositionEncodingKind.Utf32 or line.isascii():
+    if encoding == _UTF32 or line.isascii():
         return min(max(units, 0), len(line))
     count = 0
     for index, char in enumerate(line):
