@@ -133,3 +133,15 @@ def test_the_replay_benchmark_finishes_quickly_with_its_summary():
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"(?m)^replay: 2,000 lines in .* lines/s, peak memory \d+ MiB .* — OK$",
                      run.stdout), run.stdout
+
+
+def test_the_language_server_benchmark_runs():
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+    result = subprocess.run([sys.executable, "-m", "bench.lsp", "--quick"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "errors: a syntax error shown" in result.stdout
+    assert "completion median" in result.stdout
