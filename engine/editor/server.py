@@ -79,6 +79,8 @@ class PolicyLanguageServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.worker = Worker()
         self.pending: dict[str, asyncio.Task[None]] = {}
+        # files beside open documents, read from disk: kept while unchanged there
+        self.on_disk: dict[pathlib.Path, tuple[tuple[int, int, str], File]] = {}
 
     # ---- documents ------------------------------------------------------------------
 
@@ -103,12 +105,19 @@ class PolicyLanguageServer(LanguageServer):
         if uri in self.documents:
             return self.documents[uri].file()
         try:
+            stat = path.stat()
+            key = (stat.st_mtime_ns, stat.st_size, document.source.encoding)
+            cached = self.on_disk.get(path)
+            if cached is not None and cached[0] == key:
+                return cached[1]
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
         source = SourceText(text, document.source.encoding)
         kind = "pack" if path.suffix == ".policy" else "tests"
-        return File(uri, source, outline(source.text, kind))
+        found = File(uri, source, outline(source.text, kind))
+        self.on_disk[path] = (key, found)
+        return found
 
     def files(self, uri: str) -> list[File]:
         """The document and, after it, the file beside it (empty when not open)."""
