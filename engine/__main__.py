@@ -2,4 +2,5 @@
 
 from engine.cli import main
 
-main(prog_name="policy")
+if __name__ == "__main__":
+    main(prog_name="policy")

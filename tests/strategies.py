@@ -1,4 +1,5 @@
-"""Hypothesis strategies for requests over the contract's vocabulary."""
+"""Hypothesis strategies for requests over the contract's vocabulary, and for sources
+mutated the way an editor sees them half-typed."""
 
 from __future__ import annotations
 
@@ -65,3 +66,35 @@ def requests(draw, packs):
     action = draw(ACTIONS)
     return (draw(st.sampled_from(packs)), action, draw(facts_for(WORDS.actions[action])),
             draw(AT_DATES))
+
+
+def mutations(text: str) -> st.SearchStrategy:
+    """``text`` with its space-separated words deleted, swapped, repeated, or with junk
+    bytes, huge numbers and deep nesting put in."""
+    tokens = text.split(" ")
+    n = len(tokens)
+
+    def apply(ops):
+        out = list(tokens)
+        for kind, i, j, junk in ops:
+            i %= len(out) or 1
+            j %= len(out) or 1
+            if kind == "delete" and out:
+                del out[i]
+            elif kind == "swap":
+                out[i], out[j] = out[j], out[i]
+            elif kind == "duplicate":
+                out.insert(i, out[j])
+            elif kind == "bytes":
+                out.insert(i, junk.decode("utf-8", errors="replace"))
+            elif kind == "huge":
+                out.insert(i, "9" * 5000)
+            elif kind == "nest":
+                out.insert(i, "(" * 300 + "x" + ")" * 300)
+            elif kind == "not":
+                out.insert(i, "not " * 300)
+        return " ".join(out)
+
+    op = st.tuples(st.sampled_from(["delete", "swap", "duplicate", "bytes", "huge", "nest", "not"]),
+                   st.integers(0, n), st.integers(0, n), st.binary(max_size=20))
+    return st.lists(op, min_size=1, max_size=6).map(apply)

@@ -100,6 +100,27 @@ def test_syntax_and_compile_errors_of_every_item_come_together():
     assert all(d.severity == "error" for d in report.diagnostics)
 
 
+def test_without_checks_only_the_errors_are_reported():
+    path = BROKEN / "lint.policy"
+    tests = path.with_suffix(".tests")
+    full = check_fixture("lint")
+    errors = check_source(path.read_text(encoding="utf-8"), str(path),
+                          tests.read_text(encoding="utf-8"), str(tests), checks=False)
+    assert full.warnings and not errors.warnings and not errors.enumerated
+    # the test file's error, not the checks' step-text-conflict
+    assert [d.code for d in errors.diagnostics] == ["unknown-rule"]
+    assert errors.diagnostics[0] in full.diagnostics
+    syntax = check_fixture("syntax")
+    assert check_source(*_sources("syntax"), checks=False).diagnostics == syntax.diagnostics
+
+
+def _sources(name: str) -> tuple[str, str, str, str]:
+    path = BROKEN / f"{name}.policy"
+    tests = path.with_suffix(".tests")
+    return (path.read_text(encoding="utf-8"), str(path), tests.read_text(encoding="utf-8"),
+            str(tests))
+
+
 def test_recovery_leaves_out_only_the_broken_items():
     recovered = parse_pack_recovering(
         'pack p\n  name "P"\n'

@@ -216,3 +216,15 @@ def test_the_service_benchmark_sends_the_shared_workload():
     assert {b["pack"] for b in bodies} == set(engine.packs)
     for body in bodies:
         engine.decide(body["pack"], body["action"], body["facts"], body["at"])
+
+
+def test_the_language_server_benchmark_runs():
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+    result = subprocess.run([sys.executable, "-m", "bench.lsp", "--quick"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "errors: a syntax error shown" in result.stdout
+    assert "completion median" in result.stdout

@@ -21,6 +21,7 @@ from engine.compiler import compile_pack
 from engine.core import Engine
 from engine.errors import PolicyError, RequestError
 from engine.authoring.testing import check_cases
+from tests.strategies import mutations
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = Engine.load(strict=True)
@@ -52,36 +53,6 @@ def _grammar_sources() -> st.SearchStrategy:
     return from_lark(grammar, start="pack_file", explicit={
         "STRING": st.from_regex(r'"[a-zå ]{0,8}"', fullmatch=True),
         "COMMENT": st.just("# c")})
-
-
-def mutations(text: str) -> st.SearchStrategy:
-    tokens = text.split(" ")
-    n = len(tokens)
-
-    def apply(ops):
-        out = list(tokens)
-        for kind, i, j, junk in ops:
-            i %= len(out) or 1
-            j %= len(out) or 1
-            if kind == "delete" and out:
-                del out[i]
-            elif kind == "swap":
-                out[i], out[j] = out[j], out[i]
-            elif kind == "duplicate":
-                out.insert(i, out[j])
-            elif kind == "bytes":
-                out.insert(i, junk.decode("utf-8", errors="replace"))
-            elif kind == "huge":
-                out.insert(i, "9" * 5000)
-            elif kind == "nest":
-                out.insert(i, "(" * 300 + "x" + ")" * 300)
-            elif kind == "not":
-                out.insert(i, "not " * 300)
-        return " ".join(out)
-
-    op = st.tuples(st.sampled_from(["delete", "swap", "duplicate", "bytes", "huge", "nest", "not"]),
-                   st.integers(0, n), st.integers(0, n), st.binary(max_size=20))
-    return st.lists(op, min_size=1, max_size=6).map(apply)
 
 
 @given(mutations(TYRESO))

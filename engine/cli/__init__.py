@@ -1,16 +1,16 @@
 """The ``policy`` command line.
 
-One module per command group (``decide``, ``authoring``, ``explain``, ``service``),
-shared helpers in ``common``, click's usage errors made one line in ``usage``; this
-module only builds the group. Each command imports
-what it needs when it runs, so ``policy --help`` stays quick.
+One module per command group (``decide``, ``authoring``, ``explain``, ``service``,
+``editor``), shared helpers in ``common``, click's usage errors made one line in
+``usage``; this module only builds the group. Each command imports what it needs when
+it runs, so ``policy --help`` stays quick.
 """
 
 from __future__ import annotations
 
 import click
 
-from engine.cli import authoring, decide, explain, service
+from engine.cli import authoring, decide, editor, explain, service
 from engine.cli.usage import PolicyGroup
 
 
@@ -28,5 +28,6 @@ def main() -> None:
 
 for command in (decide.decide, decide.packs, authoring.test_command, explain.explain,
                 authoring.check_command, authoring.diff_command, authoring.fmt_command,
-                authoring.new_command, service.serve, service.log, service.replay):
+                authoring.new_command, service.serve, service.log, service.replay,
+                editor.lsp):
     main.add_command(command)
