@@ -194,12 +194,24 @@ class InForce:
 
 
 @attrs.frozen
+class DocumentPart:
+    """``part "TITLE" [dated DATE|undated]``: one page of a guideline published as
+    several (its own title and date)."""
+
+    title: Text
+    dated: dt.date | None = None      # None: undated or not given
+    undated: bool = False
+    span: Span | None = _span()
+
+
+@attrs.frozen
 class Header:
     id: str
     name: Text | None = None
     document: Text | None = None
     dated: dt.date | None = None      # None: undated or not given
     undated: bool = False
+    parts: tuple[DocumentPart, ...] = ()
     version: str | None = None
     default: str | None = None
     sections: tuple[str, ...] = ()

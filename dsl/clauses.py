@@ -40,7 +40,8 @@ class Cited:
 
 #: What a clause gives: a text, a condition, an effect, a loop, a test's request, a word or
 #: string, a list of them, a date, a flag, or None where the value was wrong (and reported).
-ClauseValue = (ast.Text | ast.Expr | ast.Effect | ast.InForce | ast.Require | ast.ForEach | Request | Cited | str
+ClauseValue = (ast.Text | ast.Expr | ast.Effect | ast.InForce | ast.Require | ast.ForEach | Request | Cited
+               | ast.DocumentPart | str
                | tuple[str, ...] | dt.date | bool | None)
 
 

@@ -159,10 +159,11 @@ def _header_units(h: ast.Header) -> list[Unit]:
         units.append(_unit("name", *_keyword_text("name", h.name)))
     if h.document is not None:
         units.append(_unit("document", *_keyword_text("document", h.document)))
-    if h.undated:
-        units.append(_unit("dated", [("dated undated", False)]))
-    elif h.dated is not None:
-        units.append(_unit("dated", [(f"dated {h.dated.isoformat()}", False)]))
+    if _dated(h.undated, h.dated):
+        units.append(_unit("dated", [(_dated(h.undated, h.dated), False)]))
+    for part in h.parts:            # a page: its title, then its date after the Swedish
+        *head, last = _keyword_text("part", part.title)
+        units.append(_unit("part", *head, _glue(last, [(_dated(part.undated, part.dated), False)])))
     if h.in_force is not None:
         units.append(_unit("in_force", [(h.in_force.source(), False)]))
     if h.version is not None:
@@ -264,6 +265,10 @@ def _test_units(c: ast.TestCase) -> list[Unit]:
     if c.by_default is not None:
         units.append(_unit("by_default", [(f"by_default {str(c.by_default).lower()}", False)]))
     return units
+
+
+def _dated(undated: bool, dated: dt.date | None) -> str:
+    return "dated undated" if undated else f"dated {dated.isoformat()}" if dated else ""
 
 
 def _keyword_text(keyword: str, text: ast.Text) -> list[list[Piece]]:

@@ -35,7 +35,7 @@ __all__ = ["PolicyLexer", "highlight_source", "KEYWORDS"]
 #: Words that start an item; the name after them is the item's id.
 ITEMS = ("pack", "topic", "rule")
 #: Clause and structure keywords.
-CLAUSES = ("name", "document", "dated", "force", "from", "until", "version", "default", "sections", "summary", "source",
+CLAUSES = ("name", "document", "dated", "part", "force", "from", "until", "version", "default", "sections", "summary", "source",
            "sentence",
            "on", "for", "each", "when", "allow", "deny", "only", "require", "by", "done", "level",
            "because", "sv", "test", "request", "at", "expect", "steps", "rules", "by_default")

@@ -221,18 +221,13 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
         return _ESCAPE_RE.sub(replace, body)
 
     def _date(self, token: Token) -> dt.date | None:
-        if token.type == "DATETIME":
-            try:
-                return dt.datetime.fromisoformat(str(token))
-            except ValueError:
-                self._error(f"'{token}' is not a valid time: use YYYY-MM-DDTHH:MM with a real "
-                            "day, hours 00-23 and minutes 00-59", self._tspan(token),
-                            code="bad-date")
-                return None
+        timed = token.type == "DATETIME"
         try:
-            return dt.date.fromisoformat(str(token))
+            return (dt.datetime if timed else dt.date).fromisoformat(str(token))
         except ValueError:
-            self._error(f"'{token}' is not a valid date: {date_problem(str(token))}",
+            problem = ("use YYYY-MM-DDTHH:MM with a real day, hours 00-23 and minutes 00-59"
+                       if timed else date_problem(str(token)))
+            self._error(f"'{token}' is not a valid {'time' if timed else 'date'}: {problem}",
                         self._tspan(token), code="bad-date")
             return None
 
@@ -355,13 +350,15 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
     # header
     @v_args(inline=True, meta=True)
     def header(self, meta: Meta, pack_id: Token, *clauses: Clause) -> ast.Header:
-        given = self._once(clauses, lambda kind, first: (
+        parts = tuple(c.value for c in clauses if isinstance(c.value, ast.DocumentPart))
+        given = self._once((c for c in clauses if c.kind != "part"), lambda kind, first: (
             f"the header gives '{_HEADER_WORDS[kind]}' twice{first}; keep one"))
         dated = given.value("dated")     # a date, "undated", or None (not given, or wrong)
         return ast.Header(str(pack_id), name=given.of("name", ast.Text),
                           document=given.of("document", ast.Text),
                           dated=dated if isinstance(dated, dt.date) else None,
-                          undated=dated == "undated", version=given.of("version", str),
+                          undated=dated == "undated", parts=parts,
+                          version=given.of("version", str),
                           default=given.of("default", str),
                           sections=given.words("sections") or (), span=self._span(meta),
                           in_force=given.of("in_force", ast.InForce))
@@ -378,6 +375,14 @@ class _Builder(Transformer[Token, ast.Pack | ast.TestFile]):
     def pack_dated(self, meta: Meta, token: Token) -> Clause:
         value = "undated" if token.type == "UNDATED" else self._date(token)
         return Clause("dated", value, self._span(meta))
+
+    @v_args(inline=True, meta=True)
+    def pack_part(self, meta: Meta, title: ast.Text, token: Token) -> Clause:
+        value = "undated" if token.type == "UNDATED" else self._date(token)
+        span = self._span(meta)
+        return Clause("part", ast.DocumentPart(
+            title, value if isinstance(value, dt.date) else None, value == "undated",
+            span=span), span)
 
     @v_args(inline=True, meta=True)
     def pack_in_force(self, meta: Meta, period: ast.InForce) -> Clause:

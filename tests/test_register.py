@@ -312,7 +312,7 @@ def test_problems_with_the_document_exit_1_and_show_in_json(demo):
     assert diagnostic["file"] == str(demo / "demo.txt") and data["errors"] == 1
     assert data["packs"][0]["register"] == {
         "file": str(demo / "register.toml"), "document": str(demo / "demo.txt"), "loaded": True,
-        "normative": 6, "accounted": 5, "missing_sections": [], "problems": 1}
+        "normative": 6, "accounted": 5, "missing_sections": [], "problems": 1, "needs": {}}
 
 
 def test_draft_register_prints_toml_and_exits_0(demo):
@@ -404,3 +404,41 @@ def test_every_register_accounts_for_its_guideline(pack_id):
     register = load_register(path.with_name("register.toml"))
     checked = check_document(register, pack, document.read_text(encoding="utf-8"), str(document))
     assert [p.render() for p in checked.problems] == []
+
+
+# ---- the words a sentence waits for ------------------------------------------------------
+
+def _needs_register(tmp_path, entry: str):
+    from tests.conftest import HEADER
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "p.policy").write_text(HEADER, encoding="utf-8")
+    (folder / "register.toml").write_text(
+        '[[sentence]]\nsection = ""\nn = 1\nfingerprint = "0123456789"\nmodal = "ska"\n'
+        + entry, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("entry, code, words", [
+    ('not_encoded = "no action for it"\nneeds = ["action pass_on_case"]\n', None,
+     "action pass_on_case"),
+    ('not_encoded = "no fact"\nneeds = ["fact publish_post.author_named", "role registrar"]\n',
+     None, "fact publish_post.author_named, role registrar"),
+    ('not_encoded = "x"\nneeds = ["action answer_question"]\n', "needs-met", None),
+    ('not_encoded = "x"\nneeds = ["value content_category.question"]\n', "needs-met", None),
+    ('not_encoded = "x"\nneeds = ["fact like_page"]\n', "register-type", None),
+    ('encoded_by = ["r"]\nneeds = ["action pass_on_case"]\n', "register-encoding", None),
+])
+def test_a_register_names_the_words_its_sentences_wait_for(tmp_path, entry, code, words):
+    from click.testing import CliRunner
+    from engine.cli import main
+    folder = _needs_register(tmp_path, entry)
+    result = CliRunner().invoke(main, ["check", str(folder), "--format", "json"])
+    report = json.loads(result.output)
+    codes = [d["code"] for d in report["diagnostics"]]
+    if code is None:
+        assert not [c for c in codes if c.startswith(("register", "needs"))], codes
+        needs = report["packs"][0]["register"]["needs"]
+        assert ", ".join(needs) == words and all(v == [" 1"] for v in needs.values())
+    else:
+        assert code in codes, codes

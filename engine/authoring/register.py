@@ -51,6 +51,7 @@ from engine.compiler import CompiledPack
 from engine.errors import (
     PackErrors, PackLoadError, PolicyError, SourceError, Span, did_you_mean, one_of,
     source_lines)
+from engine.vocabulary import Vocabulary
 
 ERROR, WARNING = "error", "warning"
 KEYS: Mapping[str, str] = {
@@ -62,7 +63,11 @@ KEYS: Mapping[str, str] = {
     "actions": "a list of action names (may be empty)",
     "encoded_by": "a non-empty list of rule ids and 'topic:ID'",
     "not_encoded": "a non-empty string saying why no rule encodes the sentence",
+    "needs": "a list of the words the vocabulary lacks for the sentence, each 'action NAME', "
+             "'fact ACTION.FACT', 'value ENUM.VALUE', 'role NAME' or 'topic ID'",
 }
+_NEED = re.compile(r"(?:(?:action|role|topic) [a-z][a-z0-9_]*|"
+                   r"(?:fact|value) [a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\Z")
 REQUIRED = ("section", "n", "fingerprint", "modal")
 _FINGERPRINT = re.compile(r"[0-9a-f]{10}\Z")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)\Z")
@@ -79,6 +84,8 @@ class Entry:
     actions: tuple[str, ...] = ()
     encoded_by: tuple[str, ...] = ()
     not_encoded: str | None = None
+    #: The words the vocabulary lacks to encode it ('action answer_question', …).
+    needs: tuple[str, ...] = ()
     line: int = attrs.field(default=1, eq=False)              # of its ``[[sentence]]``
     key_lines: Mapping[str, int] = attrs.field(factory=dict, eq=False, repr=False)
 
@@ -235,12 +242,44 @@ class _Reader:
                        "non-empty 'encoded_by' list of the rules and topic:ID that encode the "
                        "sentence, or not_encoded = \"why no rule does\"",
                        lines.get("not_encoded", start), "register-encoding")
+        if "needs" in item and "encoded_by" in item:
+            self.error(f"{name} is encoded, so it needs no words: 'needs' goes with "
+                       "'not_encoded', naming the words the vocabulary lacks",
+                       lines["needs"], "register-encoding")
         if len(self.errors) > before:
             return None
         return Entry(section=item["section"], n=item["n"], fingerprint=item["fingerprint"],
                      modal=item["modal"], actions=tuple(item.get("actions", ())),
                      encoded_by=tuple(item.get("encoded_by", ())),
-                     not_encoded=item.get("not_encoded"), line=start, key_lines=lines)
+                     not_encoded=item.get("not_encoded"), needs=tuple(item.get("needs", ())),
+                     line=start, key_lines=lines)
+
+
+def has_word(vocabulary: Vocabulary, need: str) -> bool:
+    """Whether ``vocabulary`` has the word a register's ``needs`` names."""
+    kind, _, name = need.partition(" ")
+    first, _, second = name.partition(".")
+    if kind == "action":
+        return first in vocabulary.actions
+    if kind == "topic":
+        return first in vocabulary.topics
+    if kind == "role":
+        return first in vocabulary.roles.values
+    if kind == "fact":
+        action = vocabulary.actions.get(first)
+        return action is not None and action.fact(second) is not None
+    enum = vocabulary.enums.get(first)
+    return enum is not None and second in enum.values
+
+
+def waiting(register: Register) -> dict[str, list[str]]:
+    """The words the register's sentences wait for, each with the sentences waiting
+    ('Section n'): where the vocabulary would have to grow."""
+    found: dict[str, list[str]] = {}
+    for entry in register.entries:
+        for need in entry.needs:
+            found.setdefault(need, []).append(f"{entry.section} {entry.n}")
+    return found
 
 
 def _fits(key: str, value: Any) -> bool:
@@ -251,6 +290,9 @@ def _fits(key: str, value: Any) -> bool:
     if key in ("actions", "encoded_by"):
         return isinstance(value, list) and all(isinstance(v, str) and v for v in value) and (
             key == "actions" or bool(value))
+    if key == "needs":
+        return isinstance(value, list) and bool(value) and all(
+            isinstance(v, str) and _NEED.match(v) for v in value)
     if key in ("modal", "not_encoded"):
         return isinstance(value, str) and bool(value.strip())
     return isinstance(value, str)
@@ -337,6 +379,12 @@ class _Check:
                                   f"{entry.describe()} names rule '{name}', which pack "
                                   f"'{self.pack.id}' does not have{hint}; list rule ids, or "
                                   "a topic as 'topic:ID'")
+            for need in entry.needs:
+                if has_word(words, need):
+                    self.at_entry(entry, "needs", "needs-met",
+                                  f"{entry.describe()} waits for {need}, which the vocabulary "
+                                  "now has: encode the sentence with it (encoded_by), or say "
+                                  "in not_encoded why it still cannot be, without 'needs'")
 
     def citations(self) -> None:
         """Problems of kind 4: rules and topics citing sentences the register does not

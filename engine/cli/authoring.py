@@ -106,9 +106,11 @@ def _echo_diff(before: str, after: str, name: str) -> None:
               show_default=True, help="Messages for people, or JSON for tools.")
 @click.option("--at", "at", metavar="YYYY-MM-DD",
               help="The date requests are decided at while checking (default 2025-01-01).")
-@click.option("--document", "document", metavar="FILE", type=click.Path(path_type=pathlib.Path),
+@click.option("--document", "documents", metavar="FILE", multiple=True,
+              type=click.Path(path_type=pathlib.Path),
               help="The guideline document (UTF-8 text) of the one pack checked: check the "
-                   "pack's sentence register against it.")
+                   "pack's sentence register against it. A guideline published as several "
+                   "pages: give --document once per page, in the header's 'part' order.")
 @click.option("--draft-register", is_flag=True,
               help="With --document: print, as TOML, register entries for the normative "
                    "sentences the register does not account for yet.")
@@ -117,7 +119,7 @@ def _echo_diff(before: str, after: str, name: str) -> None:
                    "reason'), with their reasons.")
 @reports_errors
 def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
-                  document: pathlib.Path | None, draft_register: bool,
+                  documents: tuple[pathlib.Path, ...], draft_register: bool,
                   show_acknowledged: bool) -> None:
     """Check pack sources: errors, rules that never apply, conflicts, unused topics, …
 
@@ -137,6 +139,8 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
     from engine.authoring.enumeration import DEFAULT_AT
     from engine.errors import Span
 
+    document = (None if not documents else documents[0] if len(documents) == 1
+                else pathlib.Path(" + ".join(map(str, documents))))
     if draft_register and document is None:
         fail("--draft-register needs --document FILE, the guideline document to draft "
              "register entries from")
@@ -150,7 +154,7 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
         if len(targets) != 1:
             fail(f"--document is the guideline of one pack, but the PATHs name "
                  f"{len(targets)} packs ({', '.join(t[1] for t in targets)}); name one")
-        document_text = _read_document(document)
+        document_text = "\n\n".join(_read_document(d) for d in documents)
         if draft_register:
             _draft_register(targets[0], document_text, document)
             return
@@ -254,7 +258,7 @@ def _register_findings(text: str, origin: str, document_text: str | None,
     """The register's findings for one pack, as diagnostics, and its summary (None when
     the pack has no register and no document is given)."""
     from engine.authoring.analysis import ERROR, Diagnostic
-    from engine.authoring.register import check_document, check_register
+    from engine.authoring.register import check_document, check_register, waiting
     from engine.errors import PackErrors, PolicyError, Span
 
     path = _register_path(origin)
@@ -285,6 +289,7 @@ def _register_findings(text: str, origin: str, document_text: str | None,
         summary["accounted"] = len(checked.normative) - len(checked.unaccounted(register))
         summary["missing_sections"] = list(checked.missing_sections)
     summary["problems"] = len(problems)
+    summary["needs"] = waiting(register)
     return [Diagnostic(p.severity, p.code, p.message, p.span, p.source_line)
             for p in problems], summary
 
@@ -296,9 +301,12 @@ def _register_summary(summary: dict[str, Any]) -> str:
     if summary.get("compiled") is False:
         return "register: not checked against the document: the pack has errors"
     where = "" if summary["file"] else " (the pack has no register.toml yet)"
+    needs = summary.get("needs") or {}
+    waits = (f"; {_count(len({s for v in needs.values() for s in v}), 'sentence')} wait for words the "
+             f"vocabulary lacks: {', '.join(needs)}" if needs else "")
     return (f"register: {_count(summary['normative'], 'normative sentence')}, "
             f"{summary['accounted']} accounted for, {_count(summary['problems'], 'problem')}"
-            + where)
+            + where + waits)
 
 
 def _draft_register(target: Target, document_text: str, document: pathlib.Path) -> None:

@@ -82,6 +82,8 @@ def packs(fmt: str) -> None:
             "id": pack.id, "name": pack.name, "version": pack.version,
             "document": pack.document,
             "dated": pack.dated.isoformat() if pack.dated else None,
+            "parts": [{"title": p.title, "dated": p.dated.isoformat() if p.dated else None}
+                      for p in pack.parts],
             "rules": pack.rule_count,
             "origin": pack.origin, "plugin": item.plugin, "distribution": item.distribution,
             "status": "ok",

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from dsl import ast
 from engine.compiler.codegen import CodegenStep
-from engine.compiler.compiled import PACK_ID, CompiledPack, CompiledRule, Plan, TopicValue
+from engine.compiler.compiled import (PACK_ID, CompiledPack, CompiledRule, Part, Plan,
+                                      TopicValue)
 from engine.compiler.expand import RulesStep
 from engine.compiler.topics import TopicsStep
 from engine.contract import contract_vocabulary
@@ -32,7 +33,8 @@ from engine.errors import PackErrors
 from engine.model import Reason, Source
 from engine.vocabulary import Vocabulary
 
-__all__ = ["PACK_ID", "CompiledPack", "CompiledRule", "Plan", "TopicValue", "compile_pack"]
+__all__ = ["PACK_ID", "CompiledPack", "CompiledRule", "Part", "Plan", "TopicValue",
+           "compile_pack"]
 
 
 def compile_pack(pack: ast.Pack, vocabulary: Vocabulary | None = None) -> CompiledPack:
@@ -89,6 +91,7 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
             in_force_from=header.in_force.start if header.in_force else None,
             in_force_until=header.in_force.until if header.in_force else None,
             vocabulary=self.vocabulary,
+            parts=tuple(Part(p.title.en, p.dated) for p in header.parts),
         )
 
     def check_step_ids(self, rules: list[CompiledRule]) -> None:
@@ -119,6 +122,9 @@ class _Compiler(TopicsStep, RulesStep, CodegenStep):
                            "default": "default allow"}[word]
                 self.error(f"the pack header has no '{word}'; add a line such as {example}",
                            header.span, "missing-header-field")
-        if header.dated is None and not header.undated:
+        if header.dated is None and not header.undated and not header.parts:
             self.error("the pack header does not say when its document is dated; add "
-                       "'dated YYYY-MM-DD' or 'dated undated'", header.span, "missing-header-field")
+                       "'dated YYYY-MM-DD' or 'dated undated' (or, for a guideline published "
+                       "as several pages, a 'part \"TITLE\" dated …' line for each)",
+                       header.span, "missing-header-field")
+

@@ -78,6 +78,15 @@ class CompiledRule:
 
 
 @attrs.frozen
+class Part:
+    """One page of a guideline published as several: its title and date (None: undated
+    or not given)."""
+
+    title: str
+    dated: dt.date | None = None
+
+
+@attrs.frozen
 class CompiledPack:
     id: str
     name: str
@@ -97,6 +106,8 @@ class CompiledPack:
     #: date (``in force undated``, or no clause), and the edition applies on any day.
     in_force_from: dt.date | None = None
     in_force_until: dt.date | None = None
+    #: The pages of a guideline published as several (``part`` in the header), in order.
+    parts: tuple[Part, ...] = ()
     #: The vocabulary the pack was checked against (its engine's, with plugin words).
     vocabulary: Vocabulary = attrs.field(default=None, eq=False, repr=False)
 

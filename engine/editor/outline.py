@@ -23,7 +23,7 @@ __all__ = ["Item", "Name", "Outline", "outline", "clauses", "ITEM_WORDS", "RULE_
            "CONDITION_WORDS"]
 
 ITEM_WORDS = ("topic", "rule", "test")
-HEADER_CLAUSES = ("name", "document", "dated", "in", "version", "default", "sections")
+HEADER_CLAUSES = ("name", "document", "dated", "part", "in", "version", "default", "sections")
 TOPIC_CLAUSES = ("summary", "source")
 RULE_CLAUSES = ("on", "for", "when", "allow", "deny", "only", "require", "done", "level",
                 "because", "source")

@@ -46,6 +46,7 @@ from starlette.routing import Route
 
 from engine.service import authzen, protocol
 from engine.service import decision_log as dlog
+from engine.compiler import Part
 from engine.core import Engine
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
@@ -114,6 +115,8 @@ class PackInfo:
     failed_at: dt.datetime | None = None
     errors: list[Problem] = attrs.field(factory=list)
     editions: list[Edition] = attrs.field(factory=list)
+    #: The pages of a guideline published as several, each with its title and date.
+    parts: list[Part] = attrs.field(factory=list)
 
     @classmethod
     def of(cls, state: PackState) -> "PackInfo":
@@ -127,7 +130,7 @@ class PackInfo:
                    pack.rule_count, item.source.origin, item.plugin, item.distribution,
                    state.digest, state.loaded_at, state.failed_at, errors,
                    [Edition(e.version, e.in_force_from, e.in_force_until, e.origin)
-                    for e in item.all_editions])
+                    for e in item.all_editions], list(pack.parts))
 
 
 @attrs.frozen

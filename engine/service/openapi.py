@@ -239,7 +239,12 @@ def response_schemas() -> dict[str, Any]:
                 "properties": {"version": {"type": "string"},
                                "in_force_from": dict(DATE, nullable=True),
                                "in_force_until": dict(DATE, nullable=True),
-                               "origin": {"type": "string"}}}}}},
+                               "origin": {"type": "string"}}}},
+            "parts": {"type": "array", "description": "the pages of a guideline published "
+                      "as several", "items": {
+                          "type": "object", "required": ["title", "dated"],
+                          "properties": {"title": {"type": "string"},
+                                         "dated": dict(DATE, nullable=True)}}}}},
         "Packs": {"type": "object", "required": ["packs"], "properties": {
             "packs": {"type": "array", "items": _ref("Pack")}}},
         "Comparison": {"type": "object", "required": ["topics"], "properties": {"topics": {
