@@ -63,11 +63,3 @@ def project_packs(engine):
     return {pack_id: engine.packs[pack_id] for pack_id in PROJECT_PACKS}
 
 
-def pytest_collection_modifyitems(items):
-    """pytest-lsp 1.0's ``pytest_runtest_call`` wrapper returns without yielding for an
-    item that has no ``funcargs``, such as a pack's test case (``engine.authoring
-    .pytest_plugin``), and so fails it; such an item takes no fixtures, which an empty
-    ``funcargs`` says as well."""
-    for item in items:
-        if not hasattr(item, "funcargs"):
-            item.funcargs = {}

@@ -584,3 +584,20 @@ def test_the_example_installs_and_serves_in_a_fresh_virtual_environment(tmp_path
             schemas["Facts_publish_post"]["properties"]["image_source"]["enum"]
     finally:
         assert server.stop() in (0, -signal.SIGTERM), server.stderr
+
+
+def test_pytest_collects_a_pack_folder_in_its_own_words(tmp_path):
+    """A pack folder not installed, with a vocabulary.toml: pytest runs its cases in the
+    words the folder brings (as policy check and test do), and with pytest-lsp installed
+    beside it the cases still run."""
+    import shutil
+    import subprocess
+    import sys
+    folder = tmp_path / "exempelby"
+    shutil.copytree(EXAMPLE / "policy_pack_exempelby", folder,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        str(folder / "exempelby.tests")], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "44 passed" in r.stdout

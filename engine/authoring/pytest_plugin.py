@@ -43,6 +43,9 @@ class PackCase(pytest.Item):
         super().__init__(**kwargs)
         self.suite = suite
         self.case = case
+        # A case takes no fixtures. Saying so keeps plugins that read every item's
+        # fixture values working (pytest-lsp 1.0's call wrapper fails an item without).
+        self.funcargs: dict[str, Any] = {}
 
     def runtest(self) -> None:
         from engine.authoring.testing import run_case

@@ -240,7 +240,11 @@ def suite_from_path(path: Path) -> Suite:
     else:
         raise PackLoadError(f"{path}: expected a pack folder, a .policy file or a .tests file",
                             code="bad-path")
-    pack = compile_pack(parse_pack(_read(pack_path), str(pack_path)))
+    from engine.authoring.installed import words_beside
+    words, refused = words_beside(pack_path)
+    if refused is not None:
+        raise refused
+    pack = compile_pack(parse_pack(_read(pack_path), str(pack_path)), words)
     return Suite(pack, parse_tests(_read(tests_path), str(tests_path)))
 
 

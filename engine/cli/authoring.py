@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from engine.cli.common import fail, reports_errors
-from engine.cli.targets import Target, iter_sources, pack_targets, read_source
+from engine.cli.common import counted, fail, reports_errors
+from engine.cli.register import (print_draft_register, read_document, register_findings,
+                                 register_summary)
+from engine.cli.targets import iter_sources, pack_targets, read_source
 
 if TYPE_CHECKING:
     from engine.authoring.testing import Suite
@@ -79,8 +81,8 @@ def fmt_command(paths: tuple[pathlib.Path, ...], check: bool) -> None:
         click.echo(f"error: {error}", err=True)
     total -= len(errors)
     if check:
-        verdict = (f"{len(changed)} of {_count(total, 'file')} would be reformatted" if changed
-                   else f"{_count(total, 'file')} already formatted")
+        verdict = (f"{len(changed)} of {counted(total, 'file')} would be reformatted" if changed
+                   else f"{counted(total, 'file')} already formatted")
     else:
         verdict = f"{len(changed)} formatted, {total - len(changed)} unchanged"
     click.echo(verdict + (f", {len(errors)} with errors" if errors else ""))
@@ -154,14 +156,14 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
         if len(targets) != 1:
             fail(f"--document is the guideline of one pack, but the PATHs name "
                  f"{len(targets)} packs ({', '.join(t[1] for t in targets)}); name one")
-        document_text = "\n\n".join(_read_document(d) for d in documents)
+        document_text = "\n\n".join(read_document(d) for d in documents)
         if draft_register:
-            _draft_register(targets[0], document_text, document)
+            print_draft_register(targets[0], document_text, document)
             return
     reports, summaries = [], []
     for text, origin, tests, tests_origin, words, refused in targets:
         report = check_source(text, origin, tests, tests_origin, day, words)
-        found, summary = _register_findings(text, origin, document_text, document, words)
+        found, summary = register_findings(text, origin, document_text, document, words)
         if refused is not None:      # the words its rules use are not in the vocabulary
             found.insert(0, Diagnostic(ERROR, refused.code, f"the words of this pack's "
                                        f"plugin were refused: {refused.message}",
@@ -196,8 +198,8 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
         for report, summary in zip(reports, summaries):
             largest = max((e.requests for e in report.enumerated), default=0)
             capped = [e.action for e in report.enumerated if e.capped]
-            click.echo(f"{report.pack_id or '?'}: {_count(report.errors, 'error')}, "
-                       f"{_count(report.warnings, 'warning')}"
+            click.echo(f"{report.pack_id or '?'}: {counted(report.errors, 'error')}, "
+                       f"{counted(report.warnings, 'warning')}"
                        + (f" (and {report.acknowledged} acknowledged)" if report.acknowledged
                           else "")
                        + f" ({report.origin}"
@@ -205,132 +207,11 @@ def check_command(paths: tuple[pathlib.Path, ...], fmt: str, at: str | None,
                        + (f"; sampled, not exhaustive, for {', '.join(capped)}" if capped else "")
                        + ")")
             if summary is not None and summary.get("document"):
-                click.echo(_register_summary(summary))
-        click.echo(f"{_count(len(reports), 'pack')} checked: {_count(errors, 'error')}, "
-                   f"{_count(warnings, 'warning')}")
+                click.echo(register_summary(summary))
+        click.echo(f"{counted(len(reports), 'pack')} checked: {counted(errors, 'error')}, "
+                   f"{counted(warnings, 'warning')}")
     if errors:
         sys.exit(1)
-
-
-# ---- the sentence register (policy check, --document, --draft-register) ----------------
-
-def _read_document(path: pathlib.Path) -> str:
-    """The guideline document's text; unreadable or not UTF-8 is bad usage."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        fail(f"--document {path}: cannot read it: {e.strerror or e}")
-    try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as e:
-        fail(f"--document {path}: not UTF-8 text (byte {e.start} is {data[e.start]:#04x}); "
-             "save the document as UTF-8 plain text")
-
-
-def _compiled(text: str, origin: str, vocabulary: Any = None) -> Any:
-    """The compiled pack, or None when it has errors (``check_source`` reports them)."""
-    from dsl.parser import parse_pack
-    from engine.compiler import compile_pack
-    from engine.errors import PolicyError
-    try:
-        return compile_pack(parse_pack(text, origin), vocabulary)
-    except PolicyError:
-        return None
-
-
-def _register_path(origin: str) -> pathlib.Path | None:
-    policy = pathlib.Path(origin)
-    return policy.with_name("register.toml") if policy.is_file() else None
-
-
-def _load_register(path: pathlib.Path | None, origin: str) -> Any:
-    """The pack's register, an empty one when it has none; raises PackErrors."""
-    from engine.authoring.register import Register, load_register
-    if path is not None and path.is_file():
-        return load_register(path)
-    where = path or pathlib.Path(origin).with_name("register.toml")
-    return Register(str(where), ())
-
-
-def _register_findings(text: str, origin: str, document_text: str | None,
-                       document: pathlib.Path | None,
-                       vocabulary: Any = None) -> tuple[list[Any], dict[str, Any] | None]:
-    """The register's findings for one pack, as diagnostics, and its summary (None when
-    the pack has no register and no document is given)."""
-    from engine.authoring.analysis import ERROR, Diagnostic
-    from engine.authoring.register import check_document, check_register, waiting
-    from engine.errors import PackErrors, PolicyError, Span
-
-    path = _register_path(origin)
-    if (path is None or not path.is_file()) and document_text is None:
-        return [], None
-    summary: dict[str, Any] = {"file": str(path) if path and path.is_file() else None}
-    if document is not None:
-        summary["document"] = str(document)
-    try:
-        register = _load_register(path, origin)
-    except PackErrors as e:
-        found = [Diagnostic.of_error(err) for err in e.errors]
-        return found, {**summary, "loaded": False, "problems": len(found)}
-    except PolicyError as e:
-        span = Span(str(path), 1, 1)
-        return [Diagnostic(ERROR, e.code, e.message, span)], {**summary, "loaded": False,
-                                                              "problems": 1}
-    summary["loaded"] = True
-    pack = _compiled(text, origin, vocabulary)
-    if pack is None:
-        return [], {**summary, "compiled": False, "problems": 0}
-    if document_text is None or document is None:
-        problems = check_register(register, pack, None)
-    else:
-        checked = check_document(register, pack, document_text, str(document))
-        problems = list(checked.problems)
-        summary["normative"] = len(checked.normative)
-        summary["accounted"] = len(checked.normative) - len(checked.unaccounted(register))
-        summary["missing_sections"] = list(checked.missing_sections)
-    summary["problems"] = len(problems)
-    summary["needs"] = waiting(register)
-    return [Diagnostic(p.severity, p.code, p.message, p.span, p.source_line)
-            for p in problems], summary
-
-
-def _register_summary(summary: dict[str, Any]) -> str:
-    if summary.get("loaded") is False:
-        return (f"register: not checked against the document: the register has "
-                f"{_count(summary['problems'], 'error')}")
-    if summary.get("compiled") is False:
-        return "register: not checked against the document: the pack has errors"
-    where = "" if summary["file"] else " (the pack has no register.toml yet)"
-    needs = summary.get("needs") or {}
-    waits = (f"; {_count(len({s for v in needs.values() for s in v}), 'sentence')} wait for words the "
-             f"vocabulary lacks: {', '.join(needs)}" if needs else "")
-    return (f"register: {_count(summary['normative'], 'normative sentence')}, "
-            f"{summary['accounted']} accounted for, {_count(summary['problems'], 'problem')}"
-            + where + waits)
-
-
-def _draft_register(target: Target, document_text: str, document: pathlib.Path) -> None:
-    """Print TOML entries for the normative sentences the register does not account for."""
-    from engine.authoring.register import check_document, draft
-    from engine.errors import PackErrors
-
-    text, origin = target[0], target[1]
-    try:
-        register = _load_register(_register_path(origin), origin)
-    except PackErrors as e:
-        click.echo(f"error: the register has errors; correct them first:\n{e}", err=True)
-        sys.exit(1)
-    pack = _compiled(text, origin, target[4])
-    if pack is None:
-        click.echo(f"error: {origin} has errors (policy check {origin} shows them); correct "
-                   "them first", err=True)
-        sys.exit(1)
-    checked = check_document(register, pack, document_text, str(document))
-    click.echo(draft(register, pack, checked, str(document)), nl=False)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 def _date_option(text: str, option: str = "--at", also: str = "") -> Any:
@@ -350,8 +231,10 @@ def _pack_from(arg: str) -> Any:
     from engine.compiler import compile_pack
     from engine.core import Engine
 
-    if arg == "-":
-        return compile_pack(parse_pack(sys.stdin.read(), "<stdin>"))
+    from engine.authoring.installed import words_beside
+    if arg == "-":                   # in the words of the folder it is run in
+        return compile_pack(parse_pack(sys.stdin.read(), "<stdin>"),
+                            words_beside(pathlib.Path("-.policy"))[0])
     path = pathlib.Path(arg)
     if path.is_dir():
         from engine.plugins import source_files
@@ -360,7 +243,7 @@ def _pack_from(arg: str) -> Any:
             fail(f"{path}: a pack folder holds one .policy file; found {len(found)}")
         path = found[0]
     if path.is_file():
-        return compile_pack(parse_pack(read_source(path), str(path)))
+        return compile_pack(parse_pack(read_source(path), str(path)), words_beside(path)[0])
     if path.suffix == ".policy" or "/" in arg or "\\" in arg:
         fail(f"{arg}: no such file or folder")
     pack_id, at_sign, version = arg.partition("@")

@@ -82,3 +82,8 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+
+
+def counted(n: int, word: str) -> str:
+    """``1 error``, ``2 errors``: a number with its noun."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
