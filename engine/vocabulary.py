@@ -356,14 +356,16 @@ class _Builder:
     def merge_facts(self, known: Action, extra: Action, by: str) -> Action:
         facts = list(known.facts)
         derived = list(known.derived)
-        for f in extra.facts:
+        new: list[Fact | DerivedFact] = [*extra.facts, *extra.derived]
+        for f in new:
             key = f"fact:{known.name}.{f.name}"
             same = known.fact(f.name)
             if same is not None:
                 if same != f:
                     self.conflict(key, by, f"fact '{f.name}' of action '{known.name}'")
                 continue
-            if f.required and self.origins.get(f"action:{known.name}") != by:
+            if isinstance(f, Fact) and f.required \
+                    and self.origins.get(f"action:{known.name}") != by:
                 self.problems.append(
                     f"{_who(by)} adds the required fact '{f.name}' to action '{known.name}', "
                     f"which {_who(self.origins.get(f'action:{known.name}', '?'))} defines; a "
@@ -371,16 +373,10 @@ class _Builder:
                     "valid before stay valid")
                 continue
             self.origins[key] = by
-            facts.append(f)
-        for d in extra.derived:
-            key = f"fact:{known.name}.{d.name}"
-            same = known.fact(d.name)
-            if same is not None:
-                if same != d:
-                    self.conflict(key, by, f"derived fact '{d.name}' of action '{known.name}'")
-                continue
-            self.origins[key] = by
-            derived.append(d)
+            if isinstance(f, Fact):
+                facts.append(f)
+            else:
+                derived.append(f)
         return attrs.evolve(known, facts=tuple(facts), derived=tuple(derived))
 
     def add_values(self, c: Contribution) -> None:
