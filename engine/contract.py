@@ -18,7 +18,6 @@ from typing import Any, Mapping
 from engine.glossary import CONTRACT_LABELS
 from dsl.text import iso
 from engine.errors import RequestError
-from engine.office_hours import office_hours_between
 from engine.vocabulary import (BOOL, DATE, DATETIME, HOURS, INT, STRING, Action, Contribution,
                                DerivedFact, Fact, Topic, Type, Vocabulary, enum,
                                set_of)
@@ -74,6 +73,7 @@ def _office_hours_to_answer(facts: Mapping[str, Any], now: dt.datetime | None) -
         raise RequestError("fact 'answered_at' of action 'answer_question' is before "
                            f"'asked_at' ({iso(end)} < {iso(asked)}); a question is answered "
                            "after it is asked", path="facts.answered_at", code="bad-fact-value")
+    from engine.office_hours import office_hours_between   # the holiday calendar, when needed
     return round(max(0.0, office_hours_between(asked, end)), 2)
 
 

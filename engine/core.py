@@ -21,7 +21,7 @@ import pluggy
 
 from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
-from engine.office_hours import local_time
+from engine.vocabulary import local_time
 from engine.vocabulary import Vocabulary
 from engine.compiler import CompiledPack
 from engine.decide import decide as combine

@@ -32,24 +32,21 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import attrs
 import holidays
+
+from engine.vocabulary import local_time, parse_datetime   # kept here for callers
 from holidays.constants import DE_FACTO, PUBLIC
 
 __all__ = ["DEFAULT", "OfficeHours", "deadline_after", "office_hours_between",
-           "parse_datetime"]
+           "local_time", "parse_datetime"]
 
 _MICROS_PER_HOUR = 3_600_000_000
 _ONE_DAY = timedelta(days=1)
-_LOCAL_ZONE = "Europe/Stockholm"
-_ISO_DATETIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?\Z")
 
 
 def _weekday_set(value: Iterable[int]) -> frozenset[int]:
@@ -244,31 +241,3 @@ def deadline_after(start: datetime, office_hours: float,
         whole_days, rest = whole_days - 1, length
     last = _nth_office_day_after(day, whole_days + 1, hours)
     return datetime.combine(last, hours.opens) + timedelta(microseconds=rest)
-
-
-def local_time(moment: datetime) -> datetime:
-    """An aware datetime as naive Swedish local time (Europe/Stockholm); a naive one is
-    taken to be local time already and returned as it is."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(ZoneInfo(_LOCAL_ZONE)).replace(tzinfo=None)
-
-
-def parse_datetime(text: Any) -> datetime | None:
-    """A "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" string (a space may stand for the "T")
-    as a naive local datetime, else None.
-
-    Without an offset the text is Swedish local time already. With "Z" or an offset such
-    as "+01:00" the moment is converted to Europe/Stockholm time and the zone dropped.
-    Stricter than ``datetime.fromisoformat``: no bare dates, no ISO week or ordinal dates,
-    no fractions of a second; out-of-range values, and moments that convert to outside
-    the calendar, give None.
-    """
-    if type(text) is not str or not _ISO_DATETIME.match(text):
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-        moment = local_time(moment)
-    except (ValueError, OverflowError):
-        return None
-    return moment

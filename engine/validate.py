@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 from engine import vocabulary as vocab
 from engine.errors import RequestError, did_you_mean, one_of, show
 from engine.json_input import nfc
-from engine.office_hours import local_time, parse_datetime
+from engine.vocabulary import local_time, parse_datetime
 
 Check = Callable[[Any], Any]
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -457,8 +458,40 @@ def parse_at(value: Any) -> "_dt.date | _dt.datetime | None":
     day = parse_date(value)
     if day is not None:
         return day
-    from engine.office_hours import parse_datetime
     return parse_datetime(value)
+
+
+def local_time(moment: _dt.datetime) -> _dt.datetime:
+    """An aware datetime as naive Swedish local time (Europe/Stockholm); a naive one is
+    taken to be local time already and returned as it is."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(_STOCKHOLM).replace(tzinfo=None)
+
+
+def parse_datetime(text: Any) -> _dt.datetime | None:
+    """A "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" string (a space may stand for the "T")
+    as a naive local datetime, else None.
+
+    Without an offset the text is Swedish local time already. With "Z" or an offset such
+    as "+01:00" the moment is converted to Europe/Stockholm time and the zone dropped.
+    Stricter than ``datetime.fromisoformat``: no bare dates, no ISO week or ordinal dates,
+    no fractions of a second; out-of-range values, and moments that convert to outside
+    the calendar, give None.
+    """
+    if type(text) is not str or not _ISO_DATETIME.match(text):
+        return None
+    try:
+        moment = _dt.datetime.fromisoformat(text)
+        moment = local_time(moment)
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2})?\Z")
 
 
 def add_months(day: _dt.date, months: int) -> _dt.date:
