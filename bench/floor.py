@@ -143,6 +143,20 @@ def tyreso(action: str, f: dict[str, Any], at: str) -> Result:
         if not f.get("farewell_post_published"):
             steps.append("publish-farewell-post")
         return _steps(steps)
+    if action == "answer_question":
+        # answer-visitors, answer-or-promise-an-answer, sign-answers,
+        # refer-political-questions; no time limit, so office hours are not counted.
+        answered = f.get("answered_at") is not None
+        steps = []
+        if not answered:
+            steps.append("answer-question")
+        if not (answered or f.get("acknowledged")):
+            steps.append("answer-or-acknowledge")
+        if answered and not f.get("signed"):
+            steps.append("sign-answer")
+        if f.get("political") and not f.get("referred_to_parties"):
+            steps.append("refer-to-parties")
+        return _steps(steps)
     return DEFAULT
 
 
@@ -208,6 +222,11 @@ def toreboda(action: str, f: dict[str, Any], at: str) -> Result:
         if f.get("major_change_planned"):
             steps.append("archive-snapshot-before-change")
         return _steps(steps)
+    if action == "answer_question":
+        # introduce-yourself-in-answers, on an answer given; an unanswered question: silent.
+        if f.get("answered_at") is None:
+            return DEFAULT
+        return ALLOW if f.get("signed") else ("required_steps", ("sign-answer",), False)
     return DEFAULT        # close_channel: the guideline is silent
 
 

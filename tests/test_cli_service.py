@@ -76,7 +76,7 @@ def test_policy_log_shows_and_filters(tmp_path):
     shown = policy("log", str(path))
     assert shown.returncode == 0
     lines = shown.stdout.splitlines()
-    assert len(lines) == 3 and "tyreso 1.1.0  like_page  ALLOW" in lines[0]
+    assert len(lines) == 3 and "tyreso 1.2.0  like_page  ALLOW" in lines[0]
     assert "DENY (likes-only-listed-pages, no-likes-for-companies-or-parties)" in lines[1]
     assert shown.stderr == f"warning: {path}:4: a partial last line (the writer was " \
                            f"interrupted); skipped\n"

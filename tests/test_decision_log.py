@@ -37,7 +37,7 @@ def test_a_decision_outside_any_unit_is_logged_at_once(engine, recorded):
     assert entry["request"] == {"pack": "tyreso", "action": "like_page",
                                 "facts": {"page_category": "own"}, "at": "2025-01-01"}
     assert entry["decision"]["outcome"] == decision.outcome == "allow"
-    assert (entry["pack"], entry["pack_version"]) == ("tyreso", "1.1.0")
+    assert (entry["pack"], entry["pack_version"]) == ("tyreso", "1.2.0")
     assert dt.datetime.fromisoformat(entry["time"]).tzinfo is not None
 
 

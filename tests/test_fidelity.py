@@ -93,6 +93,57 @@ def test_each_kind_in_each_pack(engine, kind, action, facts, pack, expected):
     assert all(r.source.section for r in d.reasons), "every reason cites its section"
 
 
+# answer_question (contract 1.1), at 10:00 on Monday 30 November 2026. Kind 7 both ways:
+# where a sentence speaks to the request a rule decides it; where none does (Vara and
+# Norsjö say nothing of answering on their own channels) the default does, and says so.
+ANSWER_AT = "2026-11-30T10:00"
+ASKED = {"asked_at": "2026-11-30T08:00"}
+ANSWERED = dict(ASKED, answered_at="2026-11-30T09:00")
+# (what is asked, facts, {pack: (outcome, levels, steps, by_default)})
+ANSWER_TABLE = [
+    ("unanswered, no word to the visitor", ASKED, {
+        "toreboda": (A, {None}, [], True),
+        "tyreso": (R, {"must"}, ["answer-question", "answer-or-acknowledge"], False),
+        "vara": (A, {None}, [], True),
+        "perstorp": (R, {"must"}, ["answer-within-response-time"], False),
+        "norsjo": (A, {None}, [], True)}),
+    ("answered in time, unsigned", ANSWERED, {
+        "toreboda": (R, {"must"}, ["sign-answer"], False),
+        "tyreso": (R, {"must"}, ["sign-answer"], False),
+        "vara": (A, {None}, [], True),
+        "perstorp": (R, {"must"}, ["sign-answer"], False),
+        "norsjo": (A, {None}, [], True)}),
+    ("political, answered and signed, not referred",
+     dict(ANSWERED, signed=True, political=True), {
+        "toreboda": (A, {"must"}, [], False),
+        "tyreso": (R, {"must"}, ["refer-to-parties"], False),
+        "vara": (A, {None}, [], True),
+        "perstorp": (A, {"must"}, [], False),
+        "norsjo": (A, {None}, [], True)}),
+    ("for another unit, answered and signed, not forwarded",
+     dict(ANSWERED, signed=True, needs_other_unit=True), {
+        "toreboda": (A, {"must"}, [], False),
+        "tyreso": (A, {"must"}, [], False),
+        "vara": (A, {None}, [], True),
+        "perstorp": (R, {"must"}, ["forward-question"], False),
+        "norsjo": (A, {None}, [], True)}),
+]
+
+ANSWER_ROWS = [pytest.param(facts, pack, expected[pack], id=f"{pack}-{what}")
+               for what, facts, expected in ANSWER_TABLE for pack in PACKS]
+
+
+@pytest.mark.parametrize("facts, pack, expected", ANSWER_ROWS)
+def test_answering_a_question_in_each_pack(engine, facts, pack, expected):
+    outcome, levels, steps, by_default = expected
+    d = engine.decide(pack, "answer_question", facts, ANSWER_AT)
+    assert d.outcome == outcome
+    assert d.by_default is by_default
+    assert {r.level for r in d.reasons} == levels
+    assert [s.id for s in d.steps] == steps
+    assert by_default or all(r.source.section for r in d.reasons)
+
+
 @pytest.mark.parametrize("pack", PACKS)
 def test_kind4_the_decider_is_named(engine, pack):
     """Every guideline names who decides on a new channel, in one wording or another."""

@@ -22,7 +22,7 @@ def test_decision_json_has_the_contract_shape(engine):
     assert step["source"] == {"pack": "tyreso", "section": "Uppstart av ny kanal"}
     reason = data["reasons"][0]
     assert set(reason) == {"rule", "effect", "level", "text", "source"}
-    assert data["at"] == "2025-01-01" and data["pack_version"] == "1.1.0"
+    assert data["at"] == "2025-01-01" and data["pack_version"] == "1.2.0"
     json.dumps(data)
 
 

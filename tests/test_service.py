@@ -446,7 +446,7 @@ def test_every_decision_is_logged_with_request_pack_version_time_and_request_id(
     reply = server.post("/v1/decide", body, headers={"X-Request-ID": "log-one"})
     (entry,) = entries_of(server, "log-one", 1)
     assert entry["request"] == body and entry["decision"] == reply.json
-    assert (entry["pack"], entry["pack_version"], entry["source"]) == ("tyreso", "1.1.0", "http")
+    assert (entry["pack"], entry["pack_version"], entry["source"]) == ("tyreso", "1.2.0", "http")
     assert entry["pack_digest"] == server.get("/v1/packs/tyreso").json["digest"]
     assert entry["time"].endswith("+00:00") and len(entry["decision_id"]) == 32
 
