@@ -125,7 +125,7 @@ ALLOWED = {
     "engine.explain": {"dsl", "pipeline", "engine.explain"},
     "engine.service": {"dsl", "pipeline", "engine.explain", "engine.authoring",
                        "engine.desk", "engine.service"},
-    "engine.desk": {"dsl", "pipeline", "engine.explain", "engine.desk"},
+    "engine.desk": {"dsl", "pipeline", "engine.explain", "engine.authoring", "engine.desk"},
     "engine.editor": {"dsl", "pipeline", "engine.authoring", "engine.editor"},
     "engine.cli": {"dsl", "pipeline", *OUTER},
 }

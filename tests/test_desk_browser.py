@@ -177,3 +177,25 @@ def test_compare_two_municipalities(server, browser):
     rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert rows and "diff=1" in browser.current_url
     assert "Vilka sidor kommunen får gilla" in table.text
+
+
+def test_the_playground_shows_a_diagnostic_at_its_line(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"http://127.0.0.1:{server.port}/playground")
+    choose(browser, "start", "Tyresö kommun")
+    submit(browser, "form.start", "pack=tyreso")
+    source = by_id(browser, "source")
+    assert "pack tyreso" in source.get_attribute("value")
+    # break the first line: a word before the first character of the source
+    source.click()
+    source.send_keys(Keys.CONTROL, Keys.HOME)
+    source.send_keys("oops ")
+    browser.find_element(By.CSS_SELECTOR, "form.play button").click()
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.ID, "diagnostics"))
+    first = browser.find_element(By.CSS_SELECTOR, "#diagnostics li.diagnostic.error")
+    assert first.get_attribute("data-line") == "1"
+    assert "playground.policy:1:" in first.text
+    assert by_id(browser, "source").get_attribute("value").startswith("oops ")

@@ -10,8 +10,8 @@ docs/service.md; ``/openapi.json`` (``engine.service.openapi``) describes them.
   ``GET /healthz``, ``GET /openapi.json``.
 - ``POST /access/v1/evaluation(s)``, ``GET /.well-known/authzen-configuration``: the
   AuthZEN Authorization API (``engine.service.authzen``).
-- ``GET /`` and ``GET /compare``: the web desk's pages for people (``engine.desk``), not
-  part of the API and not in ``/openapi.json``.
+- ``GET /``, ``GET /compare`` and ``/playground``: the web desk's pages for people
+  (``engine.desk``), not part of the API and not in ``/openapi.json``.
 
 Every request takes the pack store's snapshot once (``engine.service.reload``), so a reload
 never shows it a half-loaded pack. Bad input is one of the project's errors
@@ -79,6 +79,7 @@ class ServiceConfig:
     body_timeout: float = 30.0           # seconds for a request body to arrive
     max_header_size: int = 32768         # bytes of a request's line and headers
     header_timeout: float = 10.0         # seconds for them to arrive
+    playground: bool = True              # serve the desk's Playground at /playground
 
 
 # ---- response bodies -----------------------------------------------------------------
@@ -481,7 +482,8 @@ def create_app(config: ServiceConfig) -> Starlette:
     service = Service(config, tokens)
     app = Starlette(
         # the API's routes (described by /openapi.json), then the desk's pages for people
-        routes=[*service.routes(), *desk_routes(lambda: service.store.snapshot.engine)],
+        routes=[*service.routes(), *desk_routes(lambda: service.store.snapshot.engine,
+                                            config.playground)],
         middleware=[Middleware(Gate, tokens=tokens)],
         exception_handlers={PolicyError: on_policy_error, HTTPException: on_http_error,
                             ClientGone: on_client_gone, Exception: on_internal_error},
