@@ -89,6 +89,16 @@ def test_headers_of_kept_alive_requests_are_counted_per_request(limited):
             assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]
 
 
+def test_a_large_body_is_no_header_of_the_next_request(limited):
+    """The last piece of a body, read with the end of its request, was counted as the
+    next request's header section: a body whose last read was over the limit got 431."""
+    for size in (20_000, 40_000, 90_000, 200_000):
+        body = json.dumps({**DECIDE, "facts": {}, "x": "a" * size}).encode()
+        reply = limited.call("POST", "/v1/decide", raw=body)
+        assert reply.status == 422, (size, reply.body[:200])     # read whole, then judged
+        assert reply.json["error"]["message"].startswith("$: unknown field(s) 'x'")
+
+
 # ---- timeouts ---------------------------------------------------------------------------------
 
 def test_a_client_that_sends_its_headers_too_slowly_gets_408_and_is_closed(limited):

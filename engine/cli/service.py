@@ -87,6 +87,9 @@ DEFAULT_PORT = 8181
               metavar="N", help="Connections the system may queue before they are accepted.")
 @click.option("--graceful-timeout", type=click.IntRange(1), default=30, show_default=True,
               metavar="SECONDS", help="On SIGTERM, how long in-flight requests may take.")
+@click.option("--playground/--no-playground", default=True, show_default=True,
+              help="Serve the web desk's Playground, where pack authors try a pack's source "
+                   "(/playground).")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="Log every HTTP request (the decision log records decisions either way).")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
@@ -97,7 +100,7 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
           token_file: pathlib.Path | None, max_body_size: int, max_batch: int,
           max_header_size: int, header_timeout: float, body_timeout: float,
           keep_alive_timeout: int, limit_concurrency: int, backlog: int,
-          graceful_timeout: int, access_log: bool, log_level: str) -> None:
+          graceful_timeout: int, playground: bool, access_log: bool, log_level: str) -> None:
     """Run the HTTP decision service (endpoints: docs/service.md, /openapi.json).
 
     Stops gracefully on SIGTERM or Ctrl-C: requests in flight finish and the decision
@@ -136,7 +139,7 @@ def serve(host: str, port: int, workers: int, packs: tuple[pathlib.Path, ...], i
         flush_interval=flush_interval,
         token_file=str(token_file.resolve()) if token_file else None,
         max_body=max_body_size, max_batch=max_batch, body_timeout=body_timeout,
-        max_header_size=max_header_size, header_timeout=header_timeout)
+        max_header_size=max_header_size, header_timeout=header_timeout, playground=playground)
     os.environ[CONFIG_ENV] = json.dumps(converter().unstructure(config))
 
     import uvicorn

@@ -243,14 +243,14 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _sv_reason(pack: CompiledPack, reason: Reason) -> str:
+def sv_reason(pack: CompiledPack, reason: Reason) -> str:
     for rule in pack.rules:
         if rule.id == reason.rule and rule.reason == reason:
             return rule.reason_sv or reason.text
     return reason.text
 
 
-def _sv_step(pack: CompiledPack, step: Step) -> str:
+def sv_step(pack: CompiledPack, step: Step) -> str:
     for rule in pack.rules:
         if rule.step is not None and rule.step.id == step.id:
             return rule.step_sv or step.text
@@ -273,7 +273,7 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
     elif decision.outcome == "required_steps":
         lines.append(w["steps"])
         for number, step in enumerate(decision.steps, 1):
-            text = _sv_step(pack, step) if sv else step.text
+            text = sv_step(pack, step) if sv else step.text
             who = ""
             if step.by:
                 role = pack.vocabulary.role_label(step.by, lang)
@@ -282,7 +282,7 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
     else:
         lines.append(w["yes"])
     if not decision.by_default and decision.outcome != "required_steps":
-        texts = list(dict.fromkeys(_sv_reason(pack, r) if sv else r.text
+        texts = list(dict.fromkeys(sv_reason(pack, r) if sv else r.text
                                    for r in decision.reasons))
         lines.append(f"{w['why']} " + " ".join(texts))
     lines.append(f"{w['basis']} " + "; ".join(_sources(pack, decision.reasons, decision.steps,

@@ -10,6 +10,8 @@ docs/service.md; ``/openapi.json`` (``engine.service.openapi``) describes them.
   ``GET /healthz``, ``GET /openapi.json``.
 - ``POST /access/v1/evaluation(s)``, ``GET /.well-known/authzen-configuration``: the
   AuthZEN Authorization API (``engine.service.authzen``).
+- ``GET /``, ``GET /compare`` and ``/playground``: the web desk's pages for people
+  (``engine.desk``), not part of the API and not in ``/openapi.json``.
 
 Every request takes the pack store's snapshot once (``engine.service.reload``), so a reload
 never shows it a half-loaded pack. Bad input is one of the project's errors
@@ -48,6 +50,7 @@ from engine.service import authzen, protocol
 from engine.service import decision_log as dlog
 from engine.compiler import Part
 from engine.core import Engine
+from engine.desk.routes import routes as desk_routes
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
 from engine.service.http_io import (BodyTimeoutError, ClientGone, Gate, TokenFile, error_response,
@@ -77,6 +80,7 @@ class ServiceConfig:
     body_timeout: float = 30.0           # seconds for a request body to arrive
     max_header_size: int = 32768         # bytes of a request's line and headers
     header_timeout: float = 10.0         # seconds for them to arrive
+    playground: bool = True              # serve the desk's Playground at /playground
 
 
 # ---- response bodies -----------------------------------------------------------------
@@ -480,7 +484,9 @@ def create_app(config: ServiceConfig) -> Starlette:
         tokens.digests()       # read now: a missing file is logged at start, not at a request
     service = Service(config, tokens)
     app = Starlette(
-        routes=service.routes(),
+        # the API's routes (described by /openapi.json), then the desk's pages for people
+        routes=[*service.routes(), *desk_routes(lambda: service.store.snapshot.engine,
+                                            config.playground)],
         middleware=[Middleware(Gate, tokens=tokens)],
         exception_handlers={PolicyError: on_policy_error, HTTPException: on_http_error,
                             ClientGone: on_client_gone, Exception: on_internal_error},

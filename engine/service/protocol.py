@@ -65,6 +65,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._awaiting_headers = True     # between requests, or inside a header section
         self._header_bytes = 0            # bytes of the current header section so far
         self._began_in_chunk = False
+        self._ended_in_chunk = False      # did a request end in the chunk being read?
         self._has_bytes = False           # has anything of the current request come?
         self._header_timer: asyncio.TimerHandle | None = None
 
@@ -82,14 +83,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._has_bytes = True
             if self._header_timer is None:
                 self._arm()
-        self._began_in_chunk = False
+        self._began_in_chunk = self._ended_in_chunk = False
         super().data_received(data)
         if not self._awaiting_headers or self.transport.is_closing():
             return
         if self._began_in_chunk:     # what of this chunk belongs to the new request
             self._header_bytes += len(self.url) + sum(len(n) + len(v) + 4
                                                       for n, v in self.headers or ())
-        else:
+        elif not self._ended_in_chunk:    # (the end of a body is no header of the next)
             self._header_bytes += len(data)
         if self._header_bytes > self._max_header:
             self._refuse(431, "Request Header Fields Too Large", "header-too-large",
@@ -112,6 +113,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._awaiting_headers = True
         self._header_bytes = 0
+        self._ended_in_chunk = True
         self._has_bytes = False
 
     # ---- the deadline ----------------------------------------------------------------

@@ -1,0 +1,260 @@
+"""The Decide page (``/``): choose a municipality and an action, answer the questions
+the action's facts ask, and read the decision: its outcome, each step with who does it
+and whether it must or should be done, and the guideline section behind each reason.
+
+``decide_page(engine, query)`` is a pure function of an engine and the URL's query (a
+list of name and value pairs) to a status and a whole HTML page. The form is a GET, so
+a decision is its URL (``/?pack=tyreso&action=like_page&page_category=commercial``) and
+can be linked. Bad input is the engine's own error (:class:`~engine.errors.PolicyError`),
+shown on the page with the status the API gives it; nothing in the URL gives a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from engine.compiler import CompiledPack
+from engine.core import Engine
+from engine.desk import form
+from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, page, url
+from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
+                           UnknownPackError)
+from engine.explain.trace_views import sv_reason, sv_step
+from engine.model import Decision, Source
+from engine.vocabulary import Vocabulary
+
+Query = Sequence[tuple[str, str]]
+
+
+def status_of(error: PolicyError) -> int:
+    """The status the API answers ``error`` with (400, 404, 413, 422; 503: a pack that
+    failed to load)."""
+    if isinstance(error, MalformedInputError):
+        return 400
+    if isinstance(error, InputTooLargeError):
+        return 413
+    if isinstance(error, UnknownPackError):
+        return 404
+    if isinstance(error, RequestError):
+        return 422
+    return 503
+
+
+def language(query: Query) -> str:
+    """The page's language (``lang``, default Swedish); another raises a 400 error."""
+    given = [v for n, v in query if n == "lang"]
+    lang = given[-1] if given else DEFAULT_LANG
+    if lang not in LANGS:
+        raise MalformedInputError(f"\"lang\" must be \"sv\" or \"en\", got {lang!r}",
+                                  path="lang", code="bad-language")
+    return lang
+
+
+def with_lang(path: str, query: Query, lang: str) -> str:
+    """The same page in ``lang`` (the default language is left out of the URL)."""
+    rest = [(n, v) for n, v in query if n != "lang"]
+    return url(path, rest + ([("lang", lang)] if lang != DEFAULT_LANG else []))
+
+
+def nav(lang: str) -> list[tuple[str, str]]:
+    suffix = [] if lang == DEFAULT_LANG else [("lang", lang)]
+    return [(WORDS[lang]["decide"], url("/", suffix)),
+            (WORDS[lang]["compare"], url("/compare", suffix))]
+
+
+def pack_choices(engine: Engine) -> list[tuple[str, str]]:
+    """The served packs as (id, the municipality's own name), by name."""
+    return sorted(((i, p.name) for i, p in engine.packs.items()), key=lambda x: (x[1], x[0]))
+
+
+def _last(query: Query, name: str) -> str:
+    given = [v for n, v in query if n == name]
+    return given[-1] if given else ""
+
+
+def _option(value: str, text: str, selected: bool) -> str:
+    return (f'<option value="{e(value)}"{" selected" if selected else ""}>{e(text)}</option>')
+
+
+def _choose_form(engine: Engine, pack: str, action: str, lang: str) -> str:
+    w, words = WORDS[lang], engine.vocabulary
+    packs = "".join(_option(i, n, i == pack) for i, n in pack_choices(engine))
+    actions = "".join(_option(a, words.label(f"action:{a}", lang), a == action)
+                      for a in words.actions)
+    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
+    return ('<form method="get" action="/" class="choose">'
+            f'<div class="field"><label for="pack">{e(words.label("word:municipality", lang).capitalize())}'
+            f'</label><br><select id="pack" name="pack"><option value="">{e(w["pick"])}</option>'
+            f'{packs}</select></div>'
+            f'<div class="field"><label for="action">{e(words.label("word:action", lang).capitalize())}'
+            f'</label><br><select id="action" name="action"><option value="">{e(w["pick"])}'
+            f'</option>{actions}</select></div>'
+            f'{hidden}<button type="submit">{e(w["show_questions"])}</button></form>')
+
+
+def _field(f: form.Field, values: list[str], lang: str) -> str:
+    fid = f"f-{f.name}"
+    help_id = f"h-{f.name}"
+    described = f' aria-describedby="{e(help_id)}"' if f.help else ""
+    help_p = f'<p class="help" id="{e(help_id)}">{e(f.help)}</p>' if f.help else ""
+    required = " required" if f.required else ""
+    mark = f' <span class="req">({e(WORDS[lang]["required"])})</span>' if f.required else ""
+    value = next((v for v in reversed(values) if v != ""), "")
+    if f.input == "checkbox":
+        checked = " checked" if value.lower() in form._TRUE else ""
+        return (f'<div class="field"><input type="checkbox" id="{e(fid)}" name="{e(f.name)}" '
+                f'value="true"{checked}{described}> <label for="{e(fid)}">{e(f.label)}</label>'
+                f'{help_p}</div>')
+    if f.input == "checkboxes":
+        boxes = "".join(
+            f'<div><input type="checkbox" id="{e(fid)}-{e(o.value)}" name="{e(f.name)}" '
+            f'value="{e(o.value)}"{" checked" if o.value in values else ""}> '
+            f'<label for="{e(fid)}-{e(o.value)}">{e(o.label)}</label></div>' for o in f.options)
+        return (f'<fieldset class="field"{described}><legend>{e(f.label)}</legend>{help_p}'
+                f'{boxes}</fieldset>')
+    head = f'<label for="{e(fid)}">{e(f.label)}</label>{mark}{help_p}'
+    if f.input == "select":
+        options = "".join(_option(o.value, o.label, o.value == value) for o in f.options)
+        return (f'<div class="field">{head}<select id="{e(fid)}" name="{e(f.name)}"'
+                f'{required}{described}><option value="">{e(WORDS[lang]["pick"])}</option>'
+                f'{options}</select></div>')
+    extra = ' min="0" step="1"' if f.input == "number" else ""
+    return (f'<div class="field">{head}<input type="{e(f.input)}" id="{e(fid)}" '
+            f'name="{e(f.name)}" value="{e(value)}"{extra}{required}{described}></div>')
+
+
+def _facts_form(engine: Engine, pack: CompiledPack, action: str, query: Query,
+                lang: str) -> str:
+    w, words = WORDS[lang], engine.vocabulary
+    values: dict[str, list[str]] = {}
+    for name, value in query:
+        values.setdefault(name, []).append(value)
+    body = "".join(_field(f, values.get(f.name, []), lang)
+                   for f in form.fields(words, action, lang))
+    at = _last(query, "at")
+    hidden = "".join(f'<input type="hidden" name="{n}" value="{e(v)}">'
+                     for n, v in (("pack", pack.id), ("action", action))
+                     + ((("lang", lang),) if lang != DEFAULT_LANG else ()))
+    return ('<form method="get" action="/" class="facts">'
+            f'<fieldset><legend>{e(w["questions"])}: {e(pack.name)}, '
+            f'{e(words.label(f"action:{action}", lang))}</legend>{hidden}{body}'
+            f'<div class="field"><label for="at">{e(w["at"])}</label>'
+            f'<p class="help" id="h-at">{e(w["at_help"])}</p>'
+            f'<input type="date" id="at" name="at" value="{e(at)}" aria-describedby="h-at">'
+            f'</div></fieldset><button type="submit">{e(w["decide_button"])}</button></form>')
+
+
+def _cite(pack: CompiledPack, source: Source, lang: str) -> str:
+    words = pack.vocabulary
+    where = pack.document or pack.name
+    if source.section:
+        where += f", {words.label('word:section', lang)} ”{source.section}”"
+    return f" <cite>({e(where)})</cite>"
+
+
+def _answer(engine: Engine, decision: Decision, pack: CompiledPack, query: Query,
+            lang: str) -> str:
+    w, words = WORDS[lang], engine.vocabulary
+    sv = lang == "sv"
+    outcome = words.label(f"outcome:{decision.outcome}", lang)
+    lines = [f'<section class="answer {e(decision.outcome)}" id="answer" aria-labelledby="answer-h">'
+             f'<h2 id="answer-h">{e(w["answer"])}</h2>'
+             f'<p class="outcome" data-outcome="{e(decision.outcome)}">{e(outcome.capitalize())}</p>'
+             f'<p>{e(pack.name)}, {e(pack.document or "")} ({e(words.label("word:version", lang))} '
+             f'{e(decision.pack_version)}), {e(words.label("word:date", lang))} '
+             f'{e(decision.at.isoformat())}</p>']
+    if decision.by_default:
+        lines.append(f'<p>{e(w["default_reason"])}</p>')
+    if decision.steps:
+        items = []
+        for step in decision.steps:
+            text = sv_step(pack, step) if sv else step.text
+            who = (f' ({e(words.label("word:by", lang))}: <span class="by">'
+                   f'{e(words.role_label(step.by, lang))}</span>)' if step.by else "")
+            items.append(f'<li class="step" data-step="{e(step.id)}">'
+                         f'<span class="level">{e(words.label(f"level:{step.level}", lang))}</span>: '
+                         f'{e(text)}{who}{_cite(pack, step.source, lang)}</li>')
+        lines.append(f'<h3>{e(w["what_to_do"])}</h3><ol>{"".join(items)}</ol>')
+    reasons = [r for r in decision.reasons if decision.outcome != "required_steps"
+               or r.effect != "require"]
+    if reasons and not decision.by_default:
+        items = []
+        for r in reasons:
+            text = sv_reason(pack, r) if sv else r.text
+            level = (f' <span class="level">({e(words.label(f"level:{r.level}", lang))})</span>'
+                     if r.level else "")
+            items.append(f'<li class="reason" data-rule="{e(r.rule)}">{e(text)}{level}'
+                         f'{_cite(pack, r.source, lang)}</li>')
+        lines.append(f'<h3>{e(w["why"])}</h3><ul>{"".join(items)}</ul>')
+    link = permalink(query)
+    lines.append(f'<p><a id="permalink" href="{e(link)}">{e(w["permalink"])}</a></p></section>')
+    return "".join(lines)
+
+
+def permalink(query: Query) -> str:
+    """The decision's URL: the query without its empty fields but the day (``at``), which
+    marks the URL as asking for a decision (empty: the day the link is opened)."""
+    return url("/", [(n, v) for n, v in query if v != "" or n == "at"])
+
+
+def error_section(error: PolicyError, lang: str) -> str:
+    """The engine's message, its code and the part of the request it is about."""
+    if isinstance(error, RequestError):
+        message, path = error.message, error.path
+    else:                # a pack that failed to load: its first line
+        message, path = (str(error).splitlines() or [type(error).__name__])[0], None
+    where = f" <code>{e(path)}</code>" if path else ""
+    return (f'<section class="error" role="alert" id="error"><h2>{e(WORDS[lang]["error"])}</h2>'
+            f'<p class="message">{e(message)}</p><p>{e(error.code)}{where}</p></section>')
+
+
+def decide_page(engine: Engine, query: Query) -> tuple[int, str]:
+    """The page for the URL's ``query``: (status, HTML)."""
+    try:
+        lang = language(query)
+    except PolicyError as err:
+        lang = DEFAULT_LANG
+        return status_of(err), _whole(engine, [], lang, error_section(err, lang))
+    pack_id, action = _last(query, "pack"), _last(query, "action")
+    shown, error = _chosen(engine, pack_id, action, query, lang) if pack_id or action else ("", None)
+    body = _choose_form(engine, pack_id, action, lang) + shown
+    if error is not None:
+        body += error_section(error, lang)
+    return (200 if error is None else status_of(error)), _whole(engine, query, lang, body)
+
+
+def _chosen(engine: Engine, pack_id: str, action: str, query: Query,
+            lang: str) -> tuple[str, PolicyError | None]:
+    """The facts form for a chosen pack and action, with the decision when asked for;
+    or what is shown so far and the error that stopped it."""
+    words: Vocabulary = engine.vocabulary
+    try:
+        if not pack_id:
+            raise RequestError("choose a municipality (\"pack\")", path="pack",
+                               code="missing-pack")
+        pack = engine.pack(pack_id)
+        if action not in words.actions:
+            if not action:
+                raise RequestError("choose an action (\"action\")", path="action",
+                                   code="missing-action")
+            engine.decide(pack_id, action, {})   # raises the engine's unknown-action error
+    except PolicyError as err:
+        return "", err
+    out = _facts_form(engine, pack, action, query, lang)
+    if form.asked(query):
+        facts: dict[str, Any] = form.facts_from_query(words, action, query)
+        try:
+            decision = engine.decide(pack_id, action, facts, _last(query, "at") or None)
+        except PolicyError as err:
+            return out, err
+        out += _answer(engine, decision, engine.edition(pack_id, decision.at), query, lang)
+    return out, None
+
+
+def _whole(engine: Engine, query: Query, lang: str, body: str) -> str:
+    w = WORDS[lang]
+    intro = f'<p>{e(w["decide_intro"])}</p>'
+    if not engine.packs:
+        intro += f'<p>{e(w["not_served"])}</p>'
+    return page(w["decide_title"], intro + body, lang, nav(lang), with_lang("/", query,
+                "en" if lang == "sv" else "sv"))

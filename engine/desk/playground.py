@@ -1,0 +1,212 @@
+"""The Playground (``/playground``): pack authors edit a pack's source in the page, start
+from an installed pack or a blank one, and see what ``policy check`` says of it at its
+lines and columns, the pack's own test cases passed and failed, and a request's decision
+with its trace, without anything written on the server.
+
+``start_page`` is the form (a GET: ``?pack=tyreso`` starts from Tyresö's source and
+tests); ``run`` takes the form's fields, hands them to a child process
+(``python -m engine.desk.sandbox``) with a time limit, and ``result_page`` shows its
+answer under the form, filled in as it was sent. The source is untrusted input: at most
+:data:`MAX_BODY` bytes, :data:`TIME_LIMIT` seconds of work in a process that is killed
+when they are over, and no file read or written (the child runs in an empty temporary
+folder). ``policy serve --no-playground`` leaves the page out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from typing import Any, Sequence
+
+from engine.core import Engine
+from engine.desk.decide_page import language, nav, pack_choices, with_lang
+from engine.desk.layout import DEFAULT_LANG, e, page
+from engine.errors import InputTooLargeError, MalformedInputError, PolicyError, RequestError
+
+#: The largest form the Playground takes (source, tests and request together).
+MAX_BODY = 262_144
+#: Seconds the child process may work on one form before it is killed.
+TIME_LIMIT = 10.0
+
+BLANK = '''pack mypack
+  name "Min kommun"
+  document "Riktlinjer för sociala medier"
+  dated undated
+  version "0.1.0"
+  default allow
+  sections "Gilla andra"
+
+rule no-likes-for-companies
+  on like_page
+  deny when page_category == commercial
+  level must
+  because "The municipality's accounts do not like companies' pages."
+    sv "Kommunens konton gillar inte företags sidor."
+  source "Gilla andra"
+'''
+
+EXAMPLE_REQUEST = '{"action": "like_page", "facts": {"page_category": "commercial"}}'
+
+PG_WORDS = {
+    "sv": {"title": "Lekplats för regelpaket",
+           "intro": "Skriv eller ändra ett regelpaket och se vad policy check säger, hur "
+                    "paketets tester går och vilket besked en förfrågan får. Inget sparas "
+                    "på servern.",
+           "start": "Börja från", "blank": "ett tomt paket", "source": "Regelpaketets källtext",
+           "tests": "Tester (.tests)", "request": "Förfrågan (JSON)",
+           "run": "Kontrollera och pröva", "diagnostics": "Vad policy check säger",
+           "clean": "Inga fel eller varningar.", "test_results": "Tester",
+           "passed": "godkänt", "failed": "underkänt", "decision": "Besked", "trace": "Spårning",
+           "too_slow": "arbetet tog längre än {n} sekunder och avbröts"},
+    "en": {"title": "Pack playground",
+           "intro": "Write or change a rule pack and see what policy check says, how the "
+                    "pack's tests go and what a request is answered. Nothing is saved on the "
+                    "server.",
+           "start": "Start from", "blank": "a blank pack", "source": "The pack's source",
+           "tests": "Tests (.tests)", "request": "Request (JSON)",
+           "run": "Check and try", "diagnostics": "What policy check says",
+           "clean": "No errors or warnings.", "test_results": "Tests",
+           "passed": "passed", "failed": "failed", "decision": "Answer", "trace": "Trace",
+           "too_slow": "the work took longer than {n} seconds and was stopped"},
+}
+
+Fields = dict[str, str]
+
+
+def starting_point(engine: Engine, query: Sequence[tuple[str, str]]) -> Fields:
+    """The form's fields to start from: an installed pack's source and tests, or blank."""
+    pack_id = next((v for n, v in reversed(query) if n == "pack"), "")
+    if not pack_id:
+        return {"source": BLANK, "tests": "", "request": EXAMPLE_REQUEST, "pack": ""}
+    engine.pack(pack_id)           # the engine's unknown-pack error, with a suggestion
+    loaded = engine.loaded[pack_id]
+    return {"source": loaded.source.text, "tests": loaded.source.tests or "",
+            "request": EXAMPLE_REQUEST, "pack": pack_id}
+
+
+def fields_from_body(body: bytes) -> Fields:
+    """The posted form's fields (``application/x-www-form-urlencoded``)."""
+    from urllib.parse import parse_qsl
+    if len(body) > MAX_BODY:
+        raise InputTooLargeError(f"the form is {len(body)} bytes; the playground takes at "
+                                 f"most {MAX_BODY}", path="source", code="too-large")
+    try:
+        text = body.decode("ascii")
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError) as err:
+        raise MalformedInputError(f"the form cannot be read: {err}", path="$",
+                                  code="bad-form") from None
+    fields = {n: v for n, v in pairs if n in ("source", "tests", "request", "lang", "pack")}
+    if not fields.get("source", "").strip():
+        raise RequestError("the pack's source is empty", path="source", code="empty-source")
+    return fields
+
+
+async def run(fields: Fields) -> dict[str, Any]:
+    """The child process's answer for ``fields``; raises RequestError when it is too slow."""
+    given = json.dumps({"source": fields.get("source", ""), "tests": fields.get("tests"),
+                        "request": fields.get("request")}).encode()
+    with tempfile.TemporaryDirectory(prefix="playground-") as empty:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "engine.desk.sandbox", cwd=empty,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        try:
+            out, err = await asyncio.wait_for(child.communicate(given), TIME_LIMIT)
+        except asyncio.TimeoutError:
+            child.kill()
+            await child.wait()
+            raise RequestError(PG_WORDS["en"]["too_slow"].format(n=int(TIME_LIMIT)),
+                               path="source", code="too-slow") from None
+    if child.returncode != 0:
+        last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise RequestError(f"the pack could not be checked: {last[0]}", path="source",
+                           code="check-failed")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+def _form(fields: Fields, lang: str) -> str:
+    w = PG_WORDS[lang]
+    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
+    return ('<form method="post" action="/playground" class="play">'
+            f'<div class="field"><label for="source">{e(w["source"])}</label><br>'
+            f'<textarea id="source" name="source" rows="24" cols="100" spellcheck="false">'
+            f'{e(fields.get("source", ""))}</textarea></div>'
+            f'<div class="field"><label for="tests">{e(w["tests"])}</label><br>'
+            f'<textarea id="tests" name="tests" rows="8" cols="100" spellcheck="false">'
+            f'{e(fields.get("tests", ""))}</textarea></div>'
+            f'<div class="field"><label for="request">{e(w["request"])}</label><br>'
+            f'<textarea id="request" name="request" rows="3" cols="100" spellcheck="false">'
+            f'{e(fields.get("request", ""))}</textarea></div>'
+            f'{hidden}<button type="submit">{e(w["run"])}</button></form>')
+
+
+def _start_form(engine: Engine, chosen: str, lang: str) -> str:
+    w = PG_WORDS[lang]
+    options = "".join(f'<option value="{e(i)}"{" selected" if i == chosen else ""}>{e(n)}'
+                      f'</option>' for i, n in pack_choices(engine))
+    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
+    return ('<form method="get" action="/playground" class="start">'
+            f'<div class="field"><label for="start">{e(w["start"])}</label><br>'
+            f'<select id="start" name="pack"><option value="">{e(w["blank"])}</option>'
+            f'{options}</select></div>{hidden}<button type="submit">{e(w["start"])}</button>'
+            '</form>')
+
+
+def _results(result: dict[str, Any], lang: str) -> str:
+    w = PG_WORDS[lang]
+    items = []
+    for d in result["diagnostics"]:
+        where = (f'{d["file"]}:{d["line"]}:{d["column"]}' if d.get("line") else d.get("file") or "")
+        context = ""
+        if d.get("source_line") is not None and d.get("column"):
+            caret = " " * (d["column"] - 1) + "^"
+            context = f'<pre>{e(d["source_line"])}\n{e(caret)}</pre>'
+        items.append(f'<li class="diagnostic {e(d["severity"])}" data-line="{e(d.get("line"))}" '
+                     f'data-column="{e(d.get("column"))}" data-code="{e(d["code"])}">'
+                     f'<code>{e(where)}</code>: {e(d["severity"])}: {e(d["message"])} '
+                     f'({e(d["code"])}){context}</li>')
+    out = [f'<section id="diagnostics"><h2>{e(w["diagnostics"])}</h2>'
+           + (f'<ul>{"".join(items)}</ul>' if items else f'<p>{e(w["clean"])}</p>')
+           + "</section>"]
+    if result["tests"]:
+        cases = "".join(
+            f'<li class="test {"passed" if t["passed"] else "failed"}">{e(t["name"])}: '
+            f'{e(w["passed"] if t["passed"] else w["failed"])}'
+            + (f' – {e("; ".join(t["problems"]))}' if t["problems"] else "") + "</li>"
+            for t in result["tests"])
+        out.append(f'<section id="tests-run"><h2>{e(w["test_results"])}</h2><ul>{cases}</ul>'
+                   '</section>')
+    if result["request_error"]:
+        out.append(f'<section class="error" role="alert" id="error"><p class="message">'
+                   f'{e(result["request_error"])}</p></section>')
+    if result["decision"] is not None:
+        d = result["decision"]
+        out.append(f'<section id="play-decision"><h2>{e(w["decision"])}</h2>'
+                   f'<p class="outcome" data-outcome="{e(d["outcome"])}">{e(d["outcome"])}</p>'
+                   f'<h3>{e(w["trace"])}</h3><pre id="trace">{e(result["trace"])}</pre></section>')
+    return "".join(out)
+
+
+def playground_page(engine: Engine, fields: Fields, lang: str, result: dict[str, Any] | None,
+                    error: PolicyError | None = None) -> str:
+    """The whole page: the start form, the editor filled with ``fields``, the results."""
+    from engine.desk.decide_page import error_section
+    w = PG_WORDS[lang]
+    body = (f'<p>{e(w["intro"])}</p>' + _start_form(engine, fields.get("pack", ""), lang)
+            + _form(fields, lang))
+    if error is not None:
+        body += error_section(error, lang)
+    if result is not None:
+        body += _results(result, lang)
+    query = [("pack", fields["pack"])] if fields.get("pack") else []
+    here = "/playground" + ("" if lang == DEFAULT_LANG else "?lang=en")
+    return page(w["title"], body, lang, nav(lang) + [(w["title"], here)],
+                with_lang("/playground", query, "en" if lang == "sv" else "sv"))
+
+
+__all__ = ["MAX_BODY", "TIME_LIMIT", "fields_from_body", "language", "playground_page", "run",
+           "starting_point"]

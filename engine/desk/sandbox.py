@@ -1,0 +1,102 @@
+"""The Playground's work on an author's untrusted pack, in a child process of its own:
+``python -m engine.desk.sandbox`` reads ``{"source", "tests", "request"}`` as JSON on
+standard input and writes what ``policy check`` says of the source (each diagnostic at
+its line and column), the pack's test cases passed and failed, and the request's
+decision with its trace, as JSON on standard output.
+
+The service runs it with a time limit and kills it when the limit is over
+(``engine.desk.playground``), so a source that takes long to check holds no worker of
+the service; nothing here reads or writes a file. The source is checked in the
+contract's words.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from dsl.parser import parse_pack, parse_tests
+from engine.authoring.analysis import ERROR, check_source
+from engine.authoring.testing import run_case
+from engine.compiler import compile_pack
+from engine.errors import PolicyError, RequestError
+from engine.model import PackSource
+from engine.hookspecs import hookimpl
+
+ORIGIN = "playground.policy"
+TESTS_ORIGIN = "playground.tests"
+
+
+class _Offer:
+    """A plugin offering the one pack being tried."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @hookimpl
+    def policy_packs(self) -> list[PackSource]:
+        return [PackSource(self.text, ORIGIN)]
+
+
+def work(source: str, tests: str | None, request_text: str | None) -> dict[str, Any]:
+    """What the Playground shows for ``source``, its ``tests`` and one ``request``."""
+    from engine.core import Engine
+    from engine.explain.trace_views import developer, explain_request
+    from engine.serialization import to_json
+
+    report = check_source(source, ORIGIN, tests or None, TESTS_ORIGIN)
+    out: dict[str, Any] = {"diagnostics": [
+        {"severity": d.severity, "code": d.code, "message": d.message,
+         "file": d.span.file if d.span else None, "line": d.span.line if d.span else None,
+         "column": d.span.column if d.span else None, "source_line": d.source_line}
+        for d in report.diagnostics], "tests": [], "decision": None, "trace": None,
+        "request_error": None}
+    if any(d.severity == ERROR and (d.span is None or d.span.file == ORIGIN)
+           for d in report.diagnostics):
+        return out
+    pack = compile_pack(parse_pack(source, ORIGIN))
+    if tests:
+        try:
+            cases = parse_tests(tests, TESTS_ORIGIN).cases
+        except PolicyError:
+            cases = ()
+        for case in cases:
+            try:
+                result = run_case(pack, case)
+                passed, problems = result.passed, list(result.problems)
+            except PolicyError as e:
+                passed, problems = False, [getattr(e, "message", str(e))]
+            out["tests"].append({"name": case.name, "passed": passed, "problems": problems})
+    request: Any = None
+    if request_text and request_text.strip():
+        try:
+            request = json.loads(request_text)
+        except ValueError as e:
+            out["request_error"] = f"the request is not JSON: {e}"
+        else:
+            if not isinstance(request, dict):
+                out["request_error"] = ("the request is a JSON object {\"action\", \"facts\", "
+                                        "\"at\"?}")
+    if isinstance(request, dict) and not isinstance(request.get("action"), str):
+        out["request_error"] = "the request names its action: {\"action\": \"like_page\", …}"
+    elif isinstance(request, dict):
+        engine = Engine.load(plugins=[_Offer(source)], entry_points=False)
+        try:
+            explained = explain_request(engine, pack.id, request["action"],
+                                        request.get("facts") or {}, request.get("at"))
+        except PolicyError as e:
+            out["request_error"] = e.message if isinstance(e, RequestError) else str(e)
+        else:
+            out["decision"] = to_json(explained.decision)
+            out["trace"] = developer(explained, engine.edition(pack.id, explained.decision.at))
+    return out
+
+
+def main() -> None:
+    given = json.loads(sys.stdin.read())
+    json.dump(work(given["source"], given.get("tests"), given.get("request")), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
