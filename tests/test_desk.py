@@ -17,7 +17,7 @@ import pytest
 
 from engine.core import Engine
 from engine.service.app import Service, ServiceConfig
-from tests.servers import Server
+from tests.servers import ROOT, Server
 
 EVIL = "<script>alert(1)</script><img src=x onerror=alert(2)>'&amp;"
 EVIL_URL = '"' + EVIL
@@ -274,3 +274,16 @@ def test_the_page_decides_as_the_engine_does():
         assert status == 200
         assert engine.decide("tyreso", "like_page", facts).outcome == outcome
         assert f'data-outcome="{outcome}"' in body
+
+
+def test_the_playground_checks_in_the_installed_words():
+    """The sandbox compiles a source in the words an engine with the installed plugins has
+    (the contract's, here), and decides a request with it."""
+    from engine.desk.sandbox import work
+    source = (ROOT / "packs" / "perstorp" / "perstorp.policy").read_text(encoding="utf-8")
+    out = work(source, None, '{"action": "answer_question", "facts": {"asked_at": '
+                             '"2026-11-27T16:00", "answered_at": "2026-12-02T13:00", '
+                             '"signed": true}, "at": "2026-12-02"}')
+    assert not [d for d in out["diagnostics"] if d["severity"] == "error"], out["diagnostics"]
+    assert out["request_error"] is None
+    assert out["decision"]["outcome"] == "allow"

@@ -42,7 +42,7 @@ def words_beside(pack_file: Path) -> tuple[Vocabulary, PolicyError | None]:
     folder's words were refused, if they were. A folder without one gets the installed
     words alone."""
     if not (pack_file.parent / FILE_NAME).is_file():
-        return _installed_words(), None
+        return installed_words(), None
     pm = make_plugin_manager()
     pm.register(_FolderWords(pack_file), name=f"file:{pack_file.parent / FILE_NAME}")
     vocabulary, refused = load_vocabulary(pm)
@@ -51,7 +51,8 @@ def words_beside(pack_file: Path) -> tuple[Vocabulary, PolicyError | None]:
 
 
 @functools.lru_cache(maxsize=1)
-def _installed_words() -> Vocabulary:
+def installed_words() -> Vocabulary:
+    """The words of an engine with the installed plugins (built once per process)."""
     return load_vocabulary(make_plugin_manager())[0]
 
 

@@ -45,7 +45,11 @@ def work(source: str, tests: str | None, request_text: str | None) -> dict[str, 
     from engine.explain.trace_views import developer, explain_request
     from engine.serialization import to_json
 
-    report = check_source(source, ORIGIN, tests or None, TESTS_ORIGIN)
+    from engine.authoring.installed import installed_words
+    from engine.plugins import load_packs, make_plugin_manager
+
+    words = installed_words()            # the installed plugins' words, as the service has
+    report = check_source(source, ORIGIN, tests or None, TESTS_ORIGIN, vocabulary=words)
     out: dict[str, Any] = {"diagnostics": [
         {"severity": d.severity, "code": d.code, "message": d.message,
          "file": d.span.file if d.span else None, "line": d.span.line if d.span else None,
@@ -55,7 +59,7 @@ def work(source: str, tests: str | None, request_text: str | None) -> dict[str, 
     if any(d.severity == ERROR and (d.span is None or d.span.file == ORIGIN)
            for d in report.diagnostics):
         return out
-    pack = compile_pack(parse_pack(source, ORIGIN))
+    pack = compile_pack(parse_pack(source, ORIGIN), words)
     if tests:
         try:
             cases = parse_tests(tests, TESTS_ORIGIN).cases
@@ -81,7 +85,9 @@ def work(source: str, tests: str | None, request_text: str | None) -> dict[str, 
     if isinstance(request, dict) and not isinstance(request.get("action"), str):
         out["request_error"] = "the request names its action: {\"action\": \"like_page\", …}"
     elif isinstance(request, dict):
-        engine = Engine.load(plugins=[_Offer(source)], entry_points=False)
+        pm = make_plugin_manager(entry_points=False, plugins=[_Offer(source)])
+        loaded, failed = load_packs(pm, words)
+        engine = Engine(loaded, pm, failed, words)
         try:
             explained = explain_request(engine, pack.id, request["action"],
                                         request.get("facts") or {}, request.get("at"))
