@@ -32,7 +32,6 @@ if not __package__:          # run as a file, python bench/NAME.py: import bench
 import argparse
 import http.client
 import json
-import os
 import resource
 import socket
 import subprocess

@@ -174,8 +174,8 @@ def test_everything_is_escaped(server):
                  f"/?pack=tyreso&action=create_channel&platform={evil}&at=",
                  f"/?pack=tyreso&action=like_page&page_category={evil}",
                  f"/?pack=tyreso&action=like_page&{evil}=1",
-                 f"/?pack=evil&action=like_page&page_category=commercial",
-                 f"/?pack=evil&action=like_page&page_category=commercial&lang=en",
+                 "/?pack=evil&action=like_page&page_category=commercial",
+                 "/?pack=evil&action=like_page&page_category=commercial&lang=en",
                  f"/?lang={evil}", f"/compare?pack={evil}", f"/compare?topic={evil}",
                  "/compare", "/", f"/compare?lang={evil}"):
         body = server.get(path).body.decode()

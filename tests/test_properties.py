@@ -25,7 +25,7 @@ from engine.serialization import converter, request_from_json, to_json
 from engine.validate import FactValidator
 from tests import reference
 from tests.conftest import PROJECT_PACKS
-from tests.strategies import in_order, AT_DATES, DATES, facts_for, requests
+from tests.strategies import AT_DATES, DATES, in_order, requests
 from engine import contract
 from engine.contract import contract_vocabulary
 
