@@ -147,3 +147,24 @@ def test_a_pack_folder_with_words_of_its_own_completes_them(tmp_path):
         assert "register_post" not in _complete(RULE + "|", "pack")
     finally:
         use_file(None)
+
+
+def test_the_register_beside_a_pack_is_checked_with_it(tmp_path):
+    """A register.toml beside the pack is checked against the pack being edited, as policy
+    check does; its problems show on the pack's first line, naming the register's line."""
+    import shutil
+    from engine.editor.checks import pack_findings
+    folder = tmp_path / "perstorp"
+    shutil.copytree(pathlib.Path(__file__).resolve().parent.parent / "packs" / "perstorp",
+                    folder)
+    text = (folder / "perstorp.policy").read_text(encoding="utf-8")
+    origin = str(folder / "perstorp.policy")
+    assert [f for f in pack_findings(text, origin) if f.acknowledged is None] == []
+    register = (folder / "register.toml").read_text(encoding="utf-8")
+    (folder / "register.toml").write_text(
+        register.replace('encoded_by = ["say-who-answers"]', 'encoded_by = ["say-who-answer"]'),
+        encoding="utf-8")
+    found = {f.code: f for f in pack_findings(text, origin) if f.acknowledged is None}
+    assert {"unknown-rule", "unlisted-rule"} <= set(found)
+    assert found["unknown-rule"].span.line == 1
+    assert "register.toml:" in found["unknown-rule"].message

@@ -38,8 +38,33 @@ def pack_errors(text: str, origin: str) -> list[Diagnostic]:
 
 
 def pack_findings(text: str, origin: str) -> list[Diagnostic]:
-    """Everything ``policy check`` finds in a pack: errors, warnings, acknowledged ones."""
-    return _of(check_source(text, origin, vocabulary=_words(origin)).diagnostics, origin)
+    """Everything ``policy check`` finds in a pack: errors, warnings, acknowledged ones, and
+    the problems of the sentence register beside it (as ``policy check`` without
+    ``--document``: the register against the pack) shown on the pack's first line."""
+    found = _of(check_source(text, origin, vocabulary=_words(origin)).diagnostics, origin)
+    return found + register_findings(text, origin)
+
+
+def register_findings(text: str, origin: str) -> list[Diagnostic]:
+    """The problems of the ``register.toml`` beside the pack file, against the pack as
+    the editor holds it; each shown on the pack's first line, saying where it is."""
+    from engine.authoring.register import check_register, load_register
+    path = Path(origin).with_name("register.toml")
+    pack = _compiled(text, origin) if path.is_file() else None
+    if pack is None:
+        return []
+    try:
+        problems = check_register(load_register(path), pack, None)
+    except PolicyError as e:
+        problems = []
+        messages = [f"{path.name}: {e}"]
+    else:
+        messages = [f"{p.span.file if p.span else path.name}:{p.span.line if p.span else 1}: "
+                    f"{p.message}" for p in problems]
+    codes = [p.code for p in problems] or ["register"]
+    severities = [p.severity for p in problems] or [ERROR]
+    return [Diagnostic(severity, code, message, Span(origin, 1, 1))
+            for severity, code, message in zip(severities, codes, messages)]
 
 
 def tests_findings(text: str, origin: str, pack_text: str | None,
