@@ -8,8 +8,8 @@ markdown, HTML or the contract's JSON.
 
 Every value comes from the pack itself, in one of two ways:
 
-- **settings**, the vocabulary's topics (``vocabulary.TOPICS``), are read from the
-  pack's topic settings (``CompiledPack.topics``); the rules listed are the rules that
+- **settings**, the vocabulary's topics (``Vocabulary.topics``: the contract's and
+  plugins'), are read from the pack's topic settings (``CompiledPack.topics``); the rules listed are the rules that
   refer to the topic;
 - **derived** topics are asked of the pack's compiled rules: the matching requests
   (each topic's ``question`` says which) are decided with the engine's own evaluate and
