@@ -9,8 +9,8 @@ markdown, HTML or the contract's JSON.
 Every value comes from the pack itself, in one of two ways:
 
 - **settings**, the vocabulary's topics (``Vocabulary.topics``: the contract's and
-  plugins'), are read from the pack's topic settings (``CompiledPack.topics``); the rules listed are the rules that
-  refer to the topic;
+  plugins'), are read from the pack's topic settings (``CompiledPack.topics``); the rules
+  listed are the rules that refer to the topic;
 - **derived** topics are asked of the pack's compiled rules: the matching requests
   (each topic's ``question`` says which) are decided with the engine's own evaluate and
   combine steps, and the value is read off the decisions. A value is None when no rule
