@@ -128,9 +128,15 @@ def with_articles(message: str) -> str:
 
 
 class PolicyError(ValueError):
-    """Base of every error the project raises on bad input."""
+    """Base of every error the project raises on bad input.
+
+    ``http_status`` is the status the HTTP service (and the web desk) answers it with: 503
+    here, for a pack that failed to load and so cannot be served; each subclass a request
+    can meet says its own.
+    """
 
     code = "policy-error"
+    http_status = 503
 
     def __init__(self, message: str, *, code: str | None = None, span: Span | None = None,
                  source_line: str | None = None) -> None:
@@ -233,6 +239,7 @@ class RequestError(PolicyError):
     """
 
     code = "bad-request"
+    http_status = 422
 
     def __init__(self, message: str, *, code: str | None = None, path: str | None = None) -> None:
         self.path = path
@@ -243,15 +250,18 @@ class UnknownPackError(RequestError):
     """A request names a pack that is not installed (HTTP 404)."""
 
     code = "unknown-pack"
+    http_status = 404
 
 
 class MalformedInputError(RequestError):
     """Input that is not JSON at all: bad syntax, bad UTF-8, an empty body (HTTP 400)."""
 
     code = "malformed-json"
+    http_status = 400
 
 
 class InputTooLargeError(RequestError):
     """A request body larger than the service accepts (HTTP 413)."""
 
     code = "too-large"
+    http_status = 413

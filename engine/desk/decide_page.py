@@ -17,8 +17,7 @@ from engine.compiler import CompiledPack
 from engine.core import Engine
 from engine.desk import form
 from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, page, url
-from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
-                           UnknownPackError)
+from engine.errors import MalformedInputError, PolicyError, RequestError
 from engine.explain.trace_views import sv_reason, sv_step
 from engine.model import Decision, Source
 from engine.vocabulary import Vocabulary
@@ -27,17 +26,8 @@ Query = Sequence[tuple[str, str]]
 
 
 def status_of(error: PolicyError) -> int:
-    """The status the API answers ``error`` with (400, 404, 413, 422; 503: a pack that
-    failed to load)."""
-    if isinstance(error, MalformedInputError):
-        return 400
-    if isinstance(error, InputTooLargeError):
-        return 413
-    if isinstance(error, UnknownPackError):
-        return 404
-    if isinstance(error, RequestError):
-        return 422
-    return 503
+    """The status the API answers ``error`` with (``PolicyError.http_status``)."""
+    return error.http_status
 
 
 def language(query: Query) -> str:

@@ -53,7 +53,7 @@ from engine.core import Engine
 from engine.desk.routes import routes as desk_routes
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
-from engine.service.http_io import (BodyTimeoutError, ClientGone, Gate, TokenFile, error_response,
+from engine.service.http_io import (ClientGone, Gate, TokenFile, error_response,
                                     json_response, json_text_response, printable, read_json)
 from engine.service.reload import PackFile, PackState, PackStore, Problem, Snapshot, pack_files
 from engine.serialization import converter, structure, to_json
@@ -423,24 +423,10 @@ def _unavailable(error: PolicyError) -> str:
 
 # ---- errors ----------------------------------------------------------------------------
 
-def status_of(error: PolicyError) -> int:
-    if isinstance(error, BodyTimeoutError):
-        return 408
-    if isinstance(error, MalformedInputError):
-        return 400
-    if isinstance(error, InputTooLargeError):
-        return 413
-    if isinstance(error, UnknownPackError):
-        return 404
-    if isinstance(error, RequestError):
-        return 422
-    return 503           # a pack that failed to load: the server cannot serve it
-
-
 async def on_policy_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PolicyError)
     if isinstance(exc, RequestError):
-        status = status_of(exc)
+        status = exc.http_status
         # a body not read to its end: close the connection rather than read on
         close = {"Connection": "close"} if status in (408, 413) else None
         return error_response(status, exc.code, exc.message, exc.path, headers=close)

@@ -72,6 +72,7 @@ class BodyTimeoutError(RequestError):
     """The request body did not arrive in time (HTTP 408; the connection is closed)."""
 
     code = "body-timeout"
+    http_status = 408
 
 
 class ClientGone(Exception):
