@@ -40,14 +40,22 @@ def words_beside(pack_file: Path) -> tuple[Vocabulary, PolicyError | None]:
     """The words to check a pack file on disk in: the installed plugins' and those of the
     ``vocabulary.toml`` beside it (as ``policy serve --packs`` combines them), and why the
     folder's words were refused, if they were. A folder without one gets the installed
-    words alone."""
-    if not (pack_file.parent / FILE_NAME).is_file():
+    words alone. Built once per folder and version of its file (an editor asks often)."""
+    words = pack_file.parent / FILE_NAME
+    try:
+        stamp = words.stat().st_mtime_ns
+    except OSError:
         return installed_words(), None
+    return _folder_words(pack_file.parent, stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _folder_words(folder: Path, stamp: int) -> tuple[Vocabulary, PolicyError | None]:
     pm = make_plugin_manager()
-    pm.register(_FolderWords(pack_file), name=f"file:{pack_file.parent / FILE_NAME}")
+    name = f"file:{folder / FILE_NAME}"
+    pm.register(_FolderWords(folder / "pack.policy"), name=name)
     vocabulary, refused = load_vocabulary(pm)
-    mine = refused.get(f"file:{pack_file.parent / FILE_NAME}")
-    return vocabulary, mine
+    return vocabulary, refused.get(name)
 
 
 @functools.lru_cache(maxsize=1)

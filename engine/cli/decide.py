@@ -17,8 +17,9 @@ from engine.cli.common import echo_json, fail, load_engine, parse_json, records_
 @click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), metavar="FILE|-",
               help="Read a request object {pack, action, facts, at}, or a JSON list of them, "
                    "from FILE (or - for standard input).")
-@click.option("--at", "at", metavar="YYYY-MM-DD",
-              help="The date the request is decided at (default: today in Sweden).")
+@click.option("--at", "at", metavar="YYYY-MM-DD[THH:MM]",
+              help="The date the request is decided at, with its time of day where a fact "
+                   "counts hours (default: now in Sweden).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Output for people, or the decision JSON.")
 @click.option("--decision-log", metavar="PATH", envvar="POLICY_DECISION_LOG",

@@ -53,7 +53,8 @@ def _known(kind: str, name: str, valid: Any) -> str:
 @click.option("--facts", "facts_json", metavar="JSON",
               help="The request's facts as a JSON object (with PACK ACTION).")
 @click.option("--at", "at", metavar="YYYY-MM-DD",
-              help="The date to decide at (default: today in Sweden).")
+              help="The date to decide at (default: today in Sweden); a trace of one "
+                   "request also takes a time of day, YYYY-MM-DDTHH:MM.")
 @click.option("--topic", "topic_id", metavar="ID", help="Show one topic in full, with sources.")
 @click.option("--packs", "pack_list", metavar="A,B,…", help="Only these packs, in this order.")
 @click.option("--diff", nargs=2, metavar="A B", help="Only the topics on which packs A and B differ.")
