@@ -16,7 +16,8 @@ Keys:
   (``value:role.manager``, ``value:custodian.central_storage``); a role has one label
   under both.
 - ``field:<type>.<field>``: a field of a record type (``field:likes.allow``).
-- ``topic:<topic>``: a topic's title, written as a heading (capitalised, both languages).
+- ``topic:<topic>``: a topic's title, written as a heading (capitalised, both languages):
+  the vocabulary's topics and those the comparison derives (:data:`DERIVED_TOPICS`).
 - ``outcome:<outcome>`` and ``level:<level>``: the words of a decision.
 - ``word:<word>``: words a view puts around them. The decision page and the comparison
   matrix need ``not_regulated``, ``only``, ``all_but``, ``none``, ``and``, ``or``,
@@ -27,6 +28,9 @@ Keys:
   ``version``, ``dated``, ``undated``, ``in_force``, ``date``, ``applies``,
   ``does_not_apply``, ``hours``, ``yes``, ``no``, ``missing`` (a fact left out of a
   request) and ``unknown``.
+
+The fixed phrases of the views (the desk's, ``policy explain``'s) are beside this module,
+in ``engine.phrases``, in the same :class:`Label` form.
 
 Labels other than topic titles are lower case unless they start with a proper noun, and
 never end with a full stop; help is a whole sentence and does. :func:`label` and
@@ -412,6 +416,21 @@ _TOPICS: Mapping[str, Label] = {
                            "Tidsgräns för att svara på frågor"),
 }
 
+#: The topics the comparison derives from the packs' rules rather than reads from a
+#: setting (``engine.explain.comparison.DERIVED``): their titles are here too, so that
+#: every topic a view shows has its words in both languages.
+DERIVED_TOPICS: Mapping[str, Label] = {
+    "new_channel": Label("What a new channel must have", "Vad en ny kanal ska ha"),
+    "removal_grounds": Label("Grounds for removing a comment",
+                             "Skäl att ta bort en kommentar"),
+    "removal_steps": Label("What must happen before a comment is removed",
+                           "Vad som ska göras innan en kommentar tas bort"),
+    "image_rights": Label("Where a post's images may come from",
+                          "Varifrån ett inläggs bilder får komma"),
+    "private_accounts": Label("Private accounts used for work", "Privata konton i tjänsten"),
+    "closing_channel": Label("Closing a channel", "Att avsluta en kanal"),
+}
+
 _OUTCOMES: Mapping[str, Label] = {
     "allow": Label("allowed", "tillåtet"),
     "deny": Label("not allowed", "inte tillåtet"),
@@ -494,7 +513,8 @@ def _prefixed(prefix: str, labels: Mapping[str, Label]) -> dict[str, Label]:
 CONTRACT_LABELS: Mapping[str, Label] = {
     **_prefixed("action", _ACTIONS), **_prefixed("fact", _FACTS),
     **_prefixed("value", _VALUES), **_prefixed("field", _FIELDS),
-    **_prefixed("topic", _TOPICS), **_prefixed("outcome", _OUTCOMES),
+    **_prefixed("topic", _TOPICS), **_prefixed("topic", DERIVED_TOPICS),
+    **_prefixed("outcome", _OUTCOMES),
     **_prefixed("level", _LEVELS), **_prefixed("word", _WORDS),
 }
 

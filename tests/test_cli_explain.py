@@ -38,9 +38,10 @@ def test_matrix_fits_the_terminal(columns):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert max(len(line) for line in lines) <= columns
-    assert "half-yearly" in r.stdout
-    if columns == 80:
-        assert any(line.split() == ["topic", *PACKS] for line in lines)
+    assert "varje halvår" in r.stdout and "half-yearly" not in r.stdout     # Swedish first
+    if columns == 80:           # each municipality by its short name
+        assert any(line.split() == ["ämne", "Norsjö", "Perstorp", "Töreboda", "Tyresö", "Vara"]
+                   for line in lines)
 
 
 def test_json_has_the_contracts_shape():
@@ -80,7 +81,7 @@ def test_trace_end_to_end():
     r = policy("explain", "norsjo", "audit_channel", "--facts", "{}", "--at", "2025-01-01")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert out.splitlines()[0] == "norsjo · audit_channel · 2025-01-01: REQUIRED STEPS"
+    assert out.splitlines()[0] == "Norsjö kommun · audit_channel · 2025-01-01: REQUIRED STEPS"
     assert "periodic-snapshot · require archive-snapshot · should" in out
     assert "failed: last_snapshot_on is set; months_since(last_snapshot_on) < snapshot_interval" in out
     assert "saw last_snapshot_on = missing" in out
@@ -98,16 +99,21 @@ def test_bad_input_from_the_real_command():
 
 
 def test_topic_detail():
-    r = run("--topic", "allowed_likes", "--at", "2025-01-01")
+    r = run("--topic", "allowed_likes", "--at", "2025-01-01", "--lang", "en")
     assert r.exit_code == 0, r.output
     assert "no-likes-for-companies-or-parties (deny, must · “Gilla andra”)" in r.output
     assert r.output.count("not regulated") == 3        # all but Tyresö and Töreboda
+    r = run("--topic", "allowed_likes", "--at", "2025-01-01")
+    assert r.output.splitlines()[0] == "Vilka sidor kommunen får gilla [allowed_likes]"
+    assert "no-likes-for-companies-or-parties (inte tillåtet, ska · ”Gilla andra”)" in r.output
+    assert r.output.count("inte reglerat") == 3
+    assert "Tyresö kommun: Riktlinjer för sociala medier (utdrag), odaterad; version" in r.output
 
 
 def test_packs_limits_and_orders_the_columns():
     r = run("--packs", "vara,tyreso", "--format", "markdown", "--at", "2025-01-01")
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines()[0] == "| topic | vara | tyreso |"
+    assert r.output.splitlines()[0] == "| ämne | Vara kommun | Tyresö kommun |"
 
 
 def test_diff_shows_only_differing_topics():
@@ -115,7 +121,9 @@ def test_diff_shows_only_differing_topics():
     ids = [t["id"] for t in json.loads(r.output)["topics"]]
     assert "allowed_likes" in ids and "snapshot_interval" not in ids
     r = run("--diff", "vara", "vara")
-    assert r.output == "vara and vara agree on every topic.\n"
+    assert r.output == "Vara kommun och Vara kommun är överens i alla ämnen.\n"
+    r = run("--diff", "vara", "vara", "--lang", "en")
+    assert r.output == "Vara kommun and Vara kommun agree on every topic.\n"
 
 
 def test_html_format():
@@ -144,11 +152,12 @@ def test_all_packs_side_by_side():
     r = run("publish_post", "--all-packs", "--facts", '{"image_source": "creator_consent"}',
             "--at", "2025-01-01", columns=100)
     assert r.exit_code == 0, r.output
+    names = ("Perstorp", "Tyresö", "Vara")            # short names: a narrow column
     rows = {line.split()[0]: line for line in r.output.splitlines()
-            if line.split() and line.split()[0] in PACKS}
-    assert "deny" in rows["perstorp"] and "no-images-from-other-sources" in rows["perstorp"]
-    assert "allow" in rows["tyreso"] and "images-only-with-rights" in rows["tyreso"]
-    assert "(by default)" in rows["vara"]
+            if line.split() and line.split()[0] in names}
+    assert "deny" in rows["Perstorp"] and "no-images-from-other-sources" in rows["Perstorp"]
+    assert "allow" in rows["Tyresö"] and "images-only-with-rights" in rows["Tyresö"]
+    assert "(by default)" in rows["Vara"]
     r = run("publish_post", "--all-packs", "--packs", "perstorp,tyreso", "--format", "json",
             "--facts", '{"image_source": "creator_consent"}')
     assert [e["decision"]["outcome"] for e in json.loads(r.output)] == ["deny", "allow"]

@@ -479,10 +479,14 @@ def test_check_of_every_installed_pack_uses_the_plugins_words(installed):
 
 
 def test_explain_shows_a_plugins_topic(installed):
-    r = run("explain", "--topic", "post_registration", "--packs", "exempelby,tyreso")
+    r = run("explain", "--topic", "post_registration", "--packs", "exempelby,tyreso",
+            "--lang", "en")
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[0] == "Which incoming posts are registered [post_registration]"
     assert "complaint" in r.output and "not regulated" in r.output
+    r = run("explain", "--topic", "post_registration", "--packs", "exempelby,tyreso")
+    assert r.output.splitlines()[0] == "Vilka inkomna inlägg som diarieförs [post_registration]"
+    assert "inte reglerat" in r.output
     r = run("diff", "exempelby", "exempelby")
     assert r.exit_code == 0 and "no change in behaviour" in r.output
 

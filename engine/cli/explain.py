@@ -19,6 +19,11 @@ import click
 from engine.cli.common import echo_json, fail, load_engine, parse_json, reports_errors
 
 
+#: The language of the views people read (the comparison, the official account): Swedish,
+#: since the readers are Swedish municipalities' officials (docs/explain.md says more).
+PEOPLE_LANG = "sv"
+
+
 def _width() -> int:
     """The terminal's width; ``COLUMNS`` wins, as for every well-behaved command."""
     return max(20, shutil.get_terminal_size((80, 24)).columns)
@@ -66,8 +71,10 @@ def _known(kind: str, name: str, valid: Any) -> str:
               default="developer", show_default=True,
               help="A decision trace for developers, or a plain account for officials.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default=None,
-              help="Language of the official account and topic summaries (default: sv for "
-                   "--for official, else en).")
+              help="Language of the words people read: Swedish by default for the "
+                   "comparison (matrix, --topic, markdown, HTML) and the official account, "
+                   "English for a developer's trace and --all-packs. JSON keeps the "
+                   "contract's English names whatever the language.")
 @click.option("--all-packs", is_flag=True, help="Run ACTION --facts through every pack.")
 @click.option("--source", "show_source", is_flag=True,
               help="With --topic: also print each rule as written in its pack (highlighted "
@@ -143,6 +150,7 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
              show_source: bool = False) -> None:
     from engine.explain import comparison_views as views
     from engine.explain.comparison import compare, topic_ids
+    from engine.phrases import phrase
 
     if diff and pack_list:
         fail("give either --diff A B or --packs, not both")
@@ -159,20 +167,22 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
         comparison = comparison.differing(*diff)
     if topic_id is not None:
         comparison = comparison.only([topic_id])
+    language = lang or PEOPLE_LANG
     if fmt == "json":
         echo_json(views.json_ready(comparison))
     elif fmt == "markdown":
-        click.echo(views.markdown(comparison), nl=False)
+        click.echo(views.markdown(comparison, language), nl=False)
     elif fmt == "html":
-        click.echo(views.html(comparison), nl=False)
+        click.echo(views.html(comparison, language), nl=False)
     elif diff and not comparison.topics:
-        click.echo(f"{diff[0]} and {diff[1]} agree on every topic.")
+        names = [engine.packs[p].name for p in diff]
+        click.echo(phrase("compare:agree", language).format(a=names[0], b=names[1]))
     elif topic_id is not None and not diff:
         color = show_source and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        click.echo(views.topic_detail(comparison, topic_id, _width(), lang or "en",
+        click.echo(views.topic_detail(comparison, topic_id, _width(), language,
                                       sources=show_source, color=color), nl=False)
     else:
-        click.echo(views.matrix(comparison, _width()), nl=False)
+        click.echo(views.matrix(comparison, _width(), language), nl=False)
 
 
 def _trace(pack: str | None, action: str, facts_json: str | None, at: str | None,
@@ -198,13 +208,16 @@ def _trace(pack: str | None, action: str, facts_json: str | None, at: str | None
         data = [to_json(e) for e in explained]
         echo_json(data if all_packs else data[0])
         return
-    language = lang or ("sv" if audience == "official" else "en")
+    language = lang or (PEOPLE_LANG if audience == "official" else "en")
     if audience == "official":
         click.echo("\n".join(views.official(e.decision, engine.edition(e.decision.pack,
                                                                         e.decision.at), language)
                              for e in explained), nl=False)
     elif all_packs:
-        click.echo(views.side_by_side(explained, _width()), nl=False)
+        from engine.phrases import short_name        # a narrow column: the short form
+        names = {name: short_name(engine.edition(name, e.decision.at).name)
+                 for name, e in zip(packs, explained)}
+        click.echo(views.side_by_side(explained, _width(), language, names), nl=False)
     else:
         click.echo(views.developer(explained[0], engine.edition(packs[0], explained[0].decision.at),
-                                   _width()), nl=False)
+                                   _width(), language), nl=False)

@@ -20,13 +20,16 @@ from engine.desk.decide_page import (error_section, language, nav, pack_choices,
 from engine.desk.layout import DEFAULT_LANG, WORDS, e, page
 from engine.errors import PolicyError, RequestError, did_you_mean, one_of
 from engine.explain.comparison import Cell, Comparison, TopicRow, compare
-from engine.explain.comparison_views import cell_text
+from engine.explain.comparison_views import cell_text, document_lines
+from engine.phrases import phrase
 from engine.vocabulary import Vocabulary, parse_date
 
 Query = Sequence[tuple[str, str]]
 
 
 def topic_title(words: Vocabulary, row: TopicRow, lang: str) -> str:
+    """A topic's title in ``lang``: the glossary's (or its plugin's) label, every topic
+    the comparison shows having one."""
     key = f"topic:{row.id}"
     return words.label(key, lang) if key in words.labels else row.title
 
@@ -99,8 +102,8 @@ def _cell(engine: Engine, row: TopicRow, cell: Cell, lang: str) -> str:
     words = engine.vocabulary
     if cell.value is None and not cell.summary:
         return f'<td class="unregulated">{e(words.label("word:not_regulated", lang))}</td>'
-    summary = (cell.summary_sv or cell.summary) if lang == "sv" else cell.summary
-    text = summary or cell_text(row, cell, words)
+    summary = cell.summary_sv if lang == "sv" else cell.summary
+    text = summary or cell_text(row, cell, words, lang)   # the short words, in the language
     sections = "; ".join(f"”{s}”" for s in cell.sections)
     rules = "".join(
         f'<li><code>{e(r.rule)}</code> ({e(words.label(f"level:{r.level}", lang)) if r.level else "–"}): '
@@ -114,7 +117,8 @@ def _cell(engine: Engine, row: TopicRow, cell: Cell, lang: str) -> str:
 
 def _table(engine: Engine, shown: Comparison, lang: str) -> str:
     words = engine.vocabulary
-    head = "".join(f'<th scope="col">{e(engine.packs[p].name)}</th>' for p in shown.packs)
+    head = "".join(f'<th scope="col" data-pack="{e(p)}">{e(shown.column(p).name)}</th>'
+                   for p in shown.packs)
     rows = "".join(
         f'<tr id="topic-{e(r.id)}"><th scope="row">{e(topic_title(words, r, lang))}</th>'
         + "".join(_cell(engine, r, r.values[p], lang) for p in shown.packs) + "</tr>"
@@ -122,7 +126,11 @@ def _table(engine: Engine, shown: Comparison, lang: str) -> str:
     return (f'<table id="matrix"><caption>{e(WORDS[lang]["compare"])}, '
             f'{e(words.label("word:date", lang))} {e(shown.at.isoformat())}</caption>'
             f'<thead><tr><th scope="col">{e(words.label("word:topic", lang).capitalize())}</th>'
-            f'{head}</tr></thead><tbody>{rows}</tbody></table>')
+            f'{head}</tr></thead><tbody>{rows}</tbody></table>'
+            f'<h2 id="documents">{e(phrase("compare:documents", lang))}</h2><ul class="documents">'
+            + "".join(f'<li data-pack="{e(p)}">{e(line)}</li>'
+                      for p, line in zip(shown.packs, document_lines(shown, lang)))
+            + "</ul>")
 
 
 def compare_page(engine: Engine, query: Query) -> tuple[int, str]:

@@ -1,5 +1,5 @@
 """The desk's page frame: the words of its own (headings, buttons) in Swedish and
-English, the style sheet, the navigation and the escaping every page goes through.
+English (from ``engine.phrases``), the style sheet, the navigation and the escaping every page goes through.
 
 ``page(title, body, lang, nav)`` wraps a page's body (HTML already escaped) in a whole
 document: ``lang`` set on ``<html>``, a link past the navigation for keyboard users, the
@@ -14,64 +14,15 @@ import html as _html
 from typing import Sequence
 from urllib.parse import urlencode
 
+from engine.phrases import phrases_of
+
 #: The desk's languages; Swedish first (docs/desk.md says why).
 LANGS = ("sv", "en")
 DEFAULT_LANG = "sv"
 
-WORDS = {
-    "sv": {
-        "desk": "Riktlinjer för sociala medier",
-        "decide": "Pröva", "compare": "Jämför",
-        "decide_title": "Får vi göra det här?",
-        "decide_intro": "Välj kommun och vad du vill göra, svara på frågorna och få "
-                        "riktlinjens besked med skäl och källa.",
-        "choose": "Välj", "show_questions": "Visa frågorna", "decide_button": "Få besked",
-        "pick": "– välj –", "questions": "Frågor",
-        "at": "Dag att pröva för", "at_help": "Lämna tomt för i dag.",
-        "answer": "Besked", "permalink": "Länk till detta besked",
-        "skip": "Hoppa till innehållet", "other_lang": "In English",
-        "error": "Det gick inte att pröva", "why": "Varför",
-        "what_to_do": "Det här behöver göras",
-        "document_of": "enligt", "required": "krävs",
-        "compare_title": "Jämför kommunernas riktlinjer",
-        "compare_intro": "Välj kommuner och ämnen. Välj exakt två kommuner och kryssa i "
-                         "”bara skillnader” för att se var de skiljer sig.",
-        "packs": "Kommuner", "topics": "Ämnen", "only_differences": "Bara skillnader",
-        "show": "Visa", "no_difference": "De valda kommunerna beslutar lika i de valda ämnena.",
-        "two_for_difference": "Skillnader visas när exakt två kommuner är valda.",
-        "rules": "Regler", "default_reason": "Ingen regel tar upp detta; riktlinjens "
-                                             "standardutfall gäller.",
-        "not_served": "Inget regelpaket är laddat.",
-    },
-    "en": {
-        "desk": "Social-media guidelines",
-        "decide": "Decide", "compare": "Compare",
-        "decide_title": "May we do this?",
-        "decide_intro": "Choose a municipality and what you want to do, answer the "
-                        "questions, and get the guideline's answer with its reasons and "
-                        "sources.",
-        "choose": "Choose", "show_questions": "Show the questions", "decide_button": "Decide",
-        "pick": "– choose –", "questions": "Questions",
-        "at": "Day to decide for", "at_help": "Leave empty for today.",
-        "answer": "Answer", "permalink": "Link to this answer",
-        "skip": "Skip to content", "other_lang": "På svenska",
-        "error": "The request could not be decided", "why": "Why",
-        "what_to_do": "What needs doing",
-        "document_of": "under", "required": "required",
-        "compare_title": "The municipalities' guidelines compared",
-        "compare_intro": "Choose municipalities and topics. Choose exactly two "
-                         "municipalities and tick “differences only” to see where they "
-                         "differ.",
-        "packs": "Municipalities", "topics": "Topics", "only_differences": "Differences only",
-        "show": "Show", "no_difference": "The chosen municipalities decide alike on the "
-                                         "chosen topics.",
-        "two_for_difference": "Differences are shown when exactly two municipalities are "
-                              "chosen.",
-        "rules": "Rules", "default_reason": "No rule addresses this; the guideline's default "
-                                            "applies.",
-        "not_served": "No rule pack is loaded.",
-    },
-}
+#: The desk's own words (headings, buttons) by language: the phrases of ``engine.phrases``,
+#: the one table the desk and ``policy explain`` read their words from.
+WORDS = {lang: phrases_of("desk", lang) for lang in LANGS}
 
 
 def e(text: object) -> str:

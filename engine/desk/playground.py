@@ -22,8 +22,9 @@ from typing import Any, Sequence
 
 from engine.core import Engine
 from engine.desk.decide_page import language, nav, pack_choices, with_lang
-from engine.desk.layout import DEFAULT_LANG, e, page
+from engine.desk.layout import DEFAULT_LANG, LANGS, e, page
 from engine.errors import InputTooLargeError, MalformedInputError, PolicyError, RequestError
+from engine.phrases import phrases_of
 
 #: The largest form the Playground takes (source, tests and request together).
 MAX_BODY = 262_144
@@ -49,28 +50,8 @@ rule no-likes-for-companies
 
 EXAMPLE_REQUEST = '{"action": "like_page", "facts": {"page_category": "commercial"}}'
 
-PG_WORDS = {
-    "sv": {"title": "Lekplats för regelpaket",
-           "intro": "Skriv eller ändra ett regelpaket och se vad policy check säger, hur "
-                    "paketets tester går och vilket besked en förfrågan får. Inget sparas "
-                    "på servern.",
-           "start": "Börja från", "blank": "ett tomt paket", "source": "Regelpaketets källtext",
-           "tests": "Tester (.tests)", "request": "Förfrågan (JSON)",
-           "run": "Kontrollera och pröva", "diagnostics": "Vad policy check säger",
-           "clean": "Inga fel eller varningar.", "test_results": "Tester",
-           "passed": "godkänt", "failed": "underkänt", "decision": "Besked", "trace": "Spårning",
-           "too_slow": "arbetet tog längre än {n} sekunder och avbröts"},
-    "en": {"title": "Pack playground",
-           "intro": "Write or change a rule pack and see what policy check says, how the "
-                    "pack's tests go and what a request is answered. Nothing is saved on the "
-                    "server.",
-           "start": "Start from", "blank": "a blank pack", "source": "The pack's source",
-           "tests": "Tests (.tests)", "request": "Request (JSON)",
-           "run": "Check and try", "diagnostics": "What policy check says",
-           "clean": "No errors or warnings.", "test_results": "Tests",
-           "passed": "passed", "failed": "failed", "decision": "Answer", "trace": "Trace",
-           "too_slow": "the work took longer than {n} seconds and was stopped"},
-}
+#: The Playground's words by language (``engine.phrases``, as every view's).
+PG_WORDS = {lang: phrases_of("playground", lang) for lang in LANGS}
 
 Fields = dict[str, str]
 

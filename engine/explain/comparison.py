@@ -29,10 +29,11 @@ import attrs
 
 from dsl import ast
 from engine import vocabulary as vocab
-from engine.compiler import CompiledPack, CompiledRule
+from engine.compiler import CompiledPack, CompiledRule, Part
 from engine.contract import contract_vocabulary
 from engine.decide import decide
 from engine.errors import source_lines
+from engine.glossary import DERIVED_TOPICS
 from engine.evaluator import evaluate
 from engine.model import Decision, Reason
 from engine.validate import FactValidator
@@ -78,6 +79,25 @@ class TopicRow:
     kind: str
     question: str | None
     values: dict[str, Cell]
+    title_sv: str | None = None       # the title in Swedish (the glossary's)
+
+
+@attrs.frozen
+class Column:
+    """What one pack's column rests on: the municipality's name (``short_name`` for a
+    narrow column, see :func:`engine.phrases.short_name`) and the guideline: its document
+    title, its pages (``parts``) with their dates, the date it is dated, the pack's
+    version and the days the edition is in force (None: not given)."""
+
+    pack: str
+    name: str
+    short_name: str
+    document: str | None
+    dated: dt.date | None
+    version: str
+    in_force_from: dt.date | None = None
+    in_force_until: dt.date | None = None
+    parts: tuple[Part, ...] = ()
 
 
 @attrs.frozen
@@ -90,6 +110,13 @@ class Comparison:
     #: The words the packs were compared in (values a list topic ranges over, labels).
     vocabulary: vocab.Vocabulary = attrs.field(eq=False, repr=False, default=None,
                                                metadata={"json": False})
+    #: Per pack id, the name and document its column rests on.
+    columns: dict[str, Column] = attrs.field(factory=dict)
+
+    def column(self, pack: str) -> Column:
+        """The column of ``pack`` (a pack compared without one: its id as its name)."""
+        found = self.columns.get(pack)
+        return found if found is not None else Column(pack, pack, pack, None, None, "")
 
     def topic(self, topic_id: str) -> TopicRow:
         return next(t for t in self.topics if t.id == topic_id)
@@ -101,7 +128,8 @@ class Comparison:
         wanted = set(topics) if topics is not None else None
         rows = tuple(attrs.evolve(t, values={p: t.values[p] for p in keep})
                      for t in self.topics if wanted is None or t.id in wanted)
-        return Comparison(keep, self.at, rows, self.vocabulary)
+        return Comparison(keep, self.at, rows, self.vocabulary,
+                          {p: self.columns[p] for p in keep if p in self.columns})
 
     def differing(self, a: str, b: str) -> "Comparison":
         """The topics on which packs ``a`` and ``b`` differ, with only those two packs."""
@@ -157,10 +185,15 @@ Derive = Callable[[CompiledPack, _Ask], Cell]
 
 @attrs.frozen
 class Derived:
+    """A topic asked of the packs' rules; its title is the glossary's."""
+
     id: str
-    title: str
     question: str
     derive: Derive = attrs.field(eq=False, repr=False)
+
+    @property
+    def title(self) -> str:
+        return DERIVED_TOPICS[self.id].en
 
 
 def rule_source(pack: CompiledPack, rule_id: str) -> str | None:
@@ -307,23 +340,23 @@ def _steps_of(action: str, facts: Mapping[str, Any]) -> Derive:
 
 
 DERIVED: tuple[Derived, ...] = (
-    Derived("new_channel", "What a new channel must have",
+    Derived("new_channel",
             "create_channel for an organisation account with nothing done: the steps "
             "listed", _steps_of("create_channel", {"account_type": "organisation"})),
-    Derived("removal_grounds", "Grounds for removing a comment",
+    Derived("removal_grounds",
             "delete_comment for each content_category with every step done: the "
             "categories an allow rule permits, and those a deny rule keeps",
             _removal_grounds),
-    Derived("removal_steps", "What must happen before a comment is removed",
+    Derived("removal_steps",
             "delete_comment for each ground of removal with nothing done: the steps "
             "listed, and for which categories", _removal_steps),
-    Derived("image_rights", "Where a post's images may come from",
+    Derived("image_rights",
             "publish_post for each image_source: the outcome",
             _per_value("publish_post", "image_source")),
-    Derived("private_accounts", "Private accounts used for work",
+    Derived("private_accounts",
             "use_private_account for each purpose: the outcome",
             _per_value("use_private_account", "purpose")),
-    Derived("closing_channel", "Closing a channel",
+    Derived("closing_channel",
             "close_channel with nothing done: the steps listed",
             _steps_of("close_channel", {})),
 )
@@ -382,9 +415,22 @@ def compare(packs: Mapping[str, CompiledPack], at: dt.date,
         if topic_id in words.topics:
             values = {pid: _setting(pack, topic_id) for pid, pack in packs.items()}
             rows.append(TopicRow(topic_id, words.topics[topic_id].title, "setting", None,
-                                 values))
+                                 values, words.label(f"topic:{topic_id}", "sv")))
         else:
             d = derived[topic_id]
             values = {pid: d.derive(pack, askers[pid]) for pid, pack in packs.items()}
-            rows.append(TopicRow(topic_id, d.title, "derived", d.question, values))
-    return Comparison(tuple(packs), at, tuple(rows), words)
+            rows.append(TopicRow(topic_id, d.title, "derived", d.question, values,
+                                 words.label(f"topic:{topic_id}", "sv")))
+    return Comparison(tuple(packs), at, tuple(rows), words, columns(packs))
+
+
+def columns(packs: Mapping[str, CompiledPack]) -> dict[str, Column]:
+    """Each pack's column: its municipality's name, short where the short forms of the
+    packs compared differ (else the full name), and the document it rests on."""
+    from engine.phrases import short_name
+    shorts = {pid: short_name(p.name) for pid, p in packs.items()}
+    clash = {s for s in shorts.values() if list(shorts.values()).count(s) > 1}
+    return {pid: Column(pid, p.name, p.name if shorts[pid] in clash else shorts[pid],
+                        p.document, p.dated, p.version, p.in_force_from, p.in_force_until,
+                        tuple(p.parts))
+            for pid, p in packs.items()}

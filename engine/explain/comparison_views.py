@@ -19,141 +19,137 @@ from typing import Any, Iterable
 
 from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
-from engine.explain.comparison import Cell, Comparison, TopicRow
+from engine.explain.comparison import Cell, Column, Comparison, TopicRow
+from engine.phrases import phrase, step_words, value_words
 
-NOT_REGULATED = "not regulated"
-
-#: Short words for enum values in matrix cells; a value not listed shows as its id with
-#: spaces for underscores.
-LABELS: dict[str, str] = {
-    **{role: contract_vocabulary().role_label(role) for role in contract_vocabulary().roles.values},
-    "central_storage": "central storage", "communications_unit": "comms unit",
-    "communications_director": "comms director",
-    "half_yearly": "half-yearly", "yearly": "yearly",
-    "breaks_only": "breaks only", "department_head_decides": "department head decides",
-    # content categories
-    "personal_attack": "personal attacks", "incitement_to_crime": "incitement",
-    "copyright_infringement": "copyright", "confidential_information": "confidential",
-    "offensive_personal_data": "offensive personal data", "off_topic": "off-topic",
-    "minor_importance": "minor importance", "question": "questions",
-    # page categories
-    "own": "own pages", "municipality": "municipalities", "authority": "authorities",
-    "local_association": "local associations", "cultural_institution": "cultural institutions",
-    "local_project": "local projects", "commercial": "companies", "political_party": "parties",
-    # image sources and purposes
-    "none": "no images", "licensed_agency": "licensed agency",
-    "creator_consent": "creator's consent",
-    "official_communication": "official use", "client_contact": "clients",
-    "closed_professional_network": "closed networks", "answer_work_question": "work questions",
-    # outcomes
-    "required_steps": "steps",
-}
-
-#: Short words for the step ids the packs share; any other step shows as its id in words.
-#: They shorten how a step is named and never decide which steps a cell lists.
-STEP_LABELS: dict[str, str] = {
-    "approve-channel": "approval", "appoint-responsible": "responsible",
-    "appoint-substitute": "substitute", "define-purpose": "purpose",
-    "inform-communicator": "communicator told",
-    "inform-information-officer": "information officer told",
-    "share-credentials": "logins given", "list-on-website": "website list",
-    "follow-graphic-profile": "graphic profile", "publish-visitor-information": "visitor info",
-    "file-activity-plan": "activity plan", "appoint-two-administrators": "two admins",
-    "apply-via-eservice": "e-service application", "consult-manager": "manager consulted",
-    "consult-communicator": "communicator consulted", "publish-farewell-post": "farewell post",
-    "save-comment-content": "save content", "save-comment-author": "save author",
-    "register-removed": "register",
-}
+def _label(value: str, lang: str, words: vocab.Vocabulary) -> str:
+    return value_words(value, lang, words)
 
 
-def label(value: str) -> str:
-    return LABELS.get(value, value.replace("_", " "))
-
-
-def labels(values: Iterable[str]) -> str:
-    return ", ".join(label(v) for v in values)
-
-
-def step_words(step_id: str, vocabulary: vocab.Vocabulary | None = None) -> str:
-    """A step's short name; a ``for each`` step (``approve-channel-manager``) names its
-    value after a colon."""
-    if step_id in STEP_LABELS:
-        return STEP_LABELS[step_id]
-    stem, _, value = step_id.rpartition("-")
-    custodians = (vocabulary or contract_vocabulary()).enums["custodian"].values
-    if stem and value in custodians:
-        return f"{step_words(stem, vocabulary)}: {label(value)}"
-    return step_id.replace("-", " ").replace("_", " ")
-
-
-def _relative(items: list[str], universe: list[str]) -> list[str]:
+def _relative(items: list[str], universe: list[str], lang: str,
+              words: vocab.Vocabulary) -> list[str]:
     """``items`` one per line, or "all" / "all but:" and the rest of ``universe`` when
     that is shorter."""
     if items == universe:
-        return ["all"]
+        return [phrase("cell:all", lang)]
     rest = [u for u in universe if u not in items]
     if set(items) <= set(universe) and len(rest) < len(items):
-        return ["all but:"] + [label(r) for r in rest]
-    return [label(i) for i in items]
+        return [phrase("cell:all_but", lang)] + [_label(r, lang, words) for r in rest]
+    return [_label(i, lang, words) for i in items]
 
 
 def _universe(vocabulary: vocab.Vocabulary, enum_name: str) -> list[str]:
     return list(vocabulary.enums[enum_name].values)
 
 
-def _lines(topic: TopicRow, v: Any, words: vocab.Vocabulary) -> list[str]:
+def _lines(topic: TopicRow, v: Any, words: vocab.Vocabulary, lang: str) -> list[str]:
     tid = topic.id
+    every = (phrase("cell:all", lang), phrase("cell:all_but", lang))
     if tid == "response_time":
-        return [f"{v} hours"]
+        return [f"{v} {words.label('word:hours', lang)}"]
     if tid in ("new_channel", "closing_channel"):
-        return [step_words(s, words) for s in v] or ["nothing"]
+        return [step_words(s, lang, words) for s in v] or [phrase("cell:nothing", lang)]
     if tid in ("removal_grounds", "allowed_likes") and v.get("only"):
         universe = _universe(words, "content_category" if tid == "removal_grounds"
                              else "page_category")
-        shown = _relative(v["allow"], universe)
-        return shown if shown[0] in ("all", "all but:") else ["only:"] + shown
+        shown = _relative(v["allow"], universe, lang, words)
+        return shown if shown[0] in every else [phrase("cell:only", lang)] + shown
     if tid == "removal_grounds":
-        lines = (_relative(v["allow"], _universe(words, "content_category")) if v["allow"]
-                 else [])
+        lines = (_relative(v["allow"], _universe(words, "content_category"), lang, words)
+                 if v["allow"] else [])
         if v["deny"]:
-            lines += ["kept:"] + [label(c) for c in v["deny"]]
+            lines += [phrase("cell:kept", lang)] + [_label(c, lang, words) for c in v["deny"]]
         return lines
     if tid == "removal_steps":
         groups: dict[tuple[str, ...], list[str]] = {}
         for entry in v["steps"]:
-            groups.setdefault(tuple(entry["for"]), []).append(step_words(entry["step"], words))
+            groups.setdefault(tuple(entry["for"]), []).append(
+                step_words(entry["step"], lang, words))
         lines = []
         for cats, steps in groups.items():
-            which = _relative(list(cats), v["grounds"])
-            head = "for " + which[0] if which[0] in ("all", "all but:") else "for:"
-            lines += steps + [head] + [c for c in which if c not in ("all", "all but:")]
-        return lines or ["nothing"]
+            which = _relative(list(cats), v["grounds"], lang, words)
+            if which[0] == every[0]:
+                head = phrase("cell:for_all", lang)
+            elif which[0] == every[1]:
+                head = phrase("cell:for_all_but", lang)
+            else:
+                head = phrase("cell:for", lang)
+            lines += steps + [head] + [c for c in which if c not in every]
+        return lines or [phrase("cell:nothing", lang)]
     if tid == "allowed_likes":
         universe = _universe(words, "page_category")
         return [line for key in ("allow", "deny") if v[key]
-                for line in [f"{key}:"] + _relative(v[key], universe)]
+                for line in [f"{_label(key, lang, words)}:"]
+                + _relative(v[key], universe, lang, words)]
     if tid in ("image_rights", "private_accounts"):
         by_outcome: dict[str, list[str]] = {}
         for value, entry in v.items():
             if entry is not None:
-                head = label(entry["outcome"]) + (" (should)" if entry["level"] == "should" else "")
+                head = _label(entry["outcome"], lang, words) + (
+                    " " + phrase("cell:should", lang) if entry["level"] == "should" else "")
                 by_outcome.setdefault(head, []).append(value)
         return [line for head, values in by_outcome.items()
-                for line in [f"{head}:"] + [label(x) for x in values]]
+                for line in [f"{head}:"] + [_label(x, lang, words) for x in values]]
     if isinstance(v, list):
-        return [label(x) for x in v]
-    return [label(v) if isinstance(v, str) else str(v)]
+        return [_label(x, lang, words) for x in v]
+    return [_label(v, lang, words) if isinstance(v, str) else str(v)]
 
 
-def cell_text(topic: TopicRow, cell: Cell, vocabulary: vocab.Vocabulary | None = None) -> str:
-    """The short words of one matrix cell, one item a line."""
+def cell_text(topic: TopicRow, cell: Cell, vocabulary: vocab.Vocabulary | None = None,
+              lang: str = "en") -> str:
+    """The short words of one matrix cell, one item a line, in ``lang``."""
     if cell.value is None:
-        return NOT_REGULATED
-    return "\n".join(_lines(topic, cell.value, vocabulary or contract_vocabulary()))
+        return (vocabulary or contract_vocabulary()).label("word:not_regulated", lang)
+    return "\n".join(_lines(topic, cell.value, vocabulary or contract_vocabulary(), lang))
 
 
-def _sources(cell: Cell) -> str:
-    return "; ".join(f"\u201c{s}\u201d" for s in cell.sections) or "no section"
+def title(topic: TopicRow, lang: str) -> str:
+    """The topic's title in ``lang`` (a topic with no Swedish title: the English one)."""
+    return (topic.title_sv or topic.title) if lang == "sv" else topic.title
+
+
+def _sources(cell: Cell, lang: str = "en") -> str:
+    quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
+    return ("; ".join(f"{quote[0]}{s}{quote[1]}" for s in cell.sections)
+            or phrase("compare:no_section", lang))
+
+
+def document_line(column: Column, lang: str, words: vocab.Vocabulary | None = None) -> str:
+    """What a column rests on, in one line: "Tyresö kommun: Riktlinjer för sociala medier
+    (utdrag), odaterad; version 1.2.0; gäller alla dagar", with each page of a guideline
+    published as several and its date."""
+    words = words or contract_vocabulary()
+    doc = column.document or column.name
+    if column.parts:
+        pages = "; ".join(f"{phrase('compare:part', lang)} \u201c{p.title}\u201d, "
+                          + (f"{words.label('word:dated', lang)} {p.dated.isoformat()}"
+                             if p.dated else words.label("word:undated", lang))
+                          for p in column.parts)
+        doc = f"{doc} ({pages})"
+    if column.dated is not None:
+        doc += f", {words.label('word:dated', lang)} {column.dated.isoformat()}"
+    elif not column.parts:
+        doc += f", {words.label('word:undated', lang)}"
+    if column.in_force_from is None and column.in_force_until is None:
+        force = phrase("compare:in_force_any_day", lang)
+    else:
+        force = words.label("word:in_force", lang) + " " + (
+            column.in_force_from.isoformat() if column.in_force_from else "\u2013")
+        if column.in_force_until is not None:
+            force += f" {phrase('compare:in_force_until', lang)} {column.in_force_until.isoformat()}"
+    version = f"{words.label('word:version', lang)} {column.version}" if column.version else ""
+    return f"{column.name}: " + "; ".join(x for x in (doc, version, force) if x)
+
+
+def document_lines(comparison: Comparison, lang: str) -> list[str]:
+    """One :func:`document_line` per pack compared, in column order."""
+    return [document_line(comparison.column(p), lang, comparison.vocabulary)
+            for p in comparison.packs]
+
+
+def _header(comparison: Comparison, pack: str, short: bool) -> str:
+    column = comparison.column(pack)
+    return column.short_name if short else column.name
 
 
 # ---- terminal ------------------------------------------------------------------------
@@ -161,11 +157,14 @@ def _sources(cell: Cell) -> str:
 #: Below this many characters per pack column the matrix is shown one topic at a time.
 MIN_COLUMN = 12
 TOPIC_COLUMN = 14
+MAX_TOPIC_COLUMN = 24
 MAX_COLUMN = 32
 
 
-def matrix(comparison: Comparison, width: int) -> str:
-    """The comparison for a terminal ``width`` columns wide, with no longer line."""
+def matrix(comparison: Comparison, width: int, lang: str = "en") -> str:
+    """The comparison for a terminal ``width`` columns wide, with no longer line: the
+    municipalities by their short names at the head of the columns (by their full names
+    when it is shown one topic at a time) and, under it, the document each rests on."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -174,71 +173,88 @@ def matrix(comparison: Comparison, width: int) -> str:
     console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     packs = comparison.packs
-    head = f"Guidelines compared, topic by topic ({comparison.at.isoformat()})"
-    console.print(head, overflow="fold")
-    if width >= TOPIC_COLUMN + len(packs) * (MIN_COLUMN + 1):
+    words = comparison.vocabulary
+    console.print(phrase("compare:heading", lang).format(at=comparison.at.isoformat()),
+                  overflow="fold")
+    # as wide as the longest word of a title (Swedish runs words together) where the
+    # packs' columns leave room for it
+    longest = max([0] + [len(word) for t in comparison.topics for word in title(t, lang).split()])
+    room = width - len(packs) * (MIN_COLUMN + 1)
+    first = max(TOPIC_COLUMN, min(longest, MAX_TOPIC_COLUMN, room))
+    if width >= first + len(packs) * (MIN_COLUMN + 1):
         table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=0,
-                      width=min(width, TOPIC_COLUMN + len(packs) * (MAX_COLUMN + 1)))
-        table.add_column("topic", width=TOPIC_COLUMN, overflow="fold")
+                      width=min(width, first + len(packs) * (MAX_COLUMN + 1)))
+        table.add_column(phrase("compare:topic", lang), width=first, overflow="fold")
         for pack in packs:
-            table.add_column(pack, ratio=1, overflow="fold")
+            table.add_column(_header(comparison, pack, short=True), ratio=1, overflow="fold")
         for topic in comparison.topics:
-            table.add_row(topic.title, *(cell_text(topic, topic.values[p], comparison.vocabulary) for p in packs))
+            table.add_row(title(topic, lang),
+                          *(cell_text(topic, topic.values[p], words, lang) for p in packs))
         console.print(table)
         console.print()
-        console.print("Topic ids, in this order: "
-                      + ", ".join(t.id for t in comparison.topics) + ".", overflow="fold")
+        console.print(phrase("compare:topic_ids", lang).format(
+            ids=", ".join(t.id for t in comparison.topics)), overflow="fold")
     else:
         for topic in comparison.topics:
             console.print()
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0),
-                          title=f"{topic.title} [{topic.id}]", title_justify="left",
+                          title=f"{title(topic, lang)} [{topic.id}]", title_justify="left",
                           show_header=False)
-            table.add_column("pack", no_wrap=True)
-            table.add_column("value", overflow="fold")
+            table.add_column(phrase("compare:pack", lang), no_wrap=True)
+            table.add_column(phrase("compare:value", lang), overflow="fold")
             for pack in packs:
-                table.add_row(pack, cell_text(topic, topic.values[pack], comparison.vocabulary))
+                table.add_row(_header(comparison, pack, short=True),
+                              cell_text(topic, topic.values[pack], words, lang))
             console.print(table)
-    console.print("not regulated: the guideline says nothing on it. One topic in full, with "
-                  "rules and sections: policy explain --topic ID", overflow="fold")
+    console.print(phrase("compare:footer", lang), overflow="fold")
+    console.print()
+    console.print(phrase("compare:documents", lang), overflow="fold")
+    for line in document_lines(comparison, lang):
+        console.print(f"- {line}", overflow="fold")
     text = output.getvalue()
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
 def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = "en",
                  sources: bool = False, color: bool = False) -> str:
-    """One topic in full: per pack the value, the summary, the rules and their sections;
-    with ``sources``, each rule as written in the pack (highlighted when ``color``)."""
+    """One topic in full: per pack (by its municipality's name and document) the value,
+    the summary, the rules and their sections; with ``sources``, each rule as written in
+    the pack (highlighted when ``color``)."""
     from rich.console import Console
     from rich.padding import Padding
 
     topic = comparison.topic(topic_id)
+    words = comparison.vocabulary or contract_vocabulary()
     blocks: list[str] = []
     output = io.StringIO()
     console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
-    console.print(f"{topic.title} [{topic.id}]", overflow="fold")
+    console.print(f"{title(topic, lang)} [{topic.id}]", overflow="fold")
     if topic.question:
-        console.print(f"Derived from the packs' rules: {topic.question}.", overflow="fold")
+        console.print(phrase("compare:derived", lang).format(question=topic.question),
+                      overflow="fold")
     for pack in comparison.packs:
         cell = topic.values[pack]
         console.print()
-        console.print(pack)
-        lines = cell_text(topic, cell, comparison.vocabulary).splitlines()
+        console.print(document_line(comparison.column(pack), lang, words), overflow="fold")
+        lines = cell_text(topic, cell, words, lang).splitlines()
         summary = cell.summary_sv if lang == "sv" and cell.summary_sv else cell.summary
         if summary:
             lines.append(summary)
         if cell.source:
-            lines.append(f"source: {_sources(cell)}")
+            lines.append(f"{phrase('compare:source', lang)}: {_sources(cell, lang)}")
         for rule in cell.rules:
             text = rule.text_sv if lang == "sv" and rule.text_sv else rule.text
-            where = f" \u00b7 \u201c{rule.section}\u201d" if rule.section else ""
-            lines.append(f"- {rule.rule} ({rule.effect}, {rule.level}{where}): {text}")
+            quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
+            where = f" \u00b7 {quote[0]}{rule.section}{quote[1]}" if rule.section else ""
+            level = words.label(f"level:{rule.level}", lang) if rule.level else None
+            lines.append(f"- {rule.rule} ({_effect(rule.effect, lang, words)}, {level}{where}): "
+                         f"{text}")
             if sources and rule.source_text:
                 blocks.append(rule.source_text)
                 lines.append(f"\0{len(blocks) - 1}")
         if cell.value is None and not summary and not cell.rules:
-            lines.append("The guideline says nothing on this.")
+            lines.append(phrase("compare:nothing_on_it", lang))
         for line in lines:
             console.print(Padding(line, (0, 0, 0, 2)), overflow="fold")
     text = output.getvalue()
@@ -255,6 +271,16 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
     return "\n".join(out) + "\n"
 
 
+def _effect(effect: str, lang: str, words: vocab.Vocabulary) -> str:
+    """A rule's effect (allow, deny, require, only): the language's own word in Swedish,
+    the DSL's keyword in English."""
+    if lang == "en":
+        return effect
+    return {"allow": words.label("outcome:allow", lang), "deny": words.label("outcome:deny", lang),
+            "require": words.label("word:step", lang),
+            "only": phrase("cell:only", lang).rstrip(":")}.get(effect, effect)
+
+
 # ---- markdown and HTML ---------------------------------------------------------------
 
 def _md(text: str) -> str:
@@ -262,18 +288,27 @@ def _md(text: str) -> str:
             .replace("*", "\\*").replace("_", "\\_"))
 
 
-def markdown(comparison: Comparison) -> str:
-    """A GitHub-flavoured markdown table, with the sources under it."""
+def markdown(comparison: Comparison, lang: str = "en") -> str:
+    """A GitHub-flavoured markdown table (a column per municipality, by its full name),
+    the document each column rests on and the sections each value rests on under it."""
     packs = comparison.packs
-    lines = [f"| topic | {' | '.join(packs)} |", "| --- |" + " --- |" * len(packs)]
+    words = comparison.vocabulary
+    heads = [_md(_header(comparison, p, short=False)) for p in packs]
+    lines = [f"| {phrase('compare:topic', lang)} | {' | '.join(heads)} |",
+             "| --- |" + " --- |" * len(packs)]
     for topic in comparison.topics:
-        cells = [_md(cell_text(topic, topic.values[p], comparison.vocabulary)) for p in packs]
-        lines.append(f"| {_md(topic.title)} (`{topic.id}`) | {' | '.join(cells)} |")
+        cells = [_md(cell_text(topic, topic.values[p], words, lang)) for p in packs]
+        lines.append(f"| {_md(title(topic, lang))} (`{topic.id}`) | {' | '.join(cells)} |")
     lines.append("")
-    lines.append(f"Decided at {comparison.at.isoformat()}. Sources (the guideline's sections):")
+    lines.append(phrase("compare:documents", lang))
+    lines.append("")
+    lines += [f"- {_md(line)}" for line in document_lines(comparison, lang)]
+    lines.append("")
+    lines.append(phrase("compare:decided_at", lang).format(at=comparison.at.isoformat()))
     lines.append("")
     for topic in comparison.topics:
-        cited = [f"{p}: {_md(_sources(topic.values[p]))}" for p in packs if topic.values[p].sections]
+        cited = [f"{_md(comparison.column(p).short_name)}: {_md(_sources(topic.values[p], lang))}"
+                 for p in packs if topic.values[p].sections]
         if cited:
             lines.append(f"- `{topic.id}`: " + "; ".join(cited))
     return "\n".join(lines) + "\n"
@@ -293,48 +328,60 @@ details ul { margin: .3rem 0; padding-left: 1.1rem; }
 """
 
 
-def html(comparison: Comparison) -> str:
-    """A self-contained HTML page (inline CSS, no scripts, no network): the matrix, each
-    cell a ``<details>`` that opens on its summary, rules and sources, and names its
-    sources in the cell's ``title`` (shown on hover). Each rule is shown as written in its
-    pack, highlighted when Pygments is installed."""
+def html(comparison: Comparison, lang: str = "en") -> str:
+    """A self-contained HTML page (inline CSS, no scripts, no network) in ``lang``: the
+    matrix (a column per municipality, by its full name), each cell a ``<details>`` that
+    opens on its summary, rules and sources, and names its sources in the cell's
+    ``title`` (shown on hover); under it the document each column rests on. Each rule is
+    shown as written in its pack, highlighted when Pygments is installed."""
     from dsl.highlight import highlight_source, source_css
 
     e = _html.escape
     packs = comparison.packs
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           "<title>Social-media guidelines compared</title>", f"<style>{_CSS}{source_css()}</style>",
-           "</head>", "<body>", "<h1>Social-media guidelines compared</h1>",
-           f"<p>Topic by topic, as the packs decide at {e(comparison.at.isoformat())}. "
-           "Open a cell for its rules and the guideline's sections.</p>",
-           "<table>", "<thead><tr><th>topic</th>"
-           + "".join(f'<th scope="col">{e(p)}</th>' for p in packs) + "</tr></thead>",
+    words = comparison.vocabulary or contract_vocabulary()
+    heading = phrase("compare:title", lang)
+    out = ["<!DOCTYPE html>", f'<html lang="{e(lang)}">', "<head>", '<meta charset="utf-8">',
+           f"<title>{e(heading)}</title>", f"<style>{_CSS}{source_css()}</style>",
+           "</head>", "<body>", f"<h1>{e(heading)}</h1>",
+           f"<p>{e(phrase('compare:html_intro', lang).format(at=comparison.at.isoformat()))}</p>",
+           "<table>", f"<thead><tr><th>{e(phrase('compare:topic', lang))}</th>"
+           + "".join(f'<th scope="col" data-pack="{e(p)}">{e(_header(comparison, p, False))}</th>'
+                     for p in packs) + "</tr></thead>",
            "<tbody>"]
     for topic in comparison.topics:
-        row = [f'<tr id="{e(topic.id)}"><th class="topic" scope="row">{e(topic.title)}'
+        row = [f'<tr id="{e(topic.id)}"><th class="topic" scope="row">{e(title(topic, lang))}'
                f"<code>{e(topic.id)}</code></th>"]
         for pack in packs:
             cell = topic.values[pack]
-            text = cell_text(topic, cell, comparison.vocabulary)
-            if cell.value is None and not cell.summary:
-                row.append(f'<td class="unregulated" title="{e(pack)}: the guideline says '
-                           f'nothing on this">{e(text)}</td>')
+            name = comparison.column(pack).name
+            text = cell_text(topic, cell, words, lang)
+            summary = cell.summary_sv if lang == "sv" and cell.summary_sv else cell.summary
+            if cell.value is None and not summary:
+                row.append(f'<td class="unregulated" title="{e(name)}: '
+                           f'{e(phrase("compare:says_nothing", lang))}">{e(text)}</td>')
                 continue
             body = []
-            if cell.summary:
-                body.append(f"<p>{e(cell.summary)}</p>")
+            if summary:
+                body.append(f"<p>{e(summary)}</p>")
             if cell.rules:
                 body.append("<ul>" + "".join(
-                    f"<li><code>{e(r.rule)}</code> ({e(r.effect)}, {e(r.level or 'default')}): {e(r.text)}"
+                    f"<li><code>{e(r.rule)}</code> ({e(_effect(r.effect, lang, words))}, "
+                    f"{e(words.label(f'level:{r.level}', lang) if r.level else phrase('compare:default', lang))}): "
+                    f"{e(r.text_sv if lang == 'sv' and r.text_sv else r.text)}"
                     + (f" \u2014 <cite>{e(r.section)}</cite>" if r.section else "")
                     + (highlight_source(r.source_text, "html") if r.source_text else "")
                     + "</li>" for r in cell.rules) + "</ul>")
-            body.append(f"<p>Source: {e(_sources(cell))}</p>")
+            body.append(f"<p>{e(phrase('compare:source', lang).capitalize())}: "
+                        f"{e(_sources(cell, lang))}</p>")
             klass = ' class="unregulated"' if cell.value is None else ""
-            row.append(f'<td{klass} title="{e(pack)}: {e(_sources(cell))}"><details>'
+            row.append(f'<td{klass} title="{e(name)}: {e(_sources(cell, lang))}"><details>'
                        f"<summary>{e(text)}</summary><div>{''.join(body)}</div></details></td>")
         out.append("".join(row) + "</tr>")
-    out += ["</tbody>", "</table>", "</body>", "</html>"]
+    out += ["</tbody>", "</table>", f"<h2>{e(phrase('compare:documents', lang))}</h2>",
+            '<ul class="documents">']
+    out += [f'<li data-pack="{e(p)}">{e(line)}</li>'
+            for p, line in zip(packs, document_lines(comparison, lang))]
+    out += ["</ul>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 

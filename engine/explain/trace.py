@@ -141,21 +141,17 @@ def trace(pack: CompiledPack, action: str, facts: Mapping[str, Any], at: dt.date
 
 def combining(findings: list[Finding], default: str) -> Combining:
     """Name the combining step that turns ``findings`` into an outcome."""
+    from engine.phrases import phrase
     denies = [f.reason.rule for f in findings if f.kind == "deny"]
     if denies:
-        return Combining(1, "deny", tuple(denies),
-                         "a deny rule held, and a deny wins over everything else")
+        return Combining(1, "deny", tuple(denies), phrase("trace:step1", "en"))
     unmet = [f.reason.rule for f in findings if f.kind == "unmet"]
     if unmet:
-        return Combining(2, "required_steps", tuple(unmet),
-                         "no deny rule held, and a step that applies is not done")
+        return Combining(2, "required_steps", tuple(unmet), phrase("trace:step2", "en"))
     spoke = [f.reason.rule for f in findings]
     if spoke:
-        return Combining(3, "allow", tuple(spoke),
-                         "no deny rule held and every step that applies is done; "
-                         "an allow rule held or a requirement is met")
-    return Combining(4, default, ("default",),
-                     f"no rule spoke to the request, so the pack's default ({default}) applies")
+        return Combining(3, "allow", tuple(spoke), phrase("trace:step3", "en"))
+    return Combining(4, default, ("default",), phrase("trace:step4", "en").format(default=default))
 
 
 # ---- rules ---------------------------------------------------------------------------

@@ -26,6 +26,8 @@ import attrs
 from engine.compiler import CompiledPack
 from engine.model import Decision, Reason, Step
 from engine.explain.trace import Check, Combining, RuleTrace, Trace
+from engine.glossary import label
+from engine.phrases import phrase, phrases_of
 
 OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
 
@@ -86,81 +88,84 @@ def _effect(rule: RuleTrace, pack: CompiledPack) -> str:
     return f"require {step.id}" if step else "require"
 
 
-def _check_lines(check: Check, indent: str) -> list[str]:
+def _check_lines(check: Check, indent: str, lang: str) -> list[str]:
     mark = "\u2713" if check.held else "\u2717"
     lines = [f"{indent}{mark} {check.text}"]
     if check.parts:
         for part in check.parts:
-            lines += _check_lines(part, indent + "    ")
+            lines += _check_lines(part, indent + "    ", lang)
     elif check.seen:
-        lines.append(f"{indent}    saw " + ", ".join(f"{s.name} = {show(s.value)}"
-                                                 for s in check.seen))
+        lines.append(f"{indent}    {phrase('trace:saw', lang)} "
+                     + ", ".join(f"{s.name} = {show(s.value)}" for s in check.seen))
     return lines
 
 
-def _condition(word: str, check: Check, indent: str) -> list[str]:
-    verdict = "held" if check.held else "did not hold"
+def _condition(word: str, check: Check, indent: str, lang: str) -> list[str]:
+    verdict = phrase("trace:held" if check.held else "trace:not_held", lang)
     lines = [f"{indent}{word} {check.text}: {verdict}"]
     if check.parts:
         for part in check.parts:
-            lines += _check_lines(part, indent + "  ")
+            lines += _check_lines(part, indent + "  ", lang)
         if not check.held:
-            lines.append(f"{indent}  failed: " + "; ".join(c.text for c in check.failed()))
+            lines.append(f"{indent}  {phrase('trace:failed', lang)}: "
+                         + "; ".join(c.text for c in check.failed()))
     elif check.seen:
-        lines.append(f"{indent}  saw " + ", ".join(f"{s.name} = {show(s.value)}"
-                                              for s in check.seen))
+        lines.append(f"{indent}  {phrase('trace:saw', lang)} "
+                     + ", ".join(f"{s.name} = {show(s.value)}" for s in check.seen))
     return lines
 
 
-_VERDICT = {"deny": "matched: denies", "allow": "matched: allows",
-            "unmet": "applies, step not done", "met": "applies, step done"}
-
-
-def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack) -> list[str]:
-    where = f" \u00b7 \u201c{rule.section}\u201d" if rule.section else ""
+def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack, lang: str) -> list[str]:
+    quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
+    where = f" \u00b7 {quote[0]}{rule.section}{quote[1]}" if rule.section else ""
     cited = next((r.sentences for r in pack.rules if r.id == rule.rule), ())
     if where and cited:
-        where += ", " + sentence_words(cited, "en")
+        where += ", " + sentence_words(cited, lang)
     binding = "".join(f" [{var} = {value}]" for var, value in rule.bindings)
-    verdict = _VERDICT[rule.finding.kind] if rule.finding else "does not apply"
-    lines = [f"{number}. {rule.rule}{binding} \u00b7 {_effect(rule, pack)} \u00b7 {rule.level}"
+    verdict = phrase(f"trace:{rule.finding.kind}" if rule.finding else "trace:does_not_apply",
+                     lang)
+    level = pack.vocabulary.label(f"level:{rule.level}", lang) if pack.vocabulary else rule.level
+    lines = [f"{number}. {rule.rule}{binding} \u00b7 {_effect(rule, pack)} \u00b7 {level}"
              f"{where}", f"   \u2192 {verdict}"]
     if rule.when is not None:
-        lines += _condition("when", rule.when, "   ")
+        lines += _condition("when", rule.when, "   ", lang)
     if rule.applies and rule.kind == "require":
         if rule.done is None:
-            lines.append("   no 'done when': the step stands whenever the rule applies")
+            lines.append("   " + phrase("trace:no_done", lang))
         else:
-            lines += _condition("done when", rule.done, "   ")
+            lines += _condition("done when", rule.done, "   ", lang)
     return lines
 
 
-def developer(explained: Explained, pack: CompiledPack, width: int = 80) -> str:
-
+def developer(explained: Explained, pack: CompiledPack, width: int = 80,
+              lang: str = "en") -> str:
+    """The decision and every rule of the pack for the action, in ``lang`` (the rules'
+    conditions stay as written in the pack, in the language's keywords)."""
     d, t = explained.decision, explained.trace
-    lines = [render_decision(d), ""]
-    lines.append("Facts as the rules see them (absent true/false, number and set facts are "
-                 "false, 0 and empty):")
+    lines = [render_decision(d, lang, pack), ""]
+    lines.append(phrase("trace:facts_seen", lang))
     lines += textwrap.wrap(", ".join(f"{k} = {show(v)}" for k, v in explained.facts.items()),
                            width=max(40, width), initial_indent="  ", subsequent_indent="  ")
     lines.append("")
     if t.rules:
-        lines.append(f"Rules of {t.pack} for {t.action}, in order ({len(t.rules)}):")
+        lines.append(phrase("trace:rules_of", lang).format(pack=pack.name, action=t.action,
+                                                           n=len(t.rules)))
         for number, rule in enumerate(t.rules, 1):
             lines.append("")
-            lines += _rule_lines(number, rule, pack)
+            lines += _rule_lines(number, rule, pack, lang)
     else:
-        lines.append(f"Pack {t.pack} has no rule for {t.action}.")
+        lines.append(phrase("trace:no_rule", lang).format(pack=pack.name, action=t.action))
     c = explained.combining
+    text = phrase(f"trace:step{c.step}", lang).format(default=c.outcome)
     lines.append("")
-    lines.append(f"Combining: step {c.step} of 4: {c.text} \u2192 {c.outcome}"
-                 + (f" (rules: {', '.join(c.rules)})" if c.step != 4 else ""))
+    lines.append(phrase("trace:combining", lang).format(step=c.step, text=text)
+                 + f" \u2192 {c.outcome}"
+                 + (f" ({phrase('trace:rules', lang)}: {', '.join(c.rules)})" if c.step != 4 else ""))
     if explained.other_evaluators:
-        lines.append("Note: other evaluators (plugins) added findings of their own; the "
-                     "decision above includes them.")
+        lines.append(phrase("trace:plugins", lang))
     lines.append("")
-    lines.append("Sources:")
-    lines += ["  " + s for s in _sources(pack, d.reasons, d.steps, "en")]
+    lines.append(phrase("trace:sources", lang))
+    lines += ["  " + s for s in _sources(pack, d.reasons, d.steps, lang)]
     return "\n".join(lines) + "\n"
 
 
@@ -193,11 +198,9 @@ def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step
     sections = list(dict.fromkeys(
         x.source.section for x in steps + reasons if x.source.section))
     doc = pack.document or pack.name
-    dated = pack.dated.isoformat() if pack.dated else ("odaterad" if lang == "sv" else "undated")
+    dated = pack.dated.isoformat() if pack.dated else label("word:undated", lang)
     if not sections:
-        return [f"{pack.name}, {doc} ({dated}): " + (
-            "inget avsnitt; riktlinjen tar inte upp detta" if lang == "sv"
-            else "no section; the guideline does not address this")]
+        return [f"{pack.name}, {doc} ({dated}): " + phrase("official:no_section", lang)]
     word = ("avsnittet" if len(sections) == 1 else "avsnitten") if lang == "sv" else (
         "section" if len(sections) == 1 else "sections")
     quoted = [f"\u201d{s}\u201d" if lang == "sv" else f"\u201c{s}\u201d" for s in sections]
@@ -210,34 +213,6 @@ def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step
 
 
 # ---- official ----------------------------------------------------------------------------
-
-ACTION_PHRASES: Mapping[str, tuple[str, str]] = {
-    "create_channel": ("Starta en ny kanal i sociala medier", "Starting a new social media channel"),
-    "like_page": ("Gilla eller följa en annan sida", "Liking or following another page"),
-    "delete_comment": ("Ta bort en besökares kommentar", "Removing a visitor's comment"),
-    "use_private_account": ("Använda ett privat konto i arbetet", "Using a private account for work"),
-    "private_use_at_work": ("Använda sociala medier privat på arbetstid",
-                            "Using social media privately during working hours"),
-    "publish_post": ("Publicera ett inlägg", "Publishing a post"),
-    "audit_channel": ("Kontrollera en kanals dokumentation", "Checking a channel's documentation"),
-    "close_channel": ("Avsluta en kanal", "Closing a channel"),
-}
-
-_WORDS = {
-    "sv": {"yes": "Ja.", "no": "Nej.", "no_should": "Nej, det bör undvikas.",
-           "steps": "Ja, när följande är gjort:", "why": "Varför:", "basis": "Stöd:",
-           "must": "ska", "should": "bör", "by": "görs av",
-           "default_allow": "Riktlinjen tar inte upp detta, så den hindrar det inte.",
-           "default_deny": "Riktlinjen tar inte upp detta, och utan stöd i den är svaret nej."},
-    "en": {"yes": "Yes.", "no": "No.", "no_should": "No, it should be avoided.",
-           "steps": "Yes, once the following is done:", "why": "Why:", "basis": "Based on:",
-           "must": "must", "should": "should", "by": "by",
-           "default_allow": "The guideline does not address this, so it does not stand in "
-                            "the way.",
-           "default_deny": "The guideline does not address this, and without its support "
-                           "the answer is no."},
-}
-
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
@@ -259,12 +234,13 @@ def sv_step(pack: CompiledPack, step: Step) -> str:
 
 def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
     """A short plain-language account: the answer, what to do, why, and where it says so."""
-    w = _WORDS[lang]
+    w = phrases_of("official", lang)
     sv = lang == "sv"
-    phrase = (ACTION_PHRASES[decision.action][0 if sv else 1]
-              if decision.action in ACTION_PHRASES      # a plugin's action: its label
-              else _capitalised(pack.vocabulary.label(f"action:{decision.action}", lang)))
-    lines = [f"{pack.name}: {phrase}"]
+    words = pack.vocabulary
+    said = (w[f"action.{decision.action}"]
+            if f"action.{decision.action}" in w      # a plugin's action: its label
+            else _capitalised(words.label(f"action:{decision.action}", lang)))
+    lines = [f"{pack.name}: {said}"]
     if decision.by_default:
         lines.append(w["default_allow"] if decision.outcome == "allow" else w["default_deny"])
     elif decision.outcome == "deny":
@@ -277,8 +253,8 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
             who = ""
             if step.by:
                 role = pack.vocabulary.role_label(step.by, lang)
-                who = f"; {w['by']} {role}"
-            lines.append(f"{number}. {text} ({w[step.level]}{who})")
+                who = f"; {words.label('word:by', lang)} {role}"
+            lines.append(f"{number}. {text} ({words.label(f'level:{step.level}', lang)}{who})")
     else:
         lines.append(w["yes"])
     if not decision.by_default and decision.outcome != "required_steps":
@@ -292,59 +268,73 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
 
 # ---- several packs -----------------------------------------------------------------------
 
-def side_by_side(explained: Sequence[Explained], width: int) -> str:
-    """One request through several packs: outcome, the rules that decided, sections."""
+def side_by_side(explained: Sequence[Explained], width: int, lang: str = "en",
+                 names: Mapping[str, str] | None = None) -> str:
+    """One request through several packs: outcome, the rules that decided, sections; each
+    pack by its municipality's name (``names``, by pack id; default: the id)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
+    names = names or {}
     output = io.StringIO()
     console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     first = explained[0].decision
-    console.print(f"{first.action} in {len(explained)} packs ({first.at.isoformat()})",
+    console.print(phrase("trace:in_packs", lang).format(action=first.action, n=len(explained),
+                                                        at=first.at.isoformat()),
                   overflow="fold")
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=(0, 1, 0, 0))
-    table.add_column("pack", no_wrap=True)
-    table.add_column("outcome", overflow="fold")
-    table.add_column("decided by", ratio=2, overflow="fold")
-    table.add_column("sections", ratio=1, overflow="fold")
+    table.add_column(phrase("trace:pack", lang), no_wrap=True)
+    table.add_column(phrase("trace:outcome", lang), overflow="fold")
+    table.add_column(phrase("trace:decided_by", lang), ratio=2, overflow="fold")
+    table.add_column(phrase("trace:sections", lang), ratio=1, overflow="fold")
     for e in explained:
         d = e.decision
-        outcome = OUTCOME_WORDS[d.outcome].lower() + (" (by default)" if d.by_default else "")
+        outcome = (_outcome(d.outcome, lang).lower()
+                   + (" " + phrase("trace:by_default", lang) if d.by_default else ""))
         if d.steps:
             outcome += "".join(f"\n- {s.id}" for s in d.steps)
         rules = ", ".join(dict.fromkeys(r.rule for r in d.reasons))
         sections = "; ".join(dict.fromkeys(
             r.source.section for r in d.reasons if r.source.section)) or "-"
-        table.add_row(d.pack, outcome, rules, sections)
+        table.add_row(names.get(d.pack, d.pack), outcome, rules, sections)
     console.print(table)
     text = output.getvalue()
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
 
 
-_OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
+def _outcome(outcome: str, lang: str) -> str:
+    """An outcome as the trace's headline writes it: the contract's name in capitals in
+    English (ALLOW), the glossary's word in Swedish (TILLÅTET)."""
+    if lang == "en":
+        return OUTCOME_WORDS[outcome]
+    return label(f"outcome:{outcome}", lang).upper()
 
 
-def render_decision(decision: Any) -> str:
-    """The decision for people: outcome, steps as a checklist, reasons with sources."""
-    lines = [f"{decision.pack} · {decision.action} · {decision.at.isoformat()}: "
-             f"{_OUTCOME_WORDS[decision.outcome]}"
-             + (" (by default: the guideline does not regulate this)" if decision.by_default else "")]
+def render_decision(decision: Any, lang: str = "en", pack: CompiledPack | None = None) -> str:
+    """The decision for people: outcome, steps as a checklist, reasons with sources; with
+    the ``pack`` that decided, by its municipality's name, and in Swedish with the rules'
+    Swedish texts."""
+    sv = lang == "sv" and pack is not None
+    lines = [f"{pack.name if pack is not None else decision.pack} · {decision.action} · "
+             f"{decision.at.isoformat()}: {_outcome(decision.outcome, lang)}"
+             + (phrase("trace:not_regulated", lang) if decision.by_default else "")]
     if decision.steps:
         lines.append("")
-        lines.append("Steps to do first:")
+        lines.append(phrase("trace:steps_first", lang))
         for step in decision.steps:
             who = f" ({step.by})" if step.by else ""
-            lines.append(f"  [ ] {step.text}{who}")
-            lines.append(f"      {step.id} · {step.level} · {_source(step.source)}")
+            lines.append(f"  [ ] {sv_step(pack, step) if sv else step.text}{who}")
+            lines.append(f"      {step.id} · {label(f'level:{step.level}', lang)} · "
+                         f"{_source(step.source)}")
     if decision.reasons and not decision.steps:
         lines.append("")
-        lines.append("Because:")
+        lines.append(phrase("trace:because", lang))
         for reason in decision.reasons:
-            lines.append(f"  - {reason.text}")
-            level = f" · {reason.level}" if reason.level else ""
-            lines.append(f"    {reason.rule} · {reason.effect}{level} · "
+            lines.append(f"  - {sv_reason(pack, reason) if sv else reason.text}")
+            said = f" · {label(f'level:{reason.level}', lang)}" if reason.level else ""
+            lines.append(f"    {reason.rule} · {reason.effect}{said} · "
                          f"{_source(reason.source)}")
     return "\n".join(lines)
 

@@ -1,0 +1,400 @@
+"""The words the people-facing views put around the contract's names, beside the glossary.
+
+``engine.glossary`` labels the contract's names (actions, facts, values, topics); this
+module holds the rest of what a person reads, in the same :class:`~engine.glossary.Label`
+form, so that the command line's views (``policy explain``) and the web desk read one
+table and no word has a second copy:
+
+- :data:`PHRASES`: the fixed words of each view, keyed ``<view>:<word>``: ``desk:``
+  (the desk's frame, Decide and Compare pages), ``playground:`` (the Playground),
+  ``compare:`` (the comparison matrix, markdown, HTML and the desk's Compare page),
+  ``cell:`` (the short words inside a matrix cell), ``trace:`` (the traces of one
+  request), ``official:`` (the official account of one). Read them with :func:`phrase`, or a view's whole set with :func:`phrases_of`.
+- :data:`SHORT_VALUES`: the short words a matrix cell uses for an enum value where the
+  glossary's label is too long for a column ("comms unit"); any other value reads as its
+  glossary label (:func:`value_words`).
+- :data:`STEP_WORDS`: short names of the step ids the packs share ("approval"/"godkännande").
+- :func:`short_name`: the short form of a municipality's name for a narrow column
+  ("Tyresö kommun" → "Tyresö").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Mapping
+
+from engine.glossary import LANGUAGES, Label, label
+
+if TYPE_CHECKING:
+    from engine.vocabulary import Vocabulary
+
+
+# ---- the desk ------------------------------------------------------------------------------
+
+_DESK: Mapping[str, Label] = {
+    "desk": Label("Social-media guidelines", "Riktlinjer för sociala medier"),
+    "decide": Label("Decide", "Pröva"),
+    "compare": Label("Compare", "Jämför"),
+    "decide_title": Label("May we do this?", "Får vi göra det här?"),
+    "decide_intro": Label(
+        "Choose a municipality and what you want to do, answer the questions, and get the "
+        "guideline's answer with its reasons and sources.",
+        "Välj kommun och vad du vill göra, svara på frågorna och få riktlinjens besked med "
+        "skäl och källa."),
+    "choose": Label("Choose", "Välj"),
+    "show_questions": Label("Show the questions", "Visa frågorna"),
+    "decide_button": Label("Decide", "Få besked"),
+    "pick": Label("– choose –", "– välj –"),
+    "questions": Label("Questions", "Frågor"),
+    "at": Label("Day to decide for", "Dag att pröva för"),
+    "at_help": Label("Leave empty for today.", "Lämna tomt för i dag."),
+    "answer": Label("Answer", "Besked"),
+    "permalink": Label("Link to this answer", "Länk till detta besked"),
+    "skip": Label("Skip to content", "Hoppa till innehållet"),
+    "other_lang": Label("På svenska", "In English"),     # a link to the other language
+    "error": Label("The request could not be decided", "Det gick inte att pröva"),
+    "why": Label("Why", "Varför"),
+    "what_to_do": Label("What needs doing", "Det här behöver göras"),
+    "document_of": Label("under", "enligt"),
+    "required": Label("required", "krävs"),
+    "compare_title": Label("The municipalities' guidelines compared",
+                           "Jämför kommunernas riktlinjer"),
+    "compare_intro": Label(
+        "Choose municipalities and topics. Choose exactly two municipalities and tick "
+        "“differences only” to see where they differ.",
+        "Välj kommuner och ämnen. Välj exakt två kommuner och kryssa i ”bara skillnader” "
+        "för att se var de skiljer sig."),
+    "packs": Label("Municipalities", "Kommuner"),
+    "topics": Label("Topics", "Ämnen"),
+    "only_differences": Label("Differences only", "Bara skillnader"),
+    "show": Label("Show", "Visa"),
+    "no_difference": Label("The chosen municipalities decide alike on the chosen topics.",
+                           "De valda kommunerna beslutar lika i de valda ämnena."),
+    "two_for_difference": Label(
+        "Differences are shown when exactly two municipalities are chosen.",
+        "Skillnader visas när exakt två kommuner är valda."),
+    "rules": Label("Rules", "Regler"),
+    "default_reason": Label("No rule addresses this; the guideline's default applies.",
+                            "Ingen regel tar upp detta; riktlinjens standardutfall gäller."),
+    "not_served": Label("No rule pack is loaded.", "Inget regelpaket är laddat."),
+}
+
+_PLAYGROUND: Mapping[str, Label] = {
+    "title": Label("Pack playground", "Lekplats för regelpaket"),
+    "intro": Label(
+        "Write or change a rule pack and see what policy check says, how the pack's tests "
+        "go and what a request is answered. Nothing is saved on the server.",
+        "Skriv eller ändra ett regelpaket och se vad policy check säger, hur paketets "
+        "tester går och vilket besked en förfrågan får. Inget sparas på servern."),
+    "start": Label("Start from", "Börja från"),
+    "blank": Label("a blank pack", "ett tomt paket"),
+    "source": Label("The pack's source", "Regelpaketets källtext"),
+    "tests": Label("Tests (.tests)", "Tester (.tests)"),
+    "request": Label("Request (JSON)", "Förfrågan (JSON)"),
+    "run": Label("Check and try", "Kontrollera och pröva"),
+    "diagnostics": Label("What policy check says", "Vad policy check säger"),
+    "clean": Label("No errors or warnings.", "Inga fel eller varningar."),
+    "test_results": Label("Tests", "Tester"),
+    "passed": Label("passed", "godkänt"),
+    "failed": Label("failed", "underkänt"),
+    "decision": Label("Answer", "Besked"),
+    "trace": Label("Trace", "Spårning"),
+    "too_slow": Label("the work took longer than {n} seconds and was stopped",
+                      "arbetet tog längre än {n} sekunder och avbröts"),
+}
+
+# ---- the comparison ------------------------------------------------------------------------
+
+_COMPARE: Mapping[str, Label] = {
+    "heading": Label("Guidelines compared, topic by topic ({at})",
+                     "Riktlinjerna jämförda, ämne för ämne ({at})"),
+    "title": Label("Social-media guidelines compared", "Riktlinjer för sociala medier jämförda"),
+    "html_intro": Label(
+        "Topic by topic, as the packs decide at {at}. Open a cell for its rules and the "
+        "guideline's sections.",
+        "Ämne för ämne, som regelpaketen beslutar {at}. Öppna en ruta för dess regler och "
+        "riktlinjens avsnitt."),
+    "topic": Label("topic", "ämne"),
+    "pack": Label("pack", "kommun"),
+    "value": Label("value", "värde"),
+    "topic_ids": Label("Topic ids, in this order: {ids}.", "Ämnenas id, i denna ordning: {ids}."),
+    "footer": Label(
+        "not regulated: the guideline says nothing on it. One topic in full, with rules "
+        "and sections: policy explain --topic ID",
+        "inte reglerat: riktlinjen säger ingenting om det. Ett ämne i sin helhet, med "
+        "regler och avsnitt: policy explain --topic ID"),
+    "documents": Label("Each column rests on:", "Varje kolumn bygger på:"),
+    "decided_at": Label("Decided at {at}. Sources (the guideline's sections):",
+                        "Beslutat {at}. Källor (riktlinjens avsnitt):"),
+    "derived": Label("Derived from the packs' rules: {question}.",
+                     "Härlett ur regelpaketens regler: {question}."),
+    "nothing_on_it": Label("The guideline says nothing on this.",
+                           "Riktlinjen säger ingenting om detta."),
+    "no_section": Label("no section", "inget avsnitt"),
+    "source": Label("source", "källa"),
+    "says_nothing": Label("the guideline says nothing on this",
+                          "riktlinjen säger ingenting om detta"),
+    "agree": Label("{a} and {b} agree on every topic.", "{a} och {b} är överens i alla ämnen."),
+    "default": Label("default", "standard"),
+    "in_force_any_day": Label("in force any day", "gäller alla dagar"),
+    "in_force_until": Label("until", "till och med"),
+    "part": Label("part", "del"),
+}
+
+_CELL: Mapping[str, Label] = {
+    "all": Label("all", "alla"),
+    "all_but": Label("all but:", "alla utom:"),
+    "only": Label("only:", "endast:"),
+    "kept": Label("kept:", "behålls:"),
+    "for": Label("for:", "för:"),
+    "for_all": Label("for all", "för alla"),
+    "for_all_but": Label("for all but:", "för alla utom:"),
+    "nothing": Label("nothing", "inget"),
+    "should": Label("(should)", "(bör)"),
+}
+
+_TRACE: Mapping[str, Label] = {
+    "in_packs": Label("{action} in {n} packs ({at})", "{action} i {n} kommuner ({at})"),
+    "pack": Label("municipality", "kommun"),
+    "outcome": Label("outcome", "utfall"),
+    "decided_by": Label("decided by", "avgjort av"),
+    "sections": Label("sections", "avsnitt"),
+    "by_default": Label("(by default)", "(som standard)"),
+    "not_regulated": Label(" (by default: the guideline does not regulate this)",
+                           " (som standard: riktlinjen reglerar inte detta)"),
+    "steps_first": Label("Steps to do first:", "Åtgärder att göra först:"),
+    "because": Label("Because:", "Eftersom:"),
+    "facts_seen": Label(
+        "Facts as the rules see them (absent true/false, number and set facts are false, "
+        "0 and empty):",
+        "Uppgifterna som reglerna ser dem (uppgifter om ja/nej, tal och mängder som saknas "
+        "är nej, 0 och tomma):"),
+    "rules_of": Label("Rules of {pack} for {action}, in order ({n}):",
+                      "Regler i {pack} för {action}, i ordning ({n}):"),
+    "no_rule": Label("{pack} has no rule for {action}.", "{pack} har ingen regel för {action}."),
+    "combining": Label("Combining: step {step} of 4: {text}", "Sammanvägning: steg {step} av 4: {text}"),
+    "rules": Label("rules", "regler"),
+    "plugins": Label("Note: other evaluators (plugins) added findings of their own; the "
+                     "decision above includes them.",
+                     "Obs: andra utvärderare (tillägg) lade till egna utfall; beslutet ovan "
+                     "tar med dem."),
+    "sources": Label("Sources:", "Källor:"),
+    "held": Label("held", "uppfylldes"),
+    "not_held": Label("did not hold", "uppfylldes inte"),
+    "failed": Label("failed", "brast"),
+    "saw": Label("saw", "såg"),
+    "no_done": Label("no 'done when': the step stands whenever the rule applies",
+                     "inget 'done when': åtgärden står kvar så länge regeln gäller"),
+    "does_not_apply": Label("does not apply", "gäller inte"),
+    "deny": Label("matched: denies", "träffar: nekar"),
+    "allow": Label("matched: allows", "träffar: tillåter"),
+    "unmet": Label("applies, step not done", "gäller, åtgärden inte gjord"),
+    "met": Label("applies, step done", "gäller, åtgärden gjord"),
+    "step1": Label("a deny rule held, and a deny wins over everything else",
+                   "en regel som nekar uppfylldes, och ett nej går före allt annat"),
+    "step2": Label("no deny rule held, and a step that applies is not done",
+                   "ingen regel som nekar uppfylldes, och en åtgärd som gäller är inte gjord"),
+    "step3": Label("no deny rule held and every step that applies is done; an allow rule "
+                   "held or a requirement is met",
+                   "ingen regel som nekar uppfylldes och varje åtgärd som gäller är gjord; en "
+                   "regel som tillåter uppfylldes eller ett krav är uppfyllt"),
+    "step4": Label("no rule spoke to the request, so the pack's default ({default}) applies",
+                   "ingen regel tog upp det som prövas, så regelpaketets standardutfall "
+                   "({default}) gäller"),
+}
+
+#: The official account (``policy explain PACK ACTION --for official``): the answer and
+#: the words around it, and a phrase per action for its first line.
+_OFFICIAL: Mapping[str, Label] = {
+    "yes": Label("Yes.", "Ja."),
+    "no": Label("No.", "Nej."),
+    "no_should": Label("No, it should be avoided.", "Nej, det bör undvikas."),
+    "steps": Label("Yes, once the following is done:", "Ja, när följande är gjort:"),
+    "why": Label("Why:", "Varför:"),
+    "basis": Label("Based on:", "Stöd:"),
+    "default_allow": Label(
+        "The guideline does not address this, so it does not stand in the way.",
+        "Riktlinjen tar inte upp detta, så den hindrar det inte."),
+    "default_deny": Label(
+        "The guideline does not address this, and without its support the answer is no.",
+        "Riktlinjen tar inte upp detta, och utan stöd i den är svaret nej."),
+    "no_section": Label("no section; the guideline does not address this",
+                        "inget avsnitt; riktlinjen tar inte upp detta"),
+    "action.create_channel": Label("Starting a new social media channel",
+                                   "Starta en ny kanal i sociala medier"),
+    "action.like_page": Label("Liking or following another page",
+                              "Gilla eller följa en annan sida"),
+    "action.delete_comment": Label("Removing a visitor's comment",
+                                   "Ta bort en besökares kommentar"),
+    "action.use_private_account": Label("Using a private account for work",
+                                        "Använda ett privat konto i arbetet"),
+    "action.private_use_at_work": Label("Using social media privately during working hours",
+                                        "Använda sociala medier privat på arbetstid"),
+    "action.publish_post": Label("Publishing a post", "Publicera ett inlägg"),
+    "action.audit_channel": Label("Checking a channel's documentation",
+                                  "Kontrollera en kanals dokumentation"),
+    "action.close_channel": Label("Closing a channel", "Avsluta en kanal"),
+}
+
+
+def _prefixed(prefix: str, labels: Mapping[str, Label]) -> dict[str, Label]:
+    return {f"{prefix}:{key}": value for key, value in labels.items()}
+
+
+#: Every fixed phrase of the views, by ``<view>:<word>``.
+PHRASES: Mapping[str, Label] = {
+    **_prefixed("desk", _DESK), **_prefixed("playground", _PLAYGROUND),
+    **_prefixed("compare", _COMPARE), **_prefixed("cell", _CELL),
+    **_prefixed("trace", _TRACE), **_prefixed("official", _OFFICIAL),
+}
+
+
+def phrase(key: str, lang: str) -> str:
+    """The phrase ``key`` in ``lang``; a key that is not in :data:`PHRASES` is a mistake
+    in the calling view and raises KeyError (never an English word slipping through)."""
+    if key not in PHRASES:
+        raise KeyError(f"no phrase {key!r}")
+    return label(key, lang, PHRASES)
+
+
+def phrases_of(view: str, lang: str) -> dict[str, str]:
+    """Every phrase of ``view`` (``desk``, ``playground``…) in ``lang``, by its word."""
+    prefix = f"{view}:"
+    return {k[len(prefix):]: label(k, lang, PHRASES) for k in PHRASES if k.startswith(prefix)}
+
+
+# ---- short words in matrix cells -----------------------------------------------------------
+
+#: Short words for enum values (by value id) where a column is too narrow for the
+#: glossary's label; the Swedish is given where it is shorter than the glossary's.
+SHORT_VALUES: Mapping[str, Label] = {
+    "central_storage": Label("central storage", "central lagring"),
+    "information_officer": Label("information officer", "info.ansvarig"),
+    "communications_unit": Label("comms unit", "komm.enheten"),
+    "communications_director": Label("comms director", "komm.chefen"),
+    "half_yearly": Label("half-yearly", "varje halvår"),
+    "yearly": Label("yearly", "varje år"),
+    "breaks_only": Label("breaks only", "endast på raster"),
+    "department_head_decides": Label("department head decides", "förvaltningschefen beslutar"),
+    "personal_attack": Label("personal attacks", "personangrepp"),
+    "incitement_to_crime": Label("incitement", "brottsuppmaning"),
+    "copyright_infringement": Label("copyright", "upphovsrätt"),
+    "confidential_information": Label("confidential", "sekretess"),
+    "offensive_personal_data": Label("offensive personal data", "kränkande personuppgifter"),
+    "off_topic": Label("off-topic", "utanför ämnet"),
+    "minor_importance": Label("minor importance", "ringa betydelse"),
+    "question": Label("questions", "frågor"),
+    "own": Label("own pages", "egna sidor"),
+    "municipality": Label("municipalities", "kommuner"),
+    "authority": Label("authorities", "myndigheter"),
+    "local_association": Label("local associations", "lokala föreningar"),
+    "cultural_institution": Label("cultural institutions", "kulturinstitutioner"),
+    "local_project": Label("local projects", "lokala projekt"),
+    "commercial": Label("companies", "företag"),
+    "political_party": Label("parties", "partier"),
+    "none": Label("no images", "inga bilder"),
+    "own_archive": Label("own archive", "eget bildarkiv"),
+    "licensed_agency": Label("licensed agency", "bildbyrå"),
+    "creator_consent": Label("creator's consent", "upphovspersonens ja"),
+    "unlicensed": Label("unlicensed", "utan tillstånd"),
+    "official_communication": Label("official use", "i tjänsten"),
+    "client_contact": Label("clients", "kunder och brukare"),
+    "closed_professional_network": Label("closed networks", "slutna nätverk"),
+    "answer_work_question": Label("work questions", "frågor om arbetet"),
+    "allow": Label("allow", "tillåtet"),
+    "deny": Label("deny", "inte tillåtet"),
+    "required_steps": Label("steps", "med åtgärder"),
+}
+
+#: Short names of the step ids the packs share; any other step reads as its id in words.
+#: They shorten how a step is named and never decide which steps a cell lists.
+STEP_WORDS: Mapping[str, Label] = {
+    "approve-channel": Label("approval", "godkännande"),
+    "appoint-responsible": Label("responsible", "ansvarig utsedd"),
+    "appoint-substitute": Label("substitute", "ersättare utsedd"),
+    "define-purpose": Label("purpose", "syfte"),
+    "inform-communicator": Label("communicator told", "kommunikatör informerad"),
+    "inform-information-officer": Label("information officer told",
+                                        "info.ansvarig informerad"),
+    "inform-communications-unit": Label("comms unit told", "kommunikationsenheten informerad"),
+    "inform-users-of-audience": Label("inform users of audience", "målgruppen informerad"),
+    "share-credentials": Label("logins given", "inloggning lämnad"),
+    "list-on-website": Label("website list", "förteckning på webben"),
+    "follow-graphic-profile": Label("graphic profile", "grafisk profil"),
+    "publish-visitor-information": Label("visitor info", "information till besökare"),
+    "file-activity-plan": Label("activity plan", "aktivitetsplan"),
+    "appoint-two-administrators": Label("two admins", "två admin"),
+    "apply-via-eservice": Label("e-service application", "ansökan via e-tjänst"),
+    "consult-manager": Label("manager consulted", "samråd med chef"),
+    "consult-communicator": Label("communicator consulted", "samråd med kommunikatör"),
+    "publish-farewell-post": Label("farewell post", "avslutande inlägg"),
+    "save-comment-content": Label("save content", "spara innehållet"),
+    "save-comment-author": Label("save author", "spara avsändaren"),
+    "save-comment": Label("save comment", "spara kommentaren"),
+    "save-screenshot": Label("save screenshot", "spara skärmbild"),
+    "register-removed": Label("register", "diarieföra"),
+    "forward-to-registrar": Label("forward to registrar", "till registrator"),
+    "mark-for-secrecy-review": Label("secrecy review", "sekretessprövning"),
+    "sign-data-processing-agreement": Label("data processing agreement", "biträdesavtal"),
+    "publish-on-website": Label("on the website", "på webbplatsen"),
+    "department-head-decision": Label("department head decides",
+                                      "förvaltningschefen beslutar"),
+}
+
+
+def _enum_of(value: str, vocabulary: "Vocabulary") -> str | None:
+    return next((name for name, t in vocabulary.enums.items()
+                 if t.kind == "enum" and value in t.values), None)
+
+
+def value_words(value: str, lang: str, vocabulary: "Vocabulary") -> str:
+    """The short words of an enum value for a matrix cell: :data:`SHORT_VALUES`, else the
+    value's label in the vocabulary (a plugin's value has its plugin's label), else the
+    value's id in words."""
+    if value in SHORT_VALUES:
+        return label(value, lang, SHORT_VALUES)
+    enum = _enum_of(value, vocabulary)
+    if enum is not None:
+        return vocabulary.label(f"value:{enum}.{value}", lang)
+    return value.replace("_", " ")
+
+
+def step_words(step_id: str, lang: str, vocabulary: "Vocabulary") -> str:
+    """A step's short name; a ``for each`` step (``approve-channel-manager``) names its
+    value after a colon."""
+    if step_id in STEP_WORDS:
+        return label(step_id, lang, STEP_WORDS)
+    stem, _, value = step_id.rpartition("-")
+    custodians = vocabulary.enums["custodian"].values if "custodian" in vocabulary.enums else ()
+    if stem and value in custodians:
+        return f"{step_words(stem, lang, vocabulary)}: {value_words(value, lang, vocabulary)}"
+    return step_id.replace("-", " ").replace("_", " ")
+
+
+# ---- a municipality's name -----------------------------------------------------------------
+
+#: What follows a place name in the name of a municipality ("Tyresö kommun", "Borås stad").
+_KINDS = ("kommun", "stad")
+#: Place names that end in -s of their own (not the genitive of "Perstorps kommun").
+_OWN_S = re.compile(r"(fors|ås|äs|ös|us|os|as|es|is|ss|x)$", re.IGNORECASE)
+
+
+def short_name(name: str) -> str:
+    """The short form of a municipality's name, for a narrow column: the place.
+
+    "Tyresö kommun" → "Tyresö"; "Perstorps kommun" → "Perstorp" (the genitive -s
+    dropped, but not the s of "Hagfors" or "Borås"); "Stockholms stad" → "Stockholm";
+    "Region Skåne" stays as it is (the region is not its place), as does any name that is
+    not "<place> kommun" or "<place> stad".
+    """
+    words = name.split()
+    if len(words) < 2 or words[-1].lower() not in _KINDS:
+        return name
+    place = " ".join(words[:-1])
+    if place.endswith("s") and not _OWN_S.search(place):
+        place = place[:-1]
+    return place or name
+
+
+__all__ = ["LANGUAGES", "PHRASES", "SHORT_VALUES", "STEP_WORDS", "phrase", "phrases_of",
+           "short_name", "step_words", "value_words"]
