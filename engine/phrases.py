@@ -9,7 +9,9 @@ table and no word has a second copy:
   (the desk's frame, Decide and Compare pages), ``playground:`` (the Playground),
   ``compare:`` (the comparison matrix, markdown, HTML and the desk's Compare page),
   ``cell:`` (the short words inside a matrix cell), ``trace:`` (the traces of one
-  request), ``official:`` (the official account of one). Read them with :func:`phrase`, or a view's whole set with :func:`phrases_of`.
+  request), ``official:`` (the official account of one), ``summary:`` (the summaries
+  of the topics the comparison derives), ``question:`` (the requests a derived topic is
+  read from). Read them with :func:`phrase`, or a view's whole set with :func:`phrases_of`.
 - :data:`SHORT_VALUES`: the short words a matrix cell uses for an enum value where the
   glossary's label is too long for a column ("comms unit"); any other value reads as its
   glossary label (:func:`value_words`).
@@ -203,6 +205,47 @@ _TRACE: Mapping[str, Label] = {
                    "({default}) gäller"),
 }
 
+#: The summaries of the topics the comparison derives from the rules ({x}: the values).
+_SUMMARY: Mapping[str, Label] = {
+    "removed_only": Label("A comment may be removed only for: {x}.",
+                          "En kommentar får tas bort endast för: {x}."),
+    "removed_for": Label("A comment may be removed for: {x}.",
+                         "En kommentar får tas bort för: {x}."),
+    "nothing": Label("nothing", "inget"),
+    "nothing_named": Label("nothing named", "inget angivet"),
+    "kept": Label(" Kept: {x}.", " Behålls: {x}."),
+    "no_steps_before_removal": Label("Nothing needs to be done before a comment is removed.",
+                                     "Inget behöver göras innan en kommentar tas bort."),
+    "before_removal": Label("Before a comment is removed: {x}.",
+                            "Innan en kommentar tas bort: {x}."),
+    "not_allowed": Label("Not allowed: {x}", "Inte tillåtet: {x}"),
+    "steps": Label("Steps: {x}", "Åtgärder: {x}"),
+    "nothing_first": Label("Nothing needs to be done first.", "Inget behöver göras först."),
+}
+
+#: Which requests each derived topic's values are read from (``TopicRow.question``).
+_QUESTION: Mapping[str, Label] = {
+    "new_channel": Label(
+        "create_channel for an organisation account with nothing done: the steps listed",
+        "create_channel för ett organisationskonto där inget är gjort: åtgärderna som anges"),
+    "removal_grounds": Label(
+        "delete_comment for each content_category with every step done: the categories an "
+        "allow rule permits, and those a deny rule keeps",
+        "delete_comment för varje content_category där alla åtgärder är gjorda: de typer "
+        "en regel tillåter, och de en regel behåller"),
+    "removal_steps": Label(
+        "delete_comment for each ground of removal with nothing done: the steps listed, "
+        "and for which categories",
+        "delete_comment för varje skäl att ta bort där inget är gjort: åtgärderna som "
+        "anges, och för vilka typer"),
+    "image_rights": Label("publish_post for each image_source: the outcome",
+                          "publish_post för varje image_source: utfallet"),
+    "private_accounts": Label("use_private_account for each purpose: the outcome",
+                              "use_private_account för varje purpose: utfallet"),
+    "closing_channel": Label("close_channel with nothing done: the steps listed",
+                             "close_channel där inget är gjort: åtgärderna som anges"),
+}
+
 #: The official account (``policy explain PACK ACTION --for official``): the answer and
 #: the words around it, and a phrase per action for its first line.
 _OFFICIAL: Mapping[str, Label] = {
@@ -246,6 +289,7 @@ PHRASES: Mapping[str, Label] = {
     **_prefixed("desk", _DESK), **_prefixed("playground", _PLAYGROUND),
     **_prefixed("compare", _COMPARE), **_prefixed("cell", _CELL),
     **_prefixed("trace", _TRACE), **_prefixed("official", _OFFICIAL),
+    **_prefixed("summary", _SUMMARY), **_prefixed("question", _QUESTION),
 }
 
 

@@ -33,7 +33,9 @@ from engine.compiler import CompiledPack, CompiledRule, Part
 from engine.contract import contract_vocabulary
 from engine.decide import decide
 from engine.errors import source_lines
+from engine.explain.trace_views import sv_reason, sv_step
 from engine.glossary import DERIVED_TOPICS
+from engine.phrases import phrase, short_name, step_words
 from engine.evaluator import evaluate
 from engine.model import Decision, Reason
 from engine.validate import FactValidator
@@ -80,6 +82,7 @@ class TopicRow:
     question: str | None
     values: dict[str, Cell]
     title_sv: str | None = None       # the title in Swedish (the glossary's)
+    question_sv: str | None = None    # a derived topic's question in Swedish
 
 
 @attrs.frozen
@@ -176,8 +179,17 @@ def all_done(action: str, vocabulary: vocab.Vocabulary | None = None) -> dict[st
     return {f.name: True for f in spec.facts if f.type.kind == "bool"}
 
 
-def _words(values: Iterable[str]) -> str:
+def _words(values: Iterable[str], lang: str = "en", pack: CompiledPack | None = None,
+           enum: str = "") -> str:
+    """Values in a summary: their ids in words in English, their labels in Swedish."""
+    if lang == "sv" and pack is not None:
+        return ", ".join(pack.vocabulary.label(f"value:{enum}.{v}", "sv") for v in values)
     return ", ".join(v.replace("_", " ") for v in values)
+
+
+def _both(said: Callable[[str], str]) -> tuple[str, str]:
+    """A summary in English and in Swedish, written once by ``said(lang)``."""
+    return said("en"), said("sv")
 
 
 Derive = Callable[[CompiledPack, _Ask], Cell]
@@ -185,15 +197,18 @@ Derive = Callable[[CompiledPack, _Ask], Cell]
 
 @attrs.frozen
 class Derived:
-    """A topic asked of the packs' rules; its title is the glossary's."""
+    """A topic asked of the packs' rules; its title is the glossary's, the question (which
+    requests its values are read from) the phrases'."""
 
     id: str
-    question: str
     derive: Derive = attrs.field(eq=False, repr=False)
 
     @property
     def title(self) -> str:
         return DERIVED_TOPICS[self.id].en
+
+    def question(self, lang: str = "en") -> str:
+        return phrase(f"question:{self.id}", lang)
 
 
 def rule_source(pack: CompiledPack, rule_id: str) -> str | None:
@@ -218,14 +233,14 @@ def _ref(pack: CompiledPack, reason: Reason) -> RuleRef:
 
 
 def _cell(pack: CompiledPack, value: Any, summary: str | None,
-          reasons: Iterable[Reason]) -> Cell:
+          reasons: Iterable[Reason], summary_sv: str | None = None) -> Cell:
     refs: list[RuleRef] = []
     for reason in reasons:
         ref = _ref(pack, reason)
         if ref not in refs:
             refs.append(ref)
     sections = tuple(dict.fromkeys(r.section for r in refs if r.section))
-    return Cell(value, summary, "; ".join(sections) or None, None, sections, tuple(refs))
+    return Cell(value, summary, "; ".join(sections) or None, summary_sv, sections, tuple(refs))
 
 
 def closed(pack: CompiledPack, action: str) -> bool:
@@ -251,13 +266,20 @@ def _removal_grounds(pack: CompiledPack, ask: _Ask) -> Cell:
     if not allow and not deny:
         return _cell(pack, None, None, ())
     only = closed(pack, "delete_comment")
-    if only:
-        summary = f"A comment may be removed only for: {_words(allow) or 'nothing'}."
-    else:
-        summary = f"A comment may be removed for: {_words(allow) or 'nothing named'}."
+
+    def said(lang: str) -> str:
+        cats = "content_category"
+        if only:
+            return phrase("summary:removed_only", lang).format(
+                x=_words(allow, lang, pack, cats) or phrase("summary:nothing", lang))
+        text = phrase("summary:removed_for", lang).format(
+            x=_words(allow, lang, pack, cats) or phrase("summary:nothing_named", lang))
         if deny:
-            summary += f" Kept: {_words(deny)}."
-    return _cell(pack, {"allow": allow, "deny": deny, "only": only}, summary, reasons)
+            text += phrase("summary:kept", lang).format(x=_words(deny, lang, pack, cats))
+        return text
+    summary, summary_sv = _both(said)
+    return _cell(pack, {"allow": allow, "deny": deny, "only": only}, summary, reasons,
+                 summary_sv)
 
 
 def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
@@ -282,12 +304,15 @@ def _removal_steps(pack: CompiledPack, ask: _Ask) -> Cell:
             entry = steps.setdefault(step.id, {"step": step.id, "level": step.level, "for": []})
             entry["for"].append(category)
     value = {"grounds": categories, "steps": list(steps.values())}
-    if not steps:
-        summary = "Nothing needs to be done before a comment is removed."
-    else:
-        summary = "Before a comment is removed: " + "; ".join(
-            f"{s['step']} ({_words(s['for'])})" for s in steps.values()) + "."
-    return _cell(pack, value, summary, reasons)
+
+    def said(lang: str) -> str:
+        if not steps:
+            return phrase("summary:no_steps_before_removal", lang)
+        return phrase("summary:before_removal", lang).format(x="; ".join(
+            f"{s['step'] if lang == 'en' else step_words(s['step'], lang, pack.vocabulary)} "
+            f"({_words(s['for'], lang, pack, 'content_category')})" for s in steps.values()))
+    summary, summary_sv = _both(said)
+    return _cell(pack, value, summary, reasons, summary_sv)
 
 
 def _per_value(action: str, fact: str) -> Derive:
@@ -315,10 +340,17 @@ def _per_value(action: str, fact: str) -> Derive:
             return _cell(pack, None, None, ())
         by_outcome: dict[str, list[str]] = {}
         for v, entry in values.items():
-            by_outcome.setdefault(entry["outcome"] if entry else "not regulated", []).append(v)
-        summary = "; ".join(f"{outcome.replace('_', ' ')}: {_words(vs)}"
-                            for outcome, vs in by_outcome.items()) + "."
-        return _cell(pack, values, summary, reasons)
+            by_outcome.setdefault(entry["outcome"] if entry else "", []).append(v)
+
+        def said(lang: str) -> str:
+            words = pack.vocabulary
+            return "; ".join(
+                (words.label(f"outcome:{o}", lang) if lang == "sv" and o
+                 else o.replace("_", " ") if o else words.label("word:not_regulated", lang))
+                + f": {_words(vs, lang, pack, known.type.name)}"
+                for o, vs in by_outcome.items()) + "."
+        summary, summary_sv = _both(said)
+        return _cell(pack, values, summary, reasons, summary_sv)
     return derive
 
 
@@ -329,36 +361,28 @@ def _steps_of(action: str, facts: Mapping[str, Any]) -> Derive:
         if d.by_default:
             return _cell(pack, None, None, ())
         value = [s.id for s in d.steps]
-        if d.outcome == "deny":
-            summary = "Not allowed: " + " ".join(r.text for r in d.reasons)
-        elif value:
-            summary = "Steps: " + "; ".join(s.text for s in d.steps)
-        else:
-            summary = "Nothing needs to be done first."
-        return _cell(pack, value, summary, d.reasons)
+
+        def said(lang: str) -> str:
+            sv = lang == "sv"
+            if d.outcome == "deny":
+                return phrase("summary:not_allowed", lang).format(x=" ".join(
+                    sv_reason(pack, r) if sv else r.text for r in d.reasons))
+            if value:
+                return phrase("summary:steps", lang).format(x="; ".join(
+                    sv_step(pack, s) if sv else s.text for s in d.steps))
+            return phrase("summary:nothing_first", lang)
+        summary, summary_sv = _both(said)
+        return _cell(pack, value, summary, d.reasons, summary_sv)
     return derive
 
 
 DERIVED: tuple[Derived, ...] = (
-    Derived("new_channel",
-            "create_channel for an organisation account with nothing done: the steps "
-            "listed", _steps_of("create_channel", {"account_type": "organisation"})),
-    Derived("removal_grounds",
-            "delete_comment for each content_category with every step done: the "
-            "categories an allow rule permits, and those a deny rule keeps",
-            _removal_grounds),
-    Derived("removal_steps",
-            "delete_comment for each ground of removal with nothing done: the steps "
-            "listed, and for which categories", _removal_steps),
-    Derived("image_rights",
-            "publish_post for each image_source: the outcome",
-            _per_value("publish_post", "image_source")),
-    Derived("private_accounts",
-            "use_private_account for each purpose: the outcome",
-            _per_value("use_private_account", "purpose")),
-    Derived("closing_channel",
-            "close_channel with nothing done: the steps listed",
-            _steps_of("close_channel", {})),
+    Derived("new_channel", _steps_of("create_channel", {"account_type": "organisation"})),
+    Derived("removal_grounds", _removal_grounds),
+    Derived("removal_steps", _removal_steps),
+    Derived("image_rights", _per_value("publish_post", "image_source")),
+    Derived("private_accounts", _per_value("use_private_account", "purpose")),
+    Derived("closing_channel", _steps_of("close_channel", {})),
 )
 
 #: The order topics are shown in: from starting a channel to closing it.
@@ -419,15 +443,14 @@ def compare(packs: Mapping[str, CompiledPack], at: dt.date,
         else:
             d = derived[topic_id]
             values = {pid: d.derive(pack, askers[pid]) for pid, pack in packs.items()}
-            rows.append(TopicRow(topic_id, d.title, "derived", d.question, values,
-                                 words.label(f"topic:{topic_id}", "sv")))
+            rows.append(TopicRow(topic_id, d.title, "derived", d.question("en"), values,
+                                 words.label(f"topic:{topic_id}", "sv"), d.question("sv")))
     return Comparison(tuple(packs), at, tuple(rows), words, columns(packs))
 
 
 def columns(packs: Mapping[str, CompiledPack]) -> dict[str, Column]:
     """Each pack's column: its municipality's name, short where the short forms of the
     packs compared differ (else the full name), and the document it rests on."""
-    from engine.phrases import short_name
     shorts = {pid: short_name(p.name) for pid, p in packs.items()}
     clash = {s for s in shorts.values() if list(shorts.values()).count(s) > 1}
     return {pid: Column(pid, p.name, p.name if shorts[pid] in clash else shorts[pid],

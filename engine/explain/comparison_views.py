@@ -231,7 +231,8 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
                       emoji=False, markup=False, legacy_windows=False)
     console.print(f"{title(topic, lang)} [{topic.id}]", overflow="fold")
     if topic.question:
-        console.print(phrase("compare:derived", lang).format(question=topic.question),
+        question = topic.question_sv if lang == "sv" and topic.question_sv else topic.question
+        console.print(phrase("compare:derived", lang).format(question=question),
                       overflow="fold")
     for pack in comparison.packs:
         cell = topic.values[pack]
