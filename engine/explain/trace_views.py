@@ -325,14 +325,14 @@ def render_decision(decision: Any, lang: str = "en", pack: CompiledPack | None =
         lines.append(phrase("trace:steps_first", lang))
         for step in decision.steps:
             who = f" ({step.by})" if step.by else ""
-            lines.append(f"  [ ] {sv_step(pack, step) if sv else step.text}{who}")
+            lines.append(f"  [ ] {sv_step(pack, step) if sv and pack else step.text}{who}")
             lines.append(f"      {step.id} · {label(f'level:{step.level}', lang)} · "
                          f"{_source(step.source)}")
     if decision.reasons and not decision.steps:
         lines.append("")
         lines.append(phrase("trace:because", lang))
         for reason in decision.reasons:
-            lines.append(f"  - {sv_reason(pack, reason) if sv else reason.text}")
+            lines.append(f"  - {sv_reason(pack, reason) if sv and pack else reason.text}")
             said = f" · {label(f'level:{reason.level}', lang)}" if reason.level else ""
             lines.append(f"    {reason.rule} · {reason.effect}{said} · "
                          f"{_source(reason.source)}")
