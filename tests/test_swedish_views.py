@@ -101,13 +101,18 @@ def test_the_developer_trace_and_all_packs_in_swedish():
             AT.isoformat())
     en, sv = run(*args), run(*args, "--lang", "sv")
     assert en.splitlines()[0] == "Tyresö kommun · like_page · 2025-01-01: DENY"
-    assert sv.splitlines()[0] == "Tyresö kommun · like_page · 2025-01-01: INTE TILLÅTET"
+    assert sv.splitlines()[0] == ("Tyresö kommun · gilla en sida (like_page) · 2025-01-01: "
+                                  "INTE TILLÅTET")
     assert "Eftersom:" in sv and "Sammanvägning: steg 1 av 4" in sv and "Källor:" in sv
     assert "Because:" not in sv and "Combining" not in sv
     assert "träffar: nekar" in sv and "· ska ·" in sv
     side = run("publish_post", "--all-packs", "--facts", '{"image_source": "none"}',
                *ONLY_THEM, "--lang", "sv")
-    assert "publish_post i 5 kommuner (2025-01-01)" in side
+    assert "publicera ett inlägg (publish_post) i 5 kommuner (2025-01-01)" in side
+    steps = run("tyreso", "create_channel", "--facts", '{"account_type": "organisation"}',
+                "--at", AT.isoformat(), "--lang", "sv")
+    assert "Åtgärder att göra först:" in steps and "(chef)" in steps
+    assert "· ska ·" in steps or "· bör ·" in steps
     assert "kommun" in side.splitlines()[1] and "utfall" in side.splitlines()[1]
     for name in SHORT.values():
         assert re.search(rf"^{name}\s", side, re.M), name

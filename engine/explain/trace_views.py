@@ -281,7 +281,8 @@ def side_by_side(explained: Sequence[Explained], width: int, lang: str = "en",
     console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     first = explained[0].decision
-    console.print(phrase("trace:in_packs", lang).format(action=first.action, n=len(explained),
+    console.print(phrase("trace:in_packs", lang).format(action=_action(first.action, lang),
+                                                        n=len(explained),
                                                         at=first.at.isoformat()),
                   overflow="fold")
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=(0, 1, 0, 0))
@@ -312,22 +313,35 @@ def _outcome(outcome: str, lang: str) -> str:
     return label(f"outcome:{outcome}", lang).upper()
 
 
+def _action(action: str, lang: str, pack: CompiledPack | None = None) -> str:
+    """An action as a trace names it: its name in English, its Swedish label with the
+    name after it in Swedish ("gilla en sida (like_page)")."""
+    if lang == "en":
+        return action
+    words = pack.vocabulary if pack is not None and pack.vocabulary is not None else None
+    said = words.label(f"action:{action}", lang) if words else label(f"action:{action}", lang)
+    return f"{said} ({action})"
+
+
 def render_decision(decision: Any, lang: str = "en", pack: CompiledPack | None = None) -> str:
     """The decision for people: outcome, steps as a checklist, reasons with sources; with
     the ``pack`` that decided, by its municipality's name, and in Swedish with the rules'
     Swedish texts."""
     sv = lang == "sv" and pack is not None
-    lines = [f"{pack.name if pack is not None else decision.pack} · {decision.action} · "
+    lines = [f"{pack.name if pack is not None else decision.pack} · "
+             f"{_action(decision.action, lang, pack)} · "
              f"{decision.at.isoformat()}: {_outcome(decision.outcome, lang)}"
              + (phrase("trace:not_regulated", lang) if decision.by_default else "")]
     if decision.steps:
         lines.append("")
         lines.append(phrase("trace:steps_first", lang))
         for step in decision.steps:
-            who = f" ({step.by})" if step.by else ""
+            by = (pack.vocabulary.role_label(step.by, lang) if sv and pack and step.by
+                  else step.by)
+            who = f" ({by})" if by else ""
             lines.append(f"  [ ] {sv_step(pack, step) if sv and pack else step.text}{who}")
             lines.append(f"      {step.id} · {label(f'level:{step.level}', lang)} · "
-                         f"{_source(step.source)}")
+                         f"{_source(step.source, lang, pack)}")
     if decision.reasons and not decision.steps:
         lines.append("")
         lines.append(phrase("trace:because", lang))
@@ -335,9 +349,13 @@ def render_decision(decision: Any, lang: str = "en", pack: CompiledPack | None =
             lines.append(f"  - {sv_reason(pack, reason) if sv and pack else reason.text}")
             said = f" · {label(f'level:{reason.level}', lang)}" if reason.level else ""
             lines.append(f"    {reason.rule} · {reason.effect}{said} · "
-                         f"{_source(reason.source)}")
+                         f"{_source(reason.source, lang, pack)}")
     return "\n".join(lines)
 
 
-def _source(source: Any) -> str:
+def _source(source: Any, lang: str = "en", pack: CompiledPack | None = None) -> str:
+    """Where a step or reason rests: the pack (in Swedish, the municipality's name, with
+    the section in Swedish quotes) and its section."""
+    if lang == "sv" and pack is not None:
+        return f"{pack.name}: \u201d{source.section}\u201d" if source.section else pack.name
     return f"{source.pack}: \"{source.section}\"" if source.section else source.pack
