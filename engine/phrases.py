@@ -12,9 +12,12 @@ table and no word has a second copy:
   request), ``official:`` (the official account of one), ``summary:`` (the summaries
   of the topics the comparison derives), ``question:`` (the requests a derived topic is
   read from). Read them with :func:`phrase`, or a view's whole set with :func:`phrases_of`.
-- :data:`SHORT_VALUES`: the short words a matrix cell uses for an enum value where the
-  glossary's label is too long for a column ("comms unit"); any other value reads as its
-  glossary label (:func:`value_words`).
+- :data:`SHORT_VALUES`, :data:`SHORT_OUTCOMES`: the short words a matrix cell uses where
+  the glossary's label is too long for a column ("comms unit"); any other value reads as
+  its glossary label (:func:`value_words`, :func:`outcome_words`).
+
+A word the glossary has (``word:topic``, ``level:should``, ``outcome:deny``) is read from
+the glossary, never written here a second time (``tests/test_swedish_views.py`` checks).
 - :data:`STEP_WORDS`: short names of the step ids the packs share ("approval"/"godkännande").
 - :func:`short_name`: the short form of a municipality's name for a narrow column
   ("Tyresö kommun" → "Tyresö").
@@ -116,8 +119,6 @@ _COMPARE: Mapping[str, Label] = {
         "guideline's sections.",
         "Ämne för ämne, som regelpaketen beslutar {at}. Öppna en ruta för dess regler och "
         "riktlinjens avsnitt."),
-    "topic": Label("topic", "ämne"),
-    "pack": Label("pack", "kommun"),
     "value": Label("value", "värde"),
     "topic_ids": Label("Topic ids, in this order: {ids}.", "Ämnenas id, i denna ordning: {ids}."),
     "footer": Label(
@@ -133,7 +134,6 @@ _COMPARE: Mapping[str, Label] = {
     "nothing_on_it": Label("The guideline says nothing on this.",
                            "Riktlinjen säger ingenting om detta."),
     "no_section": Label("no section", "inget avsnitt"),
-    "source": Label("source", "källa"),
     "says_nothing": Label("the guideline says nothing on this",
                           "riktlinjen säger ingenting om detta"),
     "agree": Label("{a} and {b} agree on every topic.", "{a} och {b} är överens i alla ämnen."),
@@ -145,20 +145,15 @@ _COMPARE: Mapping[str, Label] = {
 
 _CELL: Mapping[str, Label] = {
     "all": Label("all", "alla"),
-    "all_but": Label("all but:", "alla utom:"),
-    "only": Label("only:", "endast:"),
     "kept": Label("kept:", "behålls:"),
     "for": Label("for:", "för:"),
     "for_all": Label("for all", "för alla"),
     "for_all_but": Label("for all but:", "för alla utom:"),
     "nothing": Label("nothing", "inget"),
-    "should": Label("(should)", "(bör)"),
 }
 
 _TRACE: Mapping[str, Label] = {
     "in_packs": Label("{action} in {n} packs ({at})", "{action} i {n} kommuner ({at})"),
-    "pack": Label("municipality", "kommun"),
-    "outcome": Label("outcome", "utfall"),
     "decided_by": Label("decided by", "avgjort av"),
     "sections": Label("sections", "avsnitt"),
     "by_default": Label("(by default)", "(som standard)"),
@@ -187,7 +182,6 @@ _TRACE: Mapping[str, Label] = {
     "saw": Label("saw", "såg"),
     "no_done": Label("no 'done when': the step stands whenever the rule applies",
                      "inget 'done when': åtgärden står kvar så länge regeln gäller"),
-    "does_not_apply": Label("does not apply", "gäller inte"),
     "deny": Label("matched: denies", "träffar: nekar"),
     "allow": Label("matched: allows", "träffar: tillåter"),
     "unmet": Label("applies, step not done", "gäller, åtgärden inte gjord"),
@@ -310,44 +304,39 @@ def phrases_of(view: str, lang: str) -> dict[str, str]:
 # ---- short words in matrix cells -----------------------------------------------------------
 
 #: Short words for enum values (by value id) where a column is too narrow for the
-#: glossary's label; the Swedish is given where it is shorter than the glossary's.
+#: glossary's label; a Swedish short word is given only where the glossary's is too long
+#: (an empty one: the glossary's label is short enough).
 SHORT_VALUES: Mapping[str, Label] = {
     "central_storage": Label("central storage", "central lagring"),
     "information_officer": Label("information officer", "info.ansvarig"),
     "communications_unit": Label("comms unit", "komm.enheten"),
     "communications_director": Label("comms director", "komm.chefen"),
-    "half_yearly": Label("half-yearly", "varje halvår"),
-    "yearly": Label("yearly", "varje år"),
-    "breaks_only": Label("breaks only", "endast på raster"),
-    "department_head_decides": Label("department head decides", "förvaltningschefen beslutar"),
-    "personal_attack": Label("personal attacks", "personangrepp"),
+    "half_yearly": Label("half-yearly"),
+    "yearly": Label("yearly"),
+    "breaks_only": Label("breaks only"),
     "incitement_to_crime": Label("incitement", "brottsuppmaning"),
     "copyright_infringement": Label("copyright", "upphovsrätt"),
     "confidential_information": Label("confidential", "sekretess"),
-    "offensive_personal_data": Label("offensive personal data", "kränkande personuppgifter"),
-    "off_topic": Label("off-topic", "utanför ämnet"),
+    "off_topic": Label("off-topic"),
     "minor_importance": Label("minor importance", "ringa betydelse"),
-    "question": Label("questions", "frågor"),
-    "own": Label("own pages", "egna sidor"),
     "municipality": Label("municipalities", "kommuner"),
-    "authority": Label("authorities", "myndigheter"),
-    "local_association": Label("local associations", "lokala föreningar"),
-    "cultural_institution": Label("cultural institutions", "kulturinstitutioner"),
-    "local_project": Label("local projects", "lokala projekt"),
-    "commercial": Label("companies", "företag"),
     "political_party": Label("parties", "partier"),
-    "none": Label("no images", "inga bilder"),
     "own_archive": Label("own archive", "eget bildarkiv"),
     "licensed_agency": Label("licensed agency", "bildbyrå"),
     "creator_consent": Label("creator's consent", "upphovspersonens ja"),
-    "unlicensed": Label("unlicensed", "utan tillstånd"),
+    "unlicensed": Label("unlicensed"),
     "official_communication": Label("official use", "i tjänsten"),
     "client_contact": Label("clients", "kunder och brukare"),
     "closed_professional_network": Label("closed networks", "slutna nätverk"),
     "answer_work_question": Label("work questions", "frågor om arbetet"),
-    "allow": Label("allow", "tillåtet"),
-    "deny": Label("deny", "inte tillåtet"),
-    "required_steps": Label("steps", "med åtgärder"),
+}
+
+#: Short words for the outcomes in a matrix cell, in English; in Swedish a cell says an
+#: outcome with the glossary's label (``outcome:…``).
+SHORT_OUTCOMES: Mapping[str, Label] = {
+    "allow": Label("allow"),
+    "deny": Label("deny"),
+    "required_steps": Label("steps"),
 }
 
 #: Short names of the step ids the packs share; any other step reads as its id in words.
@@ -356,7 +345,7 @@ STEP_WORDS: Mapping[str, Label] = {
     "approve-channel": Label("approval", "godkännande"),
     "appoint-responsible": Label("responsible", "ansvarig utsedd"),
     "appoint-substitute": Label("substitute", "ersättare utsedd"),
-    "define-purpose": Label("purpose", "syfte"),
+    "define-purpose": Label("purpose", "syfte beskrivet"),
     "inform-communicator": Label("communicator told", "kommunikatör informerad"),
     "inform-information-officer": Label("information officer told",
                                         "info.ansvarig informerad"),
@@ -382,7 +371,7 @@ STEP_WORDS: Mapping[str, Label] = {
     "sign-data-processing-agreement": Label("data processing agreement", "biträdesavtal"),
     "publish-on-website": Label("on the website", "på webbplatsen"),
     "department-head-decision": Label("department head decides",
-                                      "förvaltningschefen beslutar"),
+                                      "beslut av förvaltningschefen"),
 }
 
 
@@ -392,15 +381,23 @@ def _enum_of(value: str, vocabulary: "Vocabulary") -> str | None:
 
 
 def value_words(value: str, lang: str, vocabulary: "Vocabulary") -> str:
-    """The short words of an enum value for a matrix cell: :data:`SHORT_VALUES`, else the
-    value's label in the vocabulary (a plugin's value has its plugin's label), else the
-    value's id in words."""
-    if value in SHORT_VALUES:
-        return label(value, lang, SHORT_VALUES)
+    """The short words of an enum value for a matrix cell: :data:`SHORT_VALUES` where it
+    has them in ``lang``, else the value's label in the vocabulary (a plugin's value has
+    its plugin's label), else the value's id in words."""
+    short = SHORT_VALUES.get(value)
+    if short is not None and (lang == "en" or short.sv):
+        return short.sv if lang == "sv" else short.en
     enum = _enum_of(value, vocabulary)
     if enum is not None:
         return vocabulary.label(f"value:{enum}.{value}", lang)
-    return value.replace("_", " ")
+    return short.en if short is not None else value.replace("_", " ")
+
+
+def outcome_words(outcome: str, lang: str, vocabulary: "Vocabulary") -> str:
+    """An outcome in a matrix cell: short in English ("steps"), the glossary's in Swedish."""
+    if lang == "en" and outcome in SHORT_OUTCOMES:
+        return SHORT_OUTCOMES[outcome].en
+    return vocabulary.label(f"outcome:{outcome}", lang)
 
 
 def step_words(step_id: str, lang: str, vocabulary: "Vocabulary") -> str:
@@ -440,5 +437,5 @@ def short_name(name: str) -> str:
     return place or name
 
 
-__all__ = ["LANGUAGES", "PHRASES", "SHORT_VALUES", "STEP_WORDS", "phrase", "phrases_of",
-           "short_name", "step_words", "value_words"]
+__all__ = ["LANGUAGES", "PHRASES", "SHORT_OUTCOMES", "SHORT_VALUES", "STEP_WORDS",
+           "outcome_words", "phrase", "phrases_of", "short_name", "step_words", "value_words"]

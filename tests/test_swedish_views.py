@@ -154,8 +154,24 @@ def test_every_topic_has_a_swedish_title(engine):
 
 
 def test_every_phrase_is_in_both_languages():
-    for key, entry in {**PHRASES, **SHORT_VALUES, **STEP_WORDS}.items():
+    for key, entry in {**PHRASES, **STEP_WORDS}.items():
         assert entry.en and entry.sv and entry.sv != entry.en, key
+
+
+def test_no_word_of_the_glossary_is_written_a_second_time(engine):
+    """A view reads a word the glossary has from the glossary: no phrase, short word or
+    step name repeats one of its labels (in both languages), and a short value word is
+    only there where it is shorter than the glossary's label."""
+    labels = {(v.en, v.sv): k for k, v in CONTRACT_LABELS.items()}
+    for key, entry in {**PHRASES, **STEP_WORDS}.items():
+        assert (entry.en, entry.sv) not in labels, (key, labels.get((entry.en, entry.sv)))
+    words = engine.vocabulary
+    for value, entry in SHORT_VALUES.items():
+        enum = next(n for n, t in words.enums.items() if t.kind == "enum" and value in t.values)
+        glossary = words.labels.get(f"value:{enum}.{value}") or words.labels[
+            f"value:role.{value}"]
+        assert entry.en != glossary.en or (entry.sv and entry.sv != glossary.sv), value
+        assert not entry.sv or len(entry.sv) < len(glossary.sv), value
 
 
 def test_a_missing_phrase_is_an_error_not_an_english_fallback():

@@ -20,10 +20,14 @@ from typing import Any, Iterable
 from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
 from engine.explain.comparison import Cell, Column, Comparison, TopicRow
-from engine.phrases import phrase, step_words, value_words
+from engine.phrases import outcome_words, phrase, step_words, value_words
 
 def _label(value: str, lang: str, words: vocab.Vocabulary) -> str:
     return value_words(value, lang, words)
+
+
+def _all_but(lang: str, words: vocab.Vocabulary) -> str:
+    return f"{words.label('word:all_but', lang)}:"
 
 
 def _relative(items: list[str], universe: list[str], lang: str,
@@ -34,7 +38,7 @@ def _relative(items: list[str], universe: list[str], lang: str,
         return [phrase("cell:all", lang)]
     rest = [u for u in universe if u not in items]
     if set(items) <= set(universe) and len(rest) < len(items):
-        return [phrase("cell:all_but", lang)] + [_label(r, lang, words) for r in rest]
+        return [_all_but(lang, words)] + [_label(r, lang, words) for r in rest]
     return [_label(i, lang, words) for i in items]
 
 
@@ -44,7 +48,7 @@ def _universe(vocabulary: vocab.Vocabulary, enum_name: str) -> list[str]:
 
 def _lines(topic: TopicRow, v: Any, words: vocab.Vocabulary, lang: str) -> list[str]:
     tid = topic.id
-    every = (phrase("cell:all", lang), phrase("cell:all_but", lang))
+    every = (phrase("cell:all", lang), _all_but(lang, words))
     if tid == "response_time":
         return [f"{v} {words.label('word:hours', lang)}"]
     if tid in ("new_channel", "closing_channel"):
@@ -53,7 +57,7 @@ def _lines(topic: TopicRow, v: Any, words: vocab.Vocabulary, lang: str) -> list[
         universe = _universe(words, "content_category" if tid == "removal_grounds"
                              else "page_category")
         shown = _relative(v["allow"], universe, lang, words)
-        return shown if shown[0] in every else [phrase("cell:only", lang)] + shown
+        return shown if shown[0] in every else [f"{words.label('word:only', lang)}:"] + shown
     if tid == "removal_grounds":
         lines = (_relative(v["allow"], _universe(words, "content_category"), lang, words)
                  if v["allow"] else [])
@@ -79,14 +83,15 @@ def _lines(topic: TopicRow, v: Any, words: vocab.Vocabulary, lang: str) -> list[
     if tid == "allowed_likes":
         universe = _universe(words, "page_category")
         return [line for key in ("allow", "deny") if v[key]
-                for line in [f"{_label(key, lang, words)}:"]
+                for line in [f"{outcome_words(key, lang, words)}:"]
                 + _relative(v[key], universe, lang, words)]
     if tid in ("image_rights", "private_accounts"):
         by_outcome: dict[str, list[str]] = {}
         for value, entry in v.items():
             if entry is not None:
-                head = _label(entry["outcome"], lang, words) + (
-                    " " + phrase("cell:should", lang) if entry["level"] == "should" else "")
+                head = outcome_words(entry["outcome"], lang, words) + (
+                    f" ({words.label('level:should', lang)})" if entry["level"] == "should"
+                    else "")
                 by_outcome.setdefault(head, []).append(value)
         return [line for head, values in by_outcome.items()
                 for line in [f"{head}:"] + [_label(x, lang, words) for x in values]]
@@ -173,7 +178,7 @@ def matrix(comparison: Comparison, width: int, lang: str = "en") -> str:
     console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     packs = comparison.packs
-    words = comparison.vocabulary
+    words = comparison.vocabulary or contract_vocabulary()
     console.print(phrase("compare:heading", lang).format(at=comparison.at.isoformat()),
                   overflow="fold")
     # as wide as the longest word of a title (Swedish runs words together) where the
@@ -184,7 +189,7 @@ def matrix(comparison: Comparison, width: int, lang: str = "en") -> str:
     if width >= first + len(packs) * (MIN_COLUMN + 1):
         table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=0,
                       width=min(width, first + len(packs) * (MAX_COLUMN + 1)))
-        table.add_column(phrase("compare:topic", lang), width=first, overflow="fold")
+        table.add_column(words.label("word:topic", lang), width=first, overflow="fold")
         for pack in packs:
             table.add_column(_header(comparison, pack, short=True), ratio=1, overflow="fold")
         for topic in comparison.topics:
@@ -200,7 +205,7 @@ def matrix(comparison: Comparison, width: int, lang: str = "en") -> str:
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0),
                           title=f"{title(topic, lang)} [{topic.id}]", title_justify="left",
                           show_header=False)
-            table.add_column(phrase("compare:pack", lang), no_wrap=True)
+            table.add_column(words.label("word:municipality", lang), no_wrap=True)
             table.add_column(phrase("compare:value", lang), overflow="fold")
             for pack in packs:
                 table.add_row(_header(comparison, pack, short=True),
@@ -243,7 +248,7 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
         if summary:
             lines.append(summary)
         if cell.source:
-            lines.append(f"{phrase('compare:source', lang)}: {_sources(cell, lang)}")
+            lines.append(f"{words.label('word:source', lang)}: {_sources(cell, lang)}")
         for rule in cell.rules:
             text = rule.text_sv if lang == "sv" and rule.text_sv else rule.text
             quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
@@ -279,7 +284,7 @@ def _effect(effect: str, lang: str, words: vocab.Vocabulary) -> str:
         return effect
     return {"allow": words.label("outcome:allow", lang), "deny": words.label("outcome:deny", lang),
             "require": words.label("word:step", lang),
-            "only": phrase("cell:only", lang).rstrip(":")}.get(effect, effect)
+            "only": words.label("word:only", lang)}.get(effect, effect)
 
 
 # ---- markdown and HTML ---------------------------------------------------------------
@@ -293,9 +298,9 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
     """A GitHub-flavoured markdown table (a column per municipality, by its full name),
     the document each column rests on and the sections each value rests on under it."""
     packs = comparison.packs
-    words = comparison.vocabulary
+    words = comparison.vocabulary or contract_vocabulary()
     heads = [_md(_header(comparison, p, short=False)) for p in packs]
-    lines = [f"| {phrase('compare:topic', lang)} | {' | '.join(heads)} |",
+    lines = [f"| {words.label('word:topic', lang)} | {' | '.join(heads)} |",
              "| --- |" + " --- |" * len(packs)]
     for topic in comparison.topics:
         cells = [_md(cell_text(topic, topic.values[p], words, lang)) for p in packs]
@@ -345,7 +350,7 @@ def html(comparison: Comparison, lang: str = "en") -> str:
            f"<title>{e(heading)}</title>", f"<style>{_CSS}{source_css()}</style>",
            "</head>", "<body>", f"<h1>{e(heading)}</h1>",
            f"<p>{e(phrase('compare:html_intro', lang).format(at=comparison.at.isoformat()))}</p>",
-           "<table>", f"<thead><tr><th>{e(phrase('compare:topic', lang))}</th>"
+           "<table>", f"<thead><tr><th>{e(words.label('word:topic', lang))}</th>"
            + "".join(f'<th scope="col" data-pack="{e(p)}">{e(_header(comparison, p, False))}</th>'
                      for p in packs) + "</tr></thead>",
            "<tbody>"]
@@ -372,7 +377,7 @@ def html(comparison: Comparison, lang: str = "en") -> str:
                     + (f" \u2014 <cite>{e(r.section)}</cite>" if r.section else "")
                     + (highlight_source(r.source_text, "html") if r.source_text else "")
                     + "</li>" for r in cell.rules) + "</ul>")
-            body.append(f"<p>{e(phrase('compare:source', lang).capitalize())}: "
+            body.append(f"<p>{e(words.label('word:source', lang).capitalize())}: "
                         f"{e(_sources(cell, lang))}</p>")
             klass = ' class="unregulated"' if cell.value is None else ""
             row.append(f'<td{klass} title="{e(name)}: {e(_sources(cell, lang))}"><details>'

@@ -122,8 +122,8 @@ def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack, lang: str) -> 
     if where and cited:
         where += ", " + sentence_words(cited, lang)
     binding = "".join(f" [{var} = {value}]" for var, value in rule.bindings)
-    verdict = phrase(f"trace:{rule.finding.kind}" if rule.finding else "trace:does_not_apply",
-                     lang)
+    verdict = (phrase(f"trace:{rule.finding.kind}", lang) if rule.finding
+               else label("word:does_not_apply", lang))
     level = pack.vocabulary.label(f"level:{rule.level}", lang) if pack.vocabulary else rule.level
     lines = [f"{number}. {rule.rule}{binding} \u00b7 {_effect(rule, pack)} \u00b7 {level}"
              f"{where}", f"   \u2192 {verdict}"]
@@ -286,8 +286,8 @@ def side_by_side(explained: Sequence[Explained], width: int, lang: str = "en",
                                                         at=first.at.isoformat()),
                   overflow="fold")
     table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=(0, 1, 0, 0))
-    table.add_column(phrase("trace:pack", lang), no_wrap=True)
-    table.add_column(phrase("trace:outcome", lang), overflow="fold")
+    table.add_column(label("word:municipality", lang), no_wrap=True)
+    table.add_column(label("word:outcome", lang), overflow="fold")
     table.add_column(phrase("trace:decided_by", lang), ratio=2, overflow="fold")
     table.add_column(phrase("trace:sections", lang), ratio=1, overflow="fold")
     for e in explained:
