@@ -169,7 +169,8 @@ _TRACE: Mapping[str, Label] = {
     "rules_of": Label("Rules of {pack} for {action}, in order ({n}):",
                       "Regler i {pack} för {action}, i ordning ({n}):"),
     "no_rule": Label("{pack} has no rule for {action}.", "{pack} har ingen regel för {action}."),
-    "combining": Label("Combining: step {step} of 4: {text}", "Sammanvägning: steg {step} av 4: {text}"),
+    "combining": Label("Combining: step {step} of 4: {text}",
+                       "Sammanvägning: steg {step} av 4: {text}"),
     "rules": Label("rules", "regler"),
     "plugins": Label("Note: other evaluators (plugins) added findings of their own; the "
                      "decision above includes them.",

@@ -4,9 +4,11 @@ with the municipalities and topics to show picked in a form, and the difference 
 ``compare_page(engine, query)`` is a pure function of an engine and the URL's query to a
 status and a whole HTML page. ``pack`` and ``topic`` may be given several times (none:
 all); ``diff`` keeps only the topics on which two picked packs differ; ``at`` is the day
-compared (default today), each pack by its edition in force that day. Each cell shows the
-value in the page's language where the comparison has its words, the guideline sections
-it rests on, and opens on the rules it comes from.
+compared (default today), each pack by its edition in force that day. Each topic is
+titled, and each cell shows its value, in the page's language (the glossary's and the
+phrases' words, as ``policy explain`` prints them), with the guideline sections it rests
+on, and opens on the rules it comes from; under the matrix, each municipality's column
+names the document, date, version and in-force days it rests on.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The desk's page frame: the words of its own (headings, buttons) in Swedish and
-English (from ``engine.phrases``), the style sheet, the navigation and the escaping every page goes through.
+English (from ``engine.phrases``, where ``policy explain`` reads its words too), the
+style sheet, the navigation and the escaping every page goes through.
 
 ``page(title, body, lang, nav)`` wraps a page's body (HTML already escaped) in a whole
 document: ``lang`` set on ``<html>``, a link past the navigation for keyboard users, the

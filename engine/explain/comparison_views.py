@@ -141,7 +141,8 @@ def document_line(column: Column, lang: str, words: vocab.Vocabulary | None = No
         force = words.label("word:in_force", lang) + " " + (
             column.in_force_from.isoformat() if column.in_force_from else "\u2013")
         if column.in_force_until is not None:
-            force += f" {phrase('compare:in_force_until', lang)} {column.in_force_until.isoformat()}"
+            force += (f" {phrase('compare:in_force_until', lang)} "
+                      f"{column.in_force_until.isoformat()}")
     version = f"{words.label('word:version', lang)} {column.version}" if column.version else ""
     return f"{column.name}: " + "; ".join(x for x in (doc, version, force) if x)
 
@@ -277,6 +278,11 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
     return "\n".join(out) + "\n"
 
 
+def _level(level: str | None, lang: str, words: vocab.Vocabulary) -> str:
+    """A rule's level (*ska*, *bör*), or the word for a pack's default."""
+    return words.label(f"level:{level}", lang) if level else phrase("compare:default", lang)
+
+
 def _effect(effect: str, lang: str, words: vocab.Vocabulary) -> str:
     """A rule's effect (allow, deny, require, only): the language's own word in Swedish,
     the DSL's keyword in English."""
@@ -372,7 +378,7 @@ def html(comparison: Comparison, lang: str = "en") -> str:
             if cell.rules:
                 body.append("<ul>" + "".join(
                     f"<li><code>{e(r.rule)}</code> ({e(_effect(r.effect, lang, words))}, "
-                    f"{e(words.label(f'level:{r.level}', lang) if r.level else phrase('compare:default', lang))}): "
+                    f"{e(_level(r.level, lang, words))}): "
                     f"{e(r.text_sv if lang == 'sv' and r.text_sv else r.text)}"
                     + (f" \u2014 <cite>{e(r.section)}</cite>" if r.section else "")
                     + (highlight_source(r.source_text, "html") if r.source_text else "")

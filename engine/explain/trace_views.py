@@ -160,7 +160,8 @@ def developer(explained: Explained, pack: CompiledPack, width: int = 80,
     lines.append("")
     lines.append(phrase("trace:combining", lang).format(step=c.step, text=text)
                  + f" \u2192 {c.outcome}"
-                 + (f" ({phrase('trace:rules', lang)}: {', '.join(c.rules)})" if c.step != 4 else ""))
+                 + (f" ({phrase('trace:rules', lang)}: {', '.join(c.rules)})"
+                    if c.step != 4 else ""))
     if explained.other_evaluators:
         lines.append(phrase("trace:plugins", lang))
     lines.append("")
