@@ -417,8 +417,9 @@ def step_words(step_id: str, lang: str, vocabulary: "Vocabulary") -> str:
 
 #: What follows a place name in the name of a municipality ("Tyresö kommun", "Borås stad").
 _KINDS = ("kommun", "stad")
-#: Place names that end in -s of their own (not the genitive of "Perstorps kommun").
-_OWN_S = re.compile(r"(fors|ås|äs|ös|us|os|as|es|is|ss|x)$", re.IGNORECASE)
+#: Place names that end in -s of their own (Hagfors, Borås, Bollnäs, Grums), unlike the
+#: genitive of "Perstorps kommun".
+_OWN_S = re.compile(r"(fors|ås|äs|ös|ums|us|os|as|es|is|ss|x)$", re.IGNORECASE)
 
 
 def short_name(name: str) -> str:

@@ -222,6 +222,7 @@ def test_the_desk_compare_page_shows_derived_topics_and_cells_in_swedish(engine)
     ("Töreboda kommun", "Töreboda"), ("Exempelby kommun", "Exempelby"),
     ("Stockholms stad", "Stockholm"), ("Göteborgs Stad", "Göteborg"),
     ("Borås stad", "Borås"), ("Hagfors kommun", "Hagfors"), ("Mönsterås kommun", "Mönsterås"),
+    ("Grums kommun", "Grums"), ("Bollnäs kommun", "Bollnäs"), ("Storumans kommun", "Storuman"),
     ("Lilla Edets kommun", "Lilla Edet"), ("Region Skåne", "Region Skåne"),
     ("Min kommun", "Min"), ("Kommunförbundet", "Kommunförbundet"), ("kommun", "kommun"),
 ])
