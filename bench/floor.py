@@ -297,8 +297,9 @@ def _roles(f: dict[str, Any], name: str) -> frozenset[str]:
     if type(v) is not list and type(v) is not tuple and type(v) is not set \
             and type(v) is not frozenset:
         raise BadRequest(f"fact '{name}' must be a list of roles")
-    out = frozenset(unicodedata.normalize("NFC", r) if type(r) is str and not r.isascii()
-                    else r for r in v)
+    if not all(type(r) is str for r in v):
+        raise BadRequest(f"fact '{name}' has a value that is not a role")
+    out = frozenset(r if r.isascii() else unicodedata.normalize("NFC", r) for r in v)
     if not out <= ROLES:
         raise BadRequest(f"fact '{name}' has a value that is not a role")
     if len(out) != len(v):
@@ -328,7 +329,7 @@ def _day(f: dict[str, Any], name: str) -> dt.date | None:
         return None
     if type(v) is dt.date:
         return v
-    if type(v) is str and len(v) == 10:
+    if type(v) is str and len(v) == 10 and v[4] == "-" == v[7]:
         try:
             return dt.date.fromisoformat(v)
         except ValueError:
@@ -344,7 +345,7 @@ def _moment(f: dict[str, Any], name: str, required: bool) -> dt.datetime | None:
         return None
     if type(v) is dt.datetime:
         return v
-    if type(v) is str and len(v) >= 16 and v[10] in "T ":
+    if type(v) is str and len(v) >= 16 and v[10] in "T " and "." not in v:
         try:
             return dt.datetime.fromisoformat(v)
         except ValueError:
@@ -454,7 +455,7 @@ CLOSE_CHANNEL = frozenset(CLOSE_CHANNEL_BOOLS)
 def _at(at: Any) -> dt.date:
     if type(at) is dt.date:
         return at
-    if type(at) is str and len(at) == 10:
+    if type(at) is str and len(at) == 10 and at[4] == "-" == at[7]:
         try:
             return dt.date.fromisoformat(at)
         except ValueError:
