@@ -205,7 +205,9 @@ class Engine:
         else:
             findings = [f for r in self._evaluate_all(compiled, action, normalised, when)
                         if r for f in r]
-        key = (id(compiled), action, when, *map(id, findings))
+        # the memo's key (fastpath.DecisionMemo.key); one finding is the common case
+        key = (id(compiled), action, when, id(findings[0])) if len(findings) == 1 else \
+            (id(compiled), action, when, *map(id, findings))
         hit = self._remembered(key)
         decision = hit[0] if hit is not None else self._memo.decide(
             compiled, action, findings, when, key)

@@ -100,10 +100,11 @@ def _generate(validator: FactValidator) -> tuple[str, Normalise]:
     namespace: dict[str, Any] = {
         "_slow": validator.normalise, "_nfc": nfc, "_date": _date, "_datetime": _datetime,
         "_Date": dt.date, "_DateTime": dt.datetime, "_M": _MISSING,
-        "_known": frozenset(f.name for f in action.facts),
+        # the set's own method: faster than facts.keys() <= known
+        "_known": frozenset(f.name for f in action.facts).issuperset,
     }
     slow = "return _slow(facts, now)"
-    body = ["if type(facts) is not dict or not facts.keys() <= _known:", f"    {slow}",
+    body = ["if type(facts) is not dict or not _known(facts):", f"    {slow}",
             "_g = facts.get", "try:"]
     out = []
     for i, fact in enumerate(action.facts):
@@ -167,13 +168,15 @@ class DecisionMemo:
 
     @staticmethod
     def key(pack: Any, action: str, findings: list[Finding], at: dt.date) -> tuple[Any, ...]:
+        if len(findings) == 1:
+            return (id(pack), action, at, id(findings[0]))
         return (id(pack), action, at, *map(id, findings))
 
     def decide(self, pack: Any, action: str, findings: list[Finding], at: dt.date,
                key: tuple[Any, ...] | None = None) -> Decision:
         """The decision ``engine.decide.decide`` gives for these arguments."""
         if key is None:
-            key = (id(pack), action, at, *map(id, findings))
+            key = self.key(pack, action, findings, at)
         hit = self._memo.get(key)
         if hit is not None:
             return hit[0]
