@@ -294,14 +294,17 @@ def _roles(f: dict[str, Any], name: str) -> frozenset[str]:
     v = f.get(name)
     if v is None and name not in f:
         return frozenset()
-    if type(v) is not list and type(v) is not tuple and type(v) is not set \
-            and type(v) is not frozenset:
+    t = type(v)
+    if t is not list and t is not tuple and t is not set and t is not frozenset:
         raise BadRequest(f"fact '{name}' must be a list of roles")
-    if not all(type(r) is str for r in v):
-        raise BadRequest(f"fact '{name}' has a value that is not a role")
-    out = frozenset(r if r.isascii() else unicodedata.normalize("NFC", r) for r in v)
+    try:
+        out = frozenset(v)
+    except TypeError:
+        raise BadRequest(f"fact '{name}' has a value that is not a role") from None
     if not out <= ROLES:
-        raise BadRequest(f"fact '{name}' has a value that is not a role")
+        out = frozenset(unicodedata.normalize("NFC", r) if type(r) is str else r for r in v)
+        if not out <= ROLES:
+            raise BadRequest(f"fact '{name}' has a value that is not a role")
     if len(out) != len(v):
         raise BadRequest(f"fact '{name}' lists a value twice")
     return out
