@@ -59,7 +59,8 @@ def test_a_peer_agrees_with_the_engine(this_engine, peer):
                                              "pip install -e '.[bench]'")
     counter = [0]
     loaded = peer(counter)
-    calls = peers.check_agreement(this_engine, [loaded], REQUESTS, {loaded.name: counter})
+    covered = [r for r in REQUESTS if r[1] in adapters.PEER_ACTIONS]   # as bench.peers asks
+    calls = peers.check_agreement(this_engine, [loaded], covered, {loaded.name: counter})
     assert calls[loaded.name] > 0          # the peer itself answered, not the adapter
 
 
