@@ -182,13 +182,15 @@ class Engine:
             raise RequestError(
                 f"unknown action {_quoted(action)}{did_you_mean(action, self._vocabulary.actions) if isinstance(action, str) else ''}; "
                 f"actions are {one_of(self._vocabulary.actions)}", path="action", code="unknown-action")
-        kind = type(at)
-        if kind is dt.date:
-            when, now = at, None
-        elif kind is str and type(parsed := _iso_at(at)) is dt.date:
-            when, now = parsed, None
+        now: dt.datetime | None = None
+        if type(at) is dt.date:
+            when = at
         else:
-            when, now = moment(at)
+            parsed = _iso_at(at) if type(at) is str else None
+            if type(parsed) is dt.date:
+                when = parsed
+            else:
+                when, now = moment(at)
         normalised = normalise(facts if facts is not None else {}, now)
         if self._dated and pack in self._dated:
             compiled = self._dated[pack].edition_on(when)
