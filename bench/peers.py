@@ -5,7 +5,8 @@
 
 Every engine decides the same seeded requests for the Tyresö and Töreboda packs, in the
 same process: this engine (``Engine.decide``, the full decision), the floor
-(``bench/floor.py``, hand-written if-chains) and each peer whose package is installed
+(``bench/floor.py``, hand-written if-chains), the validating floor (the same if-chains
+behind a hand-written check of the request) and each peer whose package is installed
 (``pip install -e '.[bench]'``): Rego through opa-eval, Cedar through cedarpy,
 rule-engine and Casbin, with their policies in ``bench/peers/``.
 
@@ -127,24 +128,40 @@ def table(title: str, rows: list[tuple], ours: float, total: int) -> str:
     return "\n".join(lines)
 
 
+class ValidatingFloor:
+    """The floor's if-chains behind a hand-written check of the request
+    (``bench.floor.decide_validating``)."""
+
+    name = "validating floor"
+    note = "the floor checking the request as the contract requires"
+
+    def __init__(self, counter: list[int] | None = None) -> None:
+        from bench import floor
+        self.decide = floor.decide_validating
+
+    result = staticmethod(lambda r: r)
+
+
 def run(workload_name: str, reqs: list[workload.Request], engine: Any, floor: Any,
         peers: list[Any], counted: list[Any], counters: dict[str, list[int]],
         rounds: int, budget_s: float) -> dict[str, dict]:
     live = [p for p in peers if not isinstance(p, adapters.Missing)]
-    # Every request through the floor and the call-counting peers; the timed peers (the
+    checked = ValidatingFloor()
+    # Every request through the floors and the call-counting peers; the timed peers (the
     # same adapters without the counter) on the first requests, which warms them up.
-    calls = check_agreement(engine, [floor] + [p for p in counted
-                                               if not isinstance(p, adapters.Missing)],
+    calls = check_agreement(engine, [floor, checked] + [p for p in counted
+                                                        if not isinstance(p, adapters.Missing)],
                             reqs, counters)
     check_agreement(engine, live, reqs[:WARMUP])
     outcomes = collections.Counter(engine.result(engine.decide(*r))[0] for r in reqs)
     print(f"\n{workload_name}: {len(reqs):,} requests, outcomes "
           f"{dict(sorted(outcomes.items()))}; every engine agrees on every request "
           "(outcome, step ids, by_default)")
-    stats = measure([engine, floor] + live, reqs, rounds, budget_s)
+    stats = measure([engine, floor, checked] + live, reqs, rounds, budget_s)
     ours = stats[engine.name]["median"]
     rows = [(engine.name, stats[engine.name], "1", engine.note),
-            (floor.name, stats[floor.name], "—", floor.note)]
+            (floor.name, stats[floor.name], "—", floor.note),
+            (checked.name, stats[checked.name], "—", checked.note)]
     for peer in peers:
         if isinstance(peer, adapters.Missing):
             rows.append((peer.name, None, None, peer.reason))
@@ -154,7 +171,9 @@ def run(workload_name: str, reqs: list[workload.Request], engine: Any, floor: An
                 "ratio of medians):", rows, ours,
                 len(reqs)))
     fl = stats[floor.name]["median"]
-    print(f"  this engine / floor: {ours / fl:.1f}× (median {ours:.2f} µs vs {fl:.2f} µs)")
+    vf = stats[checked.name]["median"]
+    print(f"  this engine / floor: {ours / fl:.1f}× (median {ours:.2f} µs vs {fl:.2f} µs); "
+          f"/ validating floor: {ours / vf:.2f}× ({vf:.2f} µs)")
     return stats
 
 

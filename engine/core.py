@@ -32,6 +32,7 @@ from engine.model import Decision, Finding, Request
 from engine.plugins import (FailedPack, LoadedPack, load_packs, load_vocabulary,
                             make_plugin_manager)
 from engine.serialization import request_from_json
+from engine.fastpath import DecisionMemo, Normalise, normalisers
 from engine.validate import FactValidator, validators
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -57,6 +58,10 @@ class Engine:
         self._pm = pm
         self._vocabulary = vocabulary or contract_vocabulary()
         self._validators: dict[str, FactValidator] = validators(self._vocabulary)
+        # the same checks, generated straight-line per action (engine.fastpath)
+        self._normalisers: dict[str, Normalise] = normalisers(self._validators)
+        self._memo = DecisionMemo()
+        self._remembered = self._memo.get
         self._refresh_hooks()
 
     @classmethod
@@ -163,18 +168,30 @@ class Engine:
     # ---- deciding ----------------------------------------------------------------
     def decide(self, pack: str, action: str, facts: Mapping[str, Any] | None = None,
                at: dt.date | str | None = None) -> Decision:
-        """Decide one request; bad input raises :class:`~engine.errors.RequestError`."""
-        compiled = self.pack(pack)
-        validator = self._validators.get(action) if isinstance(action, str) else None
-        if validator is None:
+        """Decide one request; bad input raises :class:`~engine.errors.RequestError`.
+
+        The facts are checked by the action's generated normaliser (the validator's
+        checks, ``engine.fastpath``), and the decision for findings already seen that day
+        is the one combined then (:class:`~engine.fastpath.DecisionMemo`).
+        """
+        compiled = self._packs.get(pack) if type(pack) is str else None
+        if compiled is None:
+            compiled = self.pack(pack)
+        normalise = self._normalisers.get(action) if isinstance(action, str) else None
+        if normalise is None:
             raise RequestError(
                 f"unknown action {_quoted(action)}{did_you_mean(action, self._vocabulary.actions) if isinstance(action, str) else ''}; "
                 f"actions are {one_of(self._vocabulary.actions)}", path="action", code="unknown-action")
+        now: dt.datetime | None = None
         if type(at) is dt.date:
-            when, now = at, None
+            when = at
         else:
-            when, now = moment(at)
-        normalised = validator.normalise(facts if facts is not None else {}, now)
+            parsed = _iso_at(at) if type(at) is str else None
+            if type(parsed) is dt.date:
+                when = parsed
+            else:
+                when, now = moment(at)
+        normalised = normalise(facts if facts is not None else {}, now)
         if self._dated and pack in self._dated:
             compiled = self._dated[pack].edition_on(when)
         if self._evaluate_all is None:
@@ -190,7 +207,12 @@ class Engine:
         else:
             findings = [f for r in self._evaluate_all(compiled, action, normalised, when)
                         if r for f in r]
-        decision = combine(compiled, action, findings, when)
+        # the memo's key (fastpath.DecisionMemo.key); one finding is the common case
+        key = (id(compiled), action, when, id(findings[0])) if len(findings) == 1 else \
+            (id(compiled), action, when, *map(id, findings))
+        hit = self._remembered(key)
+        decision = hit[0] if hit is not None else self._memo.decide(
+            compiled, action, findings, when, key)
         if self._notify is not None:
             self._notify(request=Request(pack, action, dict(facts or {}), when),
                          decision=decision)

@@ -9,6 +9,7 @@ is not installed is skipped with the command that installs it.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import pytest
 
@@ -58,7 +59,8 @@ def test_a_peer_agrees_with_the_engine(this_engine, peer):
                                              "pip install -e '.[bench]'")
     counter = [0]
     loaded = peer(counter)
-    calls = peers.check_agreement(this_engine, [loaded], REQUESTS, {loaded.name: counter})
+    covered = [r for r in REQUESTS if r[1] in adapters.PEER_ACTIONS]   # as bench.peers asks
+    calls = peers.check_agreement(this_engine, [loaded], covered, {loaded.name: counter})
     assert calls[loaded.name] > 0          # the peer itself answered, not the adapter
 
 
@@ -228,3 +230,50 @@ def test_the_language_server_benchmark_runs():
     assert result.returncode == 0, result.stderr
     assert "errors: a syntax error shown" in result.stdout
     assert "completion median" in result.stdout
+
+
+def test_the_validating_floor_agrees_with_the_engine(this_engine):
+    peers.check_agreement(this_engine, [peers.ValidatingFloor()], REQUESTS)
+
+
+def _forms(fact: vocab.Fact) -> list:
+    t = fact.type
+    some = list(t.values or (t.element.values if t.element else ()))[:2]
+    wrong = ["zz", 1.5, None, -1, True, 1, [[1]], {"a": 1}, "2025-02-30", "2025-W01-1",
+             "2025-03-01", "2025-03-01T09:30", dt.date(2025, 3, 1), ["x", "x"], [1]]
+    if t.kind == "enum":
+        return wrong + some + [unicodedata.normalize("NFD", "Tyresö")]
+    if t.kind == "set":
+        return wrong + [some, set(some), some + some[:1], some + ["zz"]]
+    return wrong + ["Tyresö", 2, False, dt.datetime(2025, 3, 1, 9, 30),
+                    "2025-03-01T09:30:00.5", dt.date(2024, 2, 29)]
+
+
+def test_the_validating_floor_refuses_what_the_engine_refuses(this_engine):
+    """The same class of behaviour: for every fact of every action the floor knows, in
+    good and bad forms, the floor raises BadRequest exactly when the engine raises."""
+    from engine.errors import RequestError
+    checked = 0
+    for pack in adapters.PACKS:
+        for action in WORDS.actions.values():
+            base = {f.name: (f.type.values[0] if f.type.kind == "enum" else "2025-03-01T09:00")
+                    for f in action.facts if f.required}
+            requests = [(action.name, {**base, f.name: v}, "2025-03-03")
+                        for f in action.facts for v in _forms(f)]
+            requests += [(action.name, {}, "2025-03-03"), (action.name, {**base, "zz": 1}, "2025-03-03"),
+                         (action.name, base, "2025-13-01"), ("unknown", base, "2025-03-03"),
+                         (action.name, [], "2025-03-03")]
+            for name, facts, at in requests:
+                try:
+                    this_engine.engine.decide(pack, name, facts, at)
+                    engine_refuses = False
+                except RequestError:
+                    engine_refuses = True
+                try:
+                    floor.decide_validating(pack, name, facts, at)
+                    floor_refuses = False
+                except floor.BadRequest:
+                    floor_refuses = True
+                assert floor_refuses == engine_refuses, (pack, name, facts, at)
+                checked += 1
+    assert checked > 500
