@@ -97,8 +97,9 @@ def test_each_workload_entry_parses_to_the_reference_entry(decided):
                                            tzinfo=dt.timezone.utc))
         line = dlog.encode(entry, decision)
         assert dlog._line(entry.time, entry.request_id, entry.decision_id, entry.source,
-                          request, entry.index, entry.pack_digest, None, None, decision,
-                          entry.pack, entry.pack_version, entry.in_force_from) == line
+                          request, entry.index, entry.pack_digest, None, None,
+                          dlog.decision_bytes(decision), entry.pack, entry.pack_version,
+                          entry.in_force_from) == line
         same_line(line, reference_encode(entry, decision))
 
 
@@ -248,3 +249,27 @@ def test_policy_replay_reads_a_log_written_by_the_plugin(tmp_path, decided):
     result = replay(Engine.load(), io.BytesIO(raw))
     assert (result.lines, result.changed, result.unchanged, sum(result.unusable.values())) \
         == (400, 0, 400, 0)
+
+
+def test_a_unit_answers_with_what_its_log_encoded_and_only_for_its_decisions(engine):
+    lines: list[bytes] = []
+    plugin = dlog.DecisionLog(lines.extend)
+    engine.register(plugin)
+    try:
+        requests = [{"pack": "vara", "action": "close_channel"},
+                    {"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"}}]
+        with dlog.scope("http", "r-9", batch=True) as unit:
+            decisions = engine.decide_many(requests)
+            unit.commit()
+    finally:
+        engine.unregister(plugin)
+    answers = unit.answers(decisions)
+    assert [json.loads(a) for a in answers] == [to_json(d) for d in decisions]
+    assert all(a is e for a, (_, e) in zip(answers, unit.encoded))
+    assert [json.loads(line)["decision"] for line in lines] == [to_json(d) for d in decisions]
+    # other decisions (or another order) are encoded afresh, never taken from the unit
+    assert [json.loads(a) for a in unit.answers(decisions[::-1])] == \
+        [to_json(d) for d in decisions[::-1]]
+    with dlog.scope("http", "r-10") as empty:
+        assert [json.loads(a) for a in empty.answers(decisions)] == \
+            [to_json(d) for d in decisions]

@@ -240,7 +240,7 @@ class Service:
         with self._unit(request, snapshot) as unit:
             decision = snapshot.engine.decide_request(data)
             unit.commit()
-        return json_bytes_response(dlog.decision_bytes(decision))
+        return json_bytes_response(unit.answers([decision])[0])
 
     async def decide_batch(self, request: Request) -> Response:
         data = await read_json(request, self.config.max_body, self.config.body_timeout)
@@ -257,9 +257,10 @@ class Service:
         with self._unit(request, snapshot, batch=True) as unit:
             decisions = snapshot.engine.decide_many(batch.requests)
             unit.commit()
-        # {"decisions": [...]}, each distinct decision's JSON encoded once (dlog.decision_bytes)
+        # {"decisions": [...]}: each decision's JSON as the log encoded it, each distinct
+        # decision's encoded once (dlog.decision_bytes)
         return json_bytes_response(
-            b'{"decisions":[' + b",".join(map(dlog.decision_bytes, decisions)) + b"]}")
+            b'{"decisions":[' + b",".join(unit.answers(decisions)) + b"]}")
 
     # ---- AuthZEN -----------------------------------------------------------------
     async def evaluation(self, request: Request) -> Response:

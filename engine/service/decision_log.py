@@ -113,6 +113,9 @@ class Scope:
     authzen_cut: Mapping[str, Any] | None = None   # what bounded() cut from ``authzen``
     count: int = 0
     pending: list[tuple[Sink, bytes]] = attrs.field(factory=list)
+    #: Each decision logged in the unit with its JSON (:func:`decision_bytes`), in order,
+    #: for the answer (see :meth:`answers`).
+    encoded: list[tuple[Decision, bytes]] = attrs.field(factory=list)
     plugins: tuple[Any, ...] = ()     # for engines loaded inside (the CLI's decision log)
 
     def commit(self) -> None:
@@ -126,6 +129,15 @@ class Scope:
 
     def discard(self) -> None:
         self.pending.clear()
+
+    def answers(self, decisions: Sequence[Decision]) -> list[bytes]:
+        """The JSON of each of ``decisions`` (:func:`decision_bytes`), reusing what the
+        log encoded when it logged exactly these decisions in this order."""
+        encoded = self.encoded
+        if len(encoded) == len(decisions) and all(
+                d is e for d, (e, _) in zip(decisions, encoded)):
+            return [text for _, text in encoded]
+        return list(map(decision_bytes, decisions))
 
 
 _SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
@@ -312,8 +324,8 @@ def encode(entry: LogEntry, decision: Decision) -> bytes:
     (with what was cut in ``entry.cut``).
     """
     line = _line(entry.time, entry.request_id, entry.decision_id, entry.source, entry.request,
-                 entry.index, entry.pack_digest, entry.authzen, entry.cut, decision,
-                 entry.pack, entry.pack_version, entry.in_force_from)
+                 entry.index, entry.pack_digest, entry.authzen, entry.cut,
+                 decision_bytes(decision), entry.pack, entry.pack_version, entry.in_force_from)
     return line if line is not None else _encode_converted(entry, decision)
 
 
@@ -387,11 +399,12 @@ def _plain(value: Any) -> bool:
 def _line(time: dt.datetime, request_id: str, decision_id: str, source: str,
           request: Request, index: int | None, pack_digest: str | None,
           authzen: Mapping[str, Any] | None, cut: Mapping[str, Any] | None,
-          decision: Decision, pack: str, pack_version: str,
+          encoded: bytes, pack: str, pack_version: str,
           in_force_from: dt.date | None) -> bytes | None:
-    """One entry encoded straight from its parts, or ``None`` when the request holds
-    what only the converter's way logs the same (see :func:`_plain_facts`); the line
-    parses to what that way gives, field for field and in the same order."""
+    """One entry encoded straight from its parts (``encoded``: the decision's JSON), or
+    ``None`` when the request holds what only the converter's way logs the same (see
+    :func:`_plain_facts`); the line parses to what that way gives, field for field and
+    in the same order."""
     facts = _plain_facts(request.facts)
     at = request.at
     if (facts is None or type(time) is not dt.datetime or not (at is None or type(at) is dt.date)
@@ -408,8 +421,7 @@ def _line(time: dt.datetime, request_id: str, decision_id: str, source: str,
                         "at": at},
             "index": index, "pack_digest": pack_digest, "authzen": authzen,
             "cut": dict(cut) if cut else None, "in_force_from": in_force_from})
-        return b"".join((memoryview(head)[:-1], b',"decision":', decision_bytes(decision),
-                         b"}\n"))
+        return b"".join((memoryview(head)[:-1], b',"decision":', encoded, b"}\n"))
     except TypeError:    # a lone surrogate, an integer beyond 64 bits: the converter's way
         return None
 
@@ -438,8 +450,9 @@ class DecisionLog:
             digest = _decided_by(current, decision)
             authzen = current.authzen if current else None
             cut = current.authzen_cut if current else None
+            encoded = decision_bytes(decision)
             line = _line(time, request_id, decision_id, source, request, index, digest,
-                         authzen, cut, decision, decision.pack, decision.pack_version,
+                         authzen, cut, encoded, decision.pack, decision.pack_version,
                          decision.in_force_from)
             if line is None:
                 line = _encode_converted(LogEntry(
@@ -453,6 +466,7 @@ class DecisionLog:
             return
         if current is not None:
             current.pending.append((self.sink, line))
+            current.encoded.append((decision, encoded))
         else:
             self.sink([line])
 
