@@ -261,6 +261,8 @@ def decision_json(decision: Decision) -> str:
     return decision_bytes(decision).decode("utf-8")
 
 
+_UTC = dt.timezone.utc
+
 MAX_TEXT = 1024      # characters of one string in an entry; longer ones are cut short
 MAX_EXTRA = 4096     # bytes of JSON of an AuthZEN call's subject.properties, or its context
 
@@ -438,18 +440,17 @@ class DecisionLog:
     def policy_decision(self, request: Request, decision: Decision) -> None:
         try:
             current = _SCOPE.get()
-            index = None
-            if current is not None:
-                if current.batch:
-                    index = current.count
+            if current is None:
+                request_id, source = new_id(), self.source
+                index = digest = authzen = cut = None
+            else:
+                index = current.count if current.batch else None
                 current.count += 1
-            time = dt.datetime.now(dt.timezone.utc)
-            request_id = current.request_id if current else new_id()
+                request_id, source = current.request_id, current.source
+                digest = _decided_by(current, decision)
+                authzen, cut = current.authzen, current.authzen_cut
+            time = dt.datetime.now(_UTC)
             decision_id = new_id()
-            source = current.source if current else self.source
-            digest = _decided_by(current, decision)
-            authzen = current.authzen if current else None
-            cut = current.authzen_cut if current else None
             encoded = decision_bytes(decision)
             line = _line(time, request_id, decision_id, source, request, index, digest,
                          authzen, cut, encoded, decision.pack, decision.pack_version,
