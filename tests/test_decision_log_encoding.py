@@ -158,9 +158,11 @@ VALUE = SCALAR | st.lists(TEXT, max_size=4) | st.lists(SCALAR, max_size=3) \
                                             max_size=3),
        index=st.none() | st.integers(0, 999),
        request_id=st.sampled_from(["pep-42", "{3F2504E0-4F89}", "r\ud800"]),
-       microsecond=st.integers(0, 999_999))
+       microsecond=st.integers(0, 999_999),
+       zone=st.sampled_from([dt.timezone.utc, None, dt.timezone(dt.timedelta(hours=1)),
+                             dt.timezone(dt.timedelta(hours=-3, seconds=30))]))
 def test_any_entry_parses_to_the_reference_entry(engine, facts, at, authzen, index,
-                                                 request_id, microsecond):
+                                                 request_id, microsecond, zone):
     """Whatever a Python caller puts in the facts (long text, lone surrogates, big
     integers, NaN, dates, sets, nested objects) and an AuthZEN call adds."""
     decision = engine.decide("tyreso", "like_page", {"page_category": "own"}, AT)
@@ -168,8 +170,7 @@ def test_any_entry_parses_to_the_reference_entry(engine, facts, at, authzen, ind
     cut = {"authzen.context": {"size": 5000, "sha256": "0" * 64}} if authzen else None
     entry = entry_for(request, decision, index=index, request_id=request_id,
                       authzen=authzen, cut=cut,
-                      time=dt.datetime(2025, 6, 1, 8, 12, 3, microsecond,
-                                       tzinfo=dt.timezone.utc))
+                      time=dt.datetime(2025, 6, 1, 8, 12, 3, microsecond, tzinfo=zone))
     new, old = dlog.encode(entry, decision), reference_encode(entry, decision)
     assert new.endswith(b"\n") and new.count(b"\n") == 1
     new.decode("utf-8")

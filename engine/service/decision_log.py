@@ -45,8 +45,9 @@ from engine.model import Decision, Request
 from engine.service.log_writer import LogWriter
 
 __all__ = ["LogEntry", "Scope", "scope", "current_scope", "scope_plugins", "decision_json",
-           "decision_bytes", "decision_data", "encode", "bounded", "DecisionLog", "LogWriter", "recording", "LogFilter",
-           "entry_time", "BadLine", "read_entries", "new_id", "MAX_TEXT", "MAX_EXTRA"]
+           "decision_bytes", "decision_data", "encode", "bounded", "DecisionLog", "LogWriter",
+           "recording", "LogFilter", "entry_time", "BadLine", "read_entries", "new_id",
+           "MAX_TEXT", "MAX_EXTRA"]
 
 logger = logging.getLogger("policy.decision_log")
 
@@ -409,7 +410,9 @@ def _line(time: dt.datetime, request_id: str, decision_id: str, source: str,
     in the same order."""
     facts = _plain_facts(request.facts)
     at = request.at
-    if (facts is None or type(time) is not dt.datetime or not (at is None or type(at) is dt.date)
+    if (facts is None or type(time) is not dt.datetime or time.tzinfo is not _UTC
+            or not (at is None or type(at) is dt.date)
+            or not (in_force_from is None or type(in_force_from) is dt.date)
             or type(request.pack) is not str or type(request.action) is not str
             or len(request.pack) > MAX_TEXT or len(request.action) > MAX_TEXT
             or (authzen is not None and not _plain(authzen))
