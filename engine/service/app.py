@@ -54,7 +54,7 @@ from engine.desk.routes import routes as desk_routes
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
 from engine.service.http_io import (ClientGone, Gate, TokenFile, error_response,
-                                    json_response, json_text_response, printable, read_json)
+                                    json_bytes_response, json_response, printable, read_json)
 from engine.service.reload import PackFile, PackState, PackStore, Problem, Snapshot, pack_files
 from engine.serialization import converter, structure, to_json
 
@@ -240,7 +240,7 @@ class Service:
         with self._unit(request, snapshot) as unit:
             decision = snapshot.engine.decide_request(data)
             unit.commit()
-        return json_text_response(dlog.decision_json(decision))
+        return json_bytes_response(unit.answers([decision])[0])
 
     async def decide_batch(self, request: Request) -> Response:
         data = await read_json(request, self.config.max_body, self.config.body_timeout)
@@ -257,9 +257,10 @@ class Service:
         with self._unit(request, snapshot, batch=True) as unit:
             decisions = snapshot.engine.decide_many(batch.requests)
             unit.commit()
-        # {"decisions": [...]}, each decision's JSON encoded once (dlog.decision_json)
-        return json_text_response(
-            '{"decisions":[' + ",".join(map(dlog.decision_json, decisions)) + "]}")
+        # {"decisions": [...]}: each decision's JSON as the log encoded it, each distinct
+        # decision's encoded once (dlog.decision_bytes)
+        return json_bytes_response(
+            b'{"decisions":[' + b",".join(unit.answers(decisions)) + b"]}")
 
     # ---- AuthZEN -----------------------------------------------------------------
     async def evaluation(self, request: Request) -> Response:

@@ -29,23 +29,25 @@ import contextlib
 import contextvars
 import datetime as dt
 import errno
-import functools
 import hashlib
 import itertools
 import json
 import logging
+import math
 import os
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import attrs
+import orjson
 
 from engine.hookspecs import hookimpl
 from engine.model import Decision, Request
 from engine.service.log_writer import LogWriter
 
 __all__ = ["LogEntry", "Scope", "scope", "current_scope", "scope_plugins", "decision_json",
-           "encode", "bounded", "DecisionLog", "LogWriter", "recording", "LogFilter",
-           "entry_time", "BadLine", "read_entries", "new_id", "MAX_TEXT", "MAX_EXTRA"]
+           "decision_bytes", "decision_data", "encode", "bounded", "DecisionLog", "LogWriter",
+           "recording", "LogFilter", "entry_time", "BadLine", "read_entries", "new_id",
+           "MAX_TEXT", "MAX_EXTRA"]
 
 logger = logging.getLogger("policy.decision_log")
 
@@ -56,9 +58,8 @@ Sink = Callable[[Sequence[bytes]], None]
 class LogEntry:
     """One line of the decision log but for its last field, ``decision``.
 
-    :func:`encode` adds the decision JSON, which :func:`decision_json` encodes once for
-    each distinct decision: decisions repeat a lot, and the service answers with the
-    same text.
+    :func:`encode` adds the decision JSON (:func:`decision_data`, the service's answer).
+    The log plugin encodes its entries straight from these parts, without building one.
     """
 
     time: dt.datetime                 # when the decision was made, UTC
@@ -83,14 +84,15 @@ class _Ids:
     """
 
     def __init__(self) -> None:
-        self._pid = -1
-        self._prefix = ""
+        self._fresh()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._fresh)
+
+    def _fresh(self) -> None:
+        self._prefix = os.urandom(8).hex()
         self._counter = itertools.count()
 
     def __call__(self) -> str:
-        if os.getpid() != self._pid:
-            self._pid, self._prefix = os.getpid(), os.urandom(8).hex()
-            self._counter = itertools.count()
         return f"{self._prefix}{next(self._counter):016x}"
 
 
@@ -112,6 +114,9 @@ class Scope:
     authzen_cut: Mapping[str, Any] | None = None   # what bounded() cut from ``authzen``
     count: int = 0
     pending: list[tuple[Sink, bytes]] = attrs.field(factory=list)
+    #: Each decision logged in the unit with its JSON (:func:`decision_bytes`), in order,
+    #: for the answer (see :meth:`answers`).
+    encoded: list[tuple[Decision, bytes]] = attrs.field(factory=list)
     plugins: tuple[Any, ...] = ()     # for engines loaded inside (the CLI's decision log)
 
     def commit(self) -> None:
@@ -125,6 +130,15 @@ class Scope:
 
     def discard(self) -> None:
         self.pending.clear()
+
+    def answers(self, decisions: Sequence[Decision]) -> list[bytes]:
+        """The JSON of each of ``decisions`` (:func:`decision_bytes`), reusing what the
+        log encoded when it logged exactly these decisions in this order."""
+        encoded = self.encoded
+        if len(encoded) == len(decisions) and all(
+                d is e for d, (e, _) in zip(decisions, encoded)):
+            return [text for _, text in encoded]
+        return list(map(decision_bytes, decisions))
 
 
 _SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
@@ -162,12 +176,93 @@ def scope_plugins() -> tuple[Any, ...]:
     return current.plugins if current is not None else ()
 
 
-@functools.lru_cache(maxsize=4096)
-def decision_json(decision: Decision) -> str:
-    """The decision JSON as text, encoded once for each distinct decision."""
-    from engine.serialization import to_json
-    return json.dumps(to_json(decision), ensure_ascii=False, separators=(",", ":"))
+#: The JSON-ready data of each step and reason (compiled once with their pack, shared by
+#: every decision that names them), keyed by identity. Each value holds its object, so
+#: no id is reused while it is cached; the cache is emptied when it grows past
+#: :data:`_MAX_PIECES` (after reloads that compiled new packs).
+_PIECES: dict[int, tuple[Any, Any]] = {}
+_MAX_PIECES = 65536
 
+
+def _piece(value: Any) -> Any:
+    hit = _PIECES.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    from engine.serialization import to_json
+    data = to_json(value)
+    if len(_PIECES) >= _MAX_PIECES:
+        _PIECES.clear()
+    _PIECES[id(value)] = (value, data)
+    return data
+
+
+#: The fields of a Decision, in the order of its JSON: the shape decision_data builds.
+_DECISION_FIELDS = ("pack", "action", "outcome", "steps", "reasons", "by_default",
+                    "pack_version", "at", "in_force_from")
+_DECISION_SHAPE = (tuple(f.name for f in attrs.fields(Decision)) == _DECISION_FIELDS and
+                   not any(f.metadata.get("json") is False for f in attrs.fields(Decision)))
+
+
+def decision_data(decision: Decision) -> dict[str, Any]:
+    """The decision JSON as data (``to_json(decision)``), built from cached pieces.
+
+    Its steps' and reasons' data are shared with other decisions' (read-only). Dates
+    stay ``datetime.date`` values, which the JSON encoder writes as ``YYYY-MM-DD``.
+    """
+    if not _DECISION_SHAPE or type(decision) is not Decision:   # a changed model: the converter
+        from engine.serialization import to_json
+        data: dict[str, Any] = to_json(decision)
+        return data
+    return {"pack": decision.pack, "action": decision.action, "outcome": decision.outcome,
+            "steps": [_piece(s) for s in decision.steps],
+            "reasons": [_piece(r) for r in decision.reasons],
+            "by_default": decision.by_default, "pack_version": decision.pack_version,
+            "at": decision.at, "in_force_from": decision.in_force_from}
+
+
+#: Each distinct decision's JSON, keyed by its plain fields and the identities of its
+#: steps and reasons; each value holds a decision with that key, so those identities
+#: stay its objects' while cached. Emptied when it grows past :data:`_MAX_DECISIONS`.
+_ENCODED: dict[tuple[Any, ...], tuple[Decision, bytes]] = {}
+_MAX_DECISIONS = 8192
+
+
+def decision_bytes(decision: Decision) -> bytes:
+    """The decision JSON as UTF-8 bytes, compact (the service's answer and the log's).
+
+    Encoded once for each distinct decision: a repeated one is found by a key of
+    strings, dates and the identities of its steps and reasons, never by hashing the
+    decision itself.
+    """
+    if not _DECISION_SHAPE or type(decision) is not Decision:
+        return _encoded(decision_data(decision))
+    key = (decision.pack, decision.action, decision.outcome, decision.pack_version,
+           decision.at, decision.in_force_from, decision.by_default,
+           *map(id, decision.steps), None, *map(id, decision.reasons))
+    hit = _ENCODED.get(key)
+    if hit is not None:
+        return hit[1]
+    text = _encoded(decision_data(decision))
+    if len(_ENCODED) >= _MAX_DECISIONS:
+        _ENCODED.clear()
+    _ENCODED[key] = (decision, text)
+    return text
+
+
+def _encoded(data: Any) -> bytes:
+    try:
+        return orjson.dumps(data)
+    except TypeError:      # a lone surrogate: the standard encoder escapes it
+        from engine.serialization import dumps
+        return dumps(data)
+
+
+def decision_json(decision: Decision) -> str:
+    """The decision JSON as text, compact."""
+    return decision_bytes(decision).decode("utf-8")
+
+
+_UTC = dt.timezone.utc
 
 MAX_TEXT = 1024      # characters of one string in an entry; longer ones are cut short
 MAX_EXTRA = 4096     # bytes of JSON of an AuthZEN call's subject.properties, or its context
@@ -231,6 +326,14 @@ def encode(entry: LogEntry, decision: Decision) -> bytes:
     The request is :func:`bounded`; the AuthZEN details are expected bounded already
     (with what was cut in ``entry.cut``).
     """
+    line = _line(entry.time, entry.request_id, entry.decision_id, entry.source, entry.request,
+                 entry.index, entry.pack_digest, entry.authzen, entry.cut,
+                 decision_bytes(decision), entry.pack, entry.pack_version, entry.in_force_from)
+    return line if line is not None else _encode_converted(entry, decision)
+
+
+def _encode_converted(entry: LogEntry, decision: Decision) -> bytes:
+    """:func:`encode` through the converter: for requests :func:`_line` does not take."""
     from engine.serialization import to_json
     data = to_json(entry)
     cut = dict(entry.cut or {})
@@ -245,6 +348,89 @@ def encode(entry: LogEntry, decision: Decision) -> bytes:
         return (head[:-1] + tail).encode("utf-8")
 
 
+def _plain_facts(facts: Any) -> dict[str, Any] | None:
+    """The facts as logged (lists sorted) when they are plain JSON that needs no cut:
+    strings of at most :data:`MAX_TEXT` characters, booleans, integers, finite floats,
+    ``None`` and lists of such strings; else ``None`` (the converter's way)."""
+    if type(facts) is not dict:
+        return None
+    lists = False
+    for value in facts.values():
+        kind = type(value)
+        if kind is str:
+            if len(value) > MAX_TEXT:
+                return None
+        elif kind is bool or kind is int or value is None:
+            continue
+        elif kind is list:
+            for item in value:
+                if type(item) is not str or len(item) > MAX_TEXT:
+                    return None
+            lists = True
+        elif kind is float:
+            if not math.isfinite(value):
+                return None
+        else:
+            return None
+    if lists:
+        return {k: sorted(v) if type(v) is list else v for k, v in facts.items()}
+    return facts
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON the way orjson writes it as the standard encoder does:
+    dicts with string keys, lists, strings, booleans, integers, finite floats, None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            for key in item:
+                if type(key) is not str:
+                    return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not (kind is str or kind is bool or kind is int or item is None):
+            return False
+    return True
+
+
+def _line(time: dt.datetime, request_id: str, decision_id: str, source: str,
+          request: Request, index: int | None, pack_digest: str | None,
+          authzen: Mapping[str, Any] | None, cut: Mapping[str, Any] | None,
+          encoded: bytes, pack: str, pack_version: str,
+          in_force_from: dt.date | None) -> bytes | None:
+    """One entry encoded straight from its parts (``encoded``: the decision's JSON), or
+    ``None`` when the request holds what only the converter's way logs the same (see
+    :func:`_plain_facts`); the line parses to what that way gives, field for field and
+    in the same order."""
+    facts = _plain_facts(request.facts)
+    at = request.at
+    if (facts is None or type(time) is not dt.datetime or time.tzinfo is not _UTC
+            or not (at is None or type(at) is dt.date)
+            or not (in_force_from is None or type(in_force_from) is dt.date)
+            or type(request.pack) is not str or type(request.action) is not str
+            or len(request.pack) > MAX_TEXT or len(request.action) > MAX_TEXT
+            or (authzen is not None and not _plain(authzen))
+            or (cut is not None and not _plain(cut))):
+        return None
+    try:
+        head = orjson.dumps({
+            "time": time, "request_id": request_id, "decision_id": decision_id,
+            "source": source, "pack": pack, "pack_version": pack_version,
+            "request": {"pack": request.pack, "action": request.action, "facts": facts,
+                        "at": at},
+            "index": index, "pack_digest": pack_digest, "authzen": authzen,
+            "cut": dict(cut) if cut else None, "in_force_from": in_force_from})
+        return b"".join((memoryview(head)[:-1], b',"decision":', encoded, b"}\n"))
+    except TypeError:    # a lone surrogate, an integer beyond 64 bits: the converter's way
+        return None
+
+
 class DecisionLog:
     """The ``policy_decision`` observer that records decisions to a sink."""
 
@@ -257,29 +443,34 @@ class DecisionLog:
     def policy_decision(self, request: Request, decision: Decision) -> None:
         try:
             current = _SCOPE.get()
-            index = None
-            if current is not None:
-                if current.batch:
-                    index = current.count
+            if current is None:
+                request_id, source = new_id(), self.source
+                index = digest = authzen = cut = None
+            else:
+                index = current.count if current.batch else None
                 current.count += 1
-            entry = LogEntry(
-                time=dt.datetime.now(dt.timezone.utc),
-                request_id=current.request_id if current else new_id(),
-                decision_id=new_id(),
-                source=current.source if current else self.source,
-                pack=decision.pack, pack_version=decision.pack_version,
-                request=request, index=index,
-                pack_digest=_decided_by(current, decision),
-                authzen=current.authzen if current else None,
-                cut=current.authzen_cut if current else None,
-                in_force_from=decision.in_force_from)
-            line = encode(entry, decision)
+                request_id, source = current.request_id, current.source
+                digest = _decided_by(current, decision)
+                authzen, cut = current.authzen, current.authzen_cut
+            time = dt.datetime.now(_UTC)
+            decision_id = new_id()
+            encoded = decision_bytes(decision)
+            line = _line(time, request_id, decision_id, source, request, index, digest,
+                         authzen, cut, encoded, decision.pack, decision.pack_version,
+                         decision.in_force_from)
+            if line is None:
+                line = _encode_converted(LogEntry(
+                    time=time, request_id=request_id, decision_id=decision_id,
+                    source=source, pack=decision.pack, pack_version=decision.pack_version,
+                    request=request, index=index, pack_digest=digest, authzen=authzen,
+                    cut=cut, in_force_from=decision.in_force_from), decision)
         except Exception:   # the hook must not raise; say loudly that an entry is missing
             logger.exception("could not record a decision of pack %r in the decision log",
                              getattr(decision, "pack", None))
             return
         if current is not None:
             current.pending.append((self.sink, line))
+            current.encoded.append((decision, encoded))
         else:
             self.sink([line])
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import os
 from typing import Any, Mapping
@@ -30,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from engine.service import decision_log as dlog
 from engine.errors import InputTooLargeError, RequestError
 from engine.json_input import parse_json  # the one JSON reader, shared by every surface
-from engine.serialization import to_json
+from engine.serialization import dumps, to_json
 
 
 # ---- JSON out ---------------------------------------------------------------------------
@@ -49,16 +48,13 @@ class ErrorBody:
 
 def json_response(data: Any, status: int = 200,
                   headers: Mapping[str, str] | None = None) -> Response:
-    try:
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    except UnicodeEncodeError:   # a lone surrogate from the request, quoted in a message
-        body = json.dumps(data, separators=(",", ":")).encode("ascii")
-    return Response(body, status, headers, media_type="application/json")
+    """JSON-ready ``data`` as compact UTF-8 JSON (``engine.serialization.dumps``)."""
+    return Response(dumps(data), status, headers, media_type="application/json")
 
 
-def json_text_response(text: str, status: int = 200) -> Response:
-    """A response whose JSON is already encoded (text free of lone surrogates)."""
-    return Response(text.encode("utf-8"), status, media_type="application/json")
+def json_bytes_response(body: bytes, status: int = 200) -> Response:
+    """A response whose JSON is already encoded (UTF-8)."""
+    return Response(body, status, media_type="application/json")
 
 
 def error_response(status: int, code: str, message: str, path: str | None = None,

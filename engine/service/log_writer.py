@@ -163,8 +163,9 @@ class LogWriter:
                 self._buffered += len(line)
             if len(self._buffer) >= self.max_batch and self._retry_at is None:
                 self._cond.notify()
-            due = self._retry_at is None or time.monotonic() >= self._retry_at
-        if self._thread is None and due:   # no background flushing: write now
+            due = self._thread is None and (self._retry_at is None or
+                                            time.monotonic() >= self._retry_at)
+        if due:   # no background flushing: write now
             self.flush()
 
     def flush(self) -> None:
