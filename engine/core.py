@@ -107,7 +107,16 @@ class Engine:
             self._evaluators = tuple(i.function for i in impls)
             self._evaluate_all = None
         observers = hook.policy_decision.get_hookimpls()
-        self._notify = hook.policy_decision if observers else None
+        self._notify = None
+        self._observers: tuple[Callable[[Request, Decision], None], ...] = ()
+        if any(i.hookwrapper or i.wrapper for i in reversed(observers)):
+            self._notify = hook.policy_decision
+        else:
+            # Plain observers: called directly, in the order pluggy calls them (the last
+            # registered first), each with the arguments it names. Same calls, less
+            # overhead than the hook's (about 2 µs a decision).
+            self._observers = tuple(_observer(i.function, i.argnames)
+                                    for i in reversed(observers))
 
     def register(self, plugin: Any, name: str | None = None) -> None:
         """Register a plugin (an observer or evaluator) on a loaded engine."""
@@ -213,7 +222,11 @@ class Engine:
         hit = self._remembered(key)
         decision = hit[0] if hit is not None else self._memo.decide(
             compiled, action, findings, when, key)
-        if self._notify is not None:
+        if self._observers:
+            request = Request(pack, action, dict(facts or {}), when)
+            for observe in self._observers:
+                observe(request, decision)
+        elif self._notify is not None:
             self._notify(request=Request(pack, action, dict(facts or {}), when),
                          decision=decision)
         return decision
@@ -243,6 +256,22 @@ class Engine:
                                        else (e.path or "")[1:])
                 raise type(e)(f"request {index}: {e.message}", code=e.code, path=path) from None
         return decisions
+
+
+def _observer(function: Callable[..., Any],
+              argnames: Sequence[str]) -> Callable[[Request, Decision], None]:
+    """A ``policy_decision`` implementation as a call of (request, decision), passing
+    only the arguments it names, as pluggy does."""
+    names = tuple(argnames)
+    if names == ("request", "decision"):
+        return function
+    if names == ("decision",):
+        return lambda request, decision: function(decision)
+    if names == ("request",):
+        return lambda request, decision: function(request)
+    if not names:
+        return lambda request, decision: function()
+    return lambda request, decision: function(decision, request)   # ("decision", "request")
 
 
 def _date(at: dt.date | str | None) -> dt.date:

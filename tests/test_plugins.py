@@ -76,6 +76,51 @@ def test_observer_sees_every_decision_and_can_be_dropped(engine):
     assert seen == [({"page_category": "own"}, "allow"), ({"page_category": "commercial"}, "deny")]
 
 
+def test_observers_are_called_as_the_hook_calls_them(engine):
+    """Called directly, plain observers still get only the arguments they name, the
+    last registered first, tryfirst before the rest; a wrapper observer goes through the
+    hook call and sees the same."""
+    calls = []
+
+    class Both:
+        @hookimpl
+        def policy_decision(self, decision, request):
+            calls.append(("both", request.action, decision.outcome))
+
+    class DecisionOnly:
+        @hookimpl
+        def policy_decision(self, decision):
+            calls.append(("decision", decision.outcome))
+
+    class RequestOnly:
+        @hookimpl(tryfirst=True)
+        def policy_decision(self, request):
+            calls.append(("request", request.facts["page_category"]))
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def policy_decision(self, request, decision):
+            calls.append(("wrapper", decision.outcome))
+            return (yield)
+
+    def decide_with(*plugins):
+        calls.clear()
+        for plugin in plugins:
+            engine.register(plugin)
+        try:
+            engine.decide("tyreso", "like_page", {"page_category": "commercial"}, AT)
+        finally:
+            for plugin in plugins:
+                engine.unregister(plugin)
+        return list(calls)
+
+    plain = decide_with(Both(), DecisionOnly(), RequestOnly())
+    assert plain == [("request", "commercial"), ("decision", "deny"),
+                     ("both", "like_page", "deny")]
+    assert decide_with(Both(), DecisionOnly(), RequestOnly(), Wrapper()) == \
+        [("wrapper", "deny"), *plain]
+
+
 def test_a_wrapper_evaluator_goes_through_the_full_hook_call(engine):
     calls = []
 
