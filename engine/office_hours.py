@@ -30,6 +30,7 @@ does not span the night-time switch to or from summer time.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Iterable
@@ -79,6 +80,9 @@ class OfficeHours:
     closes: time = time(17, 0)
     weekdays: frozenset[int] = attrs.field(default=frozenset(range(5)), converter=_weekday_set)
     country: str = "SE"
+    # Derived once (a count reads them several times): opening time and day length in µs.
+    _opens_us: int = attrs.field(init=False, eq=False, repr=False)
+    _day_length: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         for name in ("opens", "closes"):
@@ -100,11 +104,13 @@ class OfficeHours:
         if type(self.country) is not str or self.country not in _known_countries():
             raise ValueError(f"office hours: unknown country {self.country!r}; give an ISO "
                              f"3166-1 code that the holidays library knows, such as 'SE'")
+        object.__setattr__(self, "_opens_us", _micros(self.opens))
+        object.__setattr__(self, "_day_length", _micros(self.closes) - _micros(self.opens))
 
     @property
     def day_length(self) -> int:
         """The length of an office day in microseconds."""
-        return _micros(self.closes) - _micros(self.opens)
+        return self._day_length
 
     def is_office_day(self, day: date) -> bool:
         """Whether the office is open on ``day``."""
@@ -137,15 +143,30 @@ def _closed_days(country: str, year: int) -> frozenset[date]:
 def _weekday_count(first: date, end: date, weekdays: frozenset[int]) -> int:
     """How many days of [first, end) fall on one of ``weekdays``: whole weeks at once."""
     weeks, rest = divmod(end.toordinal() - first.toordinal(), 7)
-    start = first.weekday()
-    return weeks * len(weekdays) + sum((start + i) % 7 in weekdays for i in range(rest))
+    return weeks * len(weekdays) + _part_of_week(first.weekday(), rest, weekdays)
+
+
+@functools.lru_cache(maxsize=512)
+def _part_of_week(start: int, days: int, weekdays: frozenset[int]) -> int:
+    """How many of ``days`` (< 7) days from weekday ``start`` on fall on ``weekdays``."""
+    return sum((start + i) % 7 in weekdays for i in range(days))
+
+
+@functools.lru_cache(maxsize=4096)
+def _closed_weekdays(country: str, year: int, weekdays: frozenset[int]) -> tuple[int, ...]:
+    """The closed days of ``year`` that fall on one of ``weekdays``, as sorted ordinals."""
+    return tuple(sorted(day.toordinal() for day in _closed_days(country, year)
+                        if day.weekday() in weekdays))
 
 
 def _closed_count(first: date, end: date, hours: OfficeHours) -> int:
     """How many days of [first, end) fall on one of the weekdays but are closed."""
-    return sum(first <= day < end and day.weekday() in hours.weekdays
-               for year in range(first.year, end.year + 1)
-               for day in _closed_days(hours.country, year))
+    low, high = first.toordinal(), end.toordinal()
+    count = 0
+    for year in range(first.year, end.year + 1):
+        closed = _closed_weekdays(hours.country, year, hours.weekdays)
+        count += bisect.bisect_left(closed, high) - bisect.bisect_left(closed, low)
+    return count
 
 
 def _office_days(first: date, end: date, hours: OfficeHours) -> int:
@@ -157,8 +178,9 @@ def _elapsed_today(moment: datetime, hours: OfficeHours) -> int:
     """Office microseconds on ``moment``'s day before ``moment`` (0 on a closed day)."""
     if not hours.is_office_day(moment.date()):
         return 0
-    since_opening = _micros(moment.time()) - _micros(hours.opens)
-    return min(max(since_opening, 0), hours.day_length)
+    since_opening = ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1_000_000 \
+        + moment.microsecond - hours._opens_us
+    return min(max(since_opening, 0), hours._day_length)
 
 
 def _nth_weekday_after(day: date, n: int, weekdays: frozenset[int]) -> date:
@@ -205,7 +227,7 @@ def office_hours_between(start: datetime, end: datetime,
     _check_naive(start=start, end=end)
     if end < start:
         return -office_hours_between(end, start, hours)
-    micros = (_office_days(start.date(), end.date(), hours) * hours.day_length
+    micros = (_office_days(start.date(), end.date(), hours) * hours._day_length
               + _elapsed_today(end, hours) - _elapsed_today(start, hours))
     return micros / _MICROS_PER_HOUR
 
