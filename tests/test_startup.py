@@ -92,3 +92,59 @@ def test_a_distributions_name_and_version_are_its_metadatas():
     import importlib.metadata
     dist = importlib.metadata.distribution("policy-engine")
     assert name_version(dist) == (dist.metadata["name"], dist.version)
+
+
+#: What ``policy decide PACK ACTION`` never needs: the service, the desk, the editor, the
+#: authoring tools, rich, the holiday calendars (only answer_question's facts need them),
+#: cattrs (only a request that is not a plain JSON object does), and lark once the parse
+#: cache holds the pack.
+NOT_FOR_DECIDE = ("engine.service", "engine.desk", "engine.editor", "engine.authoring",
+                  "engine.cli.authoring", "engine.cli.service", "engine.cli.explain",
+                  "engine.cli.editor", "engine.office_hours", "starlette", "uvicorn", "rich",
+                  "holidays", "cattrs", "lark", "pygments")
+
+RUN = r"""
+import json, sys
+from engine.cli import main
+sys.argv = ["policy", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_after(*args: str) -> set[str]:
+    r = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True,
+                       cwd=ROOT, timeout=60)
+    assert r.stderr == "", r.stderr
+    return set(json.loads(r.stdout.splitlines()[-1]))
+
+
+def loaded(modules: set[str], names) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in names or m in names
+                  or any(m.startswith(n + ".") for n in names))
+
+
+def test_policy_decide_imports_only_what_it_needs():
+    args = ("decide", "tyreso", "like_page", "--facts", '{"page_category": "own"}')
+    modules_after(*args)                    # fills the parse cache
+    modules = modules_after(*args)
+    assert "engine.core" in modules and "engine.cli.decide" in modules
+    assert loaded(modules, NOT_FOR_DECIDE) == []
+    json_out = modules_after(*args, "--format", "json")
+    assert loaded(json_out, set(NOT_FOR_DECIDE) - {"cattrs"}) == []
+
+
+def test_the_command_line_imports_a_command_only_when_it_is_called():
+    modules = modules_after("--version")
+    assert loaded(modules, ("engine.core", "engine.compiler", "engine.cli.decide", "dsl",
+                            *NOT_FOR_DECIDE)) == []
+
+
+def test_every_command_is_where_the_group_says():
+    from engine.cli import COMMANDS, main
+    for name in COMMANDS:
+        assert main.commands[name].name == name
+    assert sorted(main.list_commands(None)) == sorted(COMMANDS)

@@ -53,8 +53,6 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
     with --format json, as {"line": N, "error": {...}} in its place) and the run goes on.
     A progress bar shows on stderr when it is a terminal and the decisions go elsewhere.
     """
-    from engine.serialization import to_json
-
     if input_file is not None:
         if pack or action or facts_json:
             fail("give either PACK ACTION [--facts JSON] or --input FILE, not both")
@@ -70,6 +68,7 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
                 data = [dict(r, at=r.get("at", at)) if isinstance(r, dict) else r for r in data]
             decisions = engine.decide_many(data)
             if fmt == "json":
+                from engine.serialization import to_json
                 echo_json([to_json(d) for d in decisions])
             else:
                 from engine.explain.trace_views import render_decision
@@ -87,6 +86,7 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
             fail(f"--facts must be a JSON object of fact names to values, got {facts_json}")
         decision = load_engine(only=pack).decide(pack, action, facts, at)
     if fmt == "json":
+        from engine.serialization import to_json
         echo_json(to_json(decision))
     else:
         from engine.explain.trace_views import render_decision
