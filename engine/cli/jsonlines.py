@@ -16,9 +16,9 @@ and skipped (``--on-error continue``, exit status 2 at the end).
 
 Output is flushed every :data:`FLUSH_EVERY` decisions, and before each line is read
 when the input is not a regular file (a pipe, a terminal), so a caller who writes a
-request and waits gets its decision. With ``--decision-log``, the entries of the
-decisions written so far are handed to the log at each flush: a decision is logged once
-it has been delivered, and none that was not.
+request and waits gets its decision. With ``--decision-log``, the entries of decisions
+already flushed are handed to the log as they accumulate (see :class:`_Delivery`): a
+decision is logged once it has been delivered, and none that was not.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import json
 import os
 import stat
 import sys
+import time
 from typing import IO, Any, Iterator
 
 import click
@@ -110,6 +111,7 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
         def show(decision: Any, first: bool) -> str:      # blank-line separated, as a list is
             return ("" if first else "\n") + render_decision(decision) + "\n"
     out = sys.stdout
+    deliver = _Delivery(out)
     interactive = lines.size is None
     bad = 0
     current = [0]                   # the line whose request the engine is deciding
@@ -120,7 +122,7 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
         bad += 1
         where = f"--input {lines.name} line {number}"
         if on_error == "stop":
-            _flush(out)
+            deliver(log=True)
             fail(f"{where}: {message}; the lines before it were decided, none after it")
         click.echo(f"error: {where}: {message}", err=True)
         if fmt == "json":
@@ -141,7 +143,7 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
                 request["at"] = at
             current[0] = number
             if interactive:
-                _flush(out)
+                deliver()
             yield request
 
     written = 0
@@ -155,9 +157,10 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
                 continue
             out.write(show(result, not written))
             written += 1
+            deliver.written()
             if written % FLUSH_EVERY == 0:
-                _flush(out)
-        _flush(out)
+                deliver()
+        deliver(log=True)
     finally:
         if progress is not None:
             progress(None)
@@ -166,15 +169,30 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
              f"above); {written} decided")
 
 
-def _flush(out: IO[str]) -> None:
-    """Flush the decisions written so far, then hand their log entries to the log."""
-    try:
-        out.flush()
-    except BrokenPipeError:
-        sys.stdout = open(os.devnull, "w")            # nothing more can be written
-        fail("the output was closed; the requests after the decisions written so far "
-             "were not decided")
-    commit_decisions()
+class _Delivery:
+    """Flushing the decisions written so far, and handing their log entries to the log.
+
+    Standard output is flushed every :data:`FLUSH_EVERY` decisions, or before each line is
+    read when the input is a pipe or a terminal; the log gets the entries of the flushed
+    decisions every :data:`FLUSH_EVERY` of them, at most a second after the first, and at
+    the end. (A closed output ends the command as click ends any: exit status 1, and
+    the entries not yet handed over are not logged.)
+    """
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.unlogged = 0
+        self.since = time.monotonic()
+
+    def __call__(self, *, log: bool = False) -> None:
+        self.out.flush()
+        if log or self.unlogged >= FLUSH_EVERY or time.monotonic() - self.since > 1:
+            commit_decisions()
+            self.unlogged = 0
+            self.since = time.monotonic()
+
+    def written(self) -> None:
+        self.unlogged += 1
 
 
 def _progress(total: int | None) -> Any:
