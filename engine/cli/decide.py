@@ -46,12 +46,12 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
 
     Exit status 0 when a decision was made, whatever the outcome; 2 on bad input.
 
-    \b
     With JSON Lines (docs/contract.md, "CLI"), a bad line stops the run with one message
-    naming the line (exit 2): the decisions of the lines before it have been written,
-    none after it. With --on-error continue, each bad line is reported on stderr (and,
-    with --format json, as {"line": N, "error": {...}} in its place) and the run goes on.
-    A progress bar shows on stderr when it is a terminal and the decisions go elsewhere.
+    naming the line (exit 2): the decisions of the lines before it have been written
+    (and logged, with --decision-log), none after it. With --on-error continue, each bad
+    line is reported on stderr (and, with --format json, as {"line": N, "error": {...}}
+    in its place) and the run goes on. A progress bar shows on stderr when it is a
+    terminal and the decisions go elsewhere.
     """
     if input_file is not None:
         if pack or action or facts_json:
