@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 import gc
 import threading
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, overload
 from zoneinfo import ZoneInfo
 
 import pluggy
@@ -229,6 +229,14 @@ class Engine:
         """
         with collection_paused():
             return list(self.decide_stream(requests))
+
+    @overload
+    def decide_stream(self, requests: Iterable[Request | Mapping[str, Any]], *,
+                      on_error: Literal["raise"] = "raise") -> Iterator[Decision]: ...
+
+    @overload
+    def decide_stream(self, requests: Iterable[Request | Mapping[str, Any]], *,
+                      on_error: Literal["yield"]) -> Iterator[Decision | RequestError]: ...
 
     def decide_stream(self, requests: Iterable[Request | Mapping[str, Any]], *,
                       on_error: str = "raise") -> Iterator[Decision | RequestError]:

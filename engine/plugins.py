@@ -202,8 +202,9 @@ def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
     return name_version(dist)[0] if dist is not None else ""
 
 
-def name_version(dist: importlib.metadata.Distribution) -> tuple[str, str]:
-    """A distribution's name and version, read off the header lines of its metadata
+def name_version(dist: Any) -> tuple[str, str]:
+    """The name and version of a distribution (``importlib.metadata.Distribution``, or
+    pluggy's wrapper of one), read off the header lines of its metadata
     (``dist.metadata`` parses the whole file as e-mail: a millisecond a distribution, on
     every start)."""
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""

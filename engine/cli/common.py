@@ -92,7 +92,7 @@ def commit_decisions() -> None:
 _LOG_MODULE = "engine.service.decision_log"
 
 
-def parse_json(text: str, what: str) -> Any:
+def parse_json(text: str | bytes, what: str) -> Any:
     """JSON text given on the command line, read as every surface reads it
     (``engine.json_input``); bad text ends with ``error: …`` and exit status 2."""
     from engine.errors import RequestError

@@ -152,7 +152,7 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
             if isinstance(result, RequestError):
                 prefix = f"request {index}: "
                 message = result.message.removeprefix(prefix)
-                path = result.path.removeprefix(f"[{index}]").removeprefix(".") or None
+                path = (result.path or "").removeprefix(f"[{index}]").removeprefix(".") or None
                 refused(current[0], message, RequestError(message, code=result.code, path=path))
                 continue
             out.write(show(result, not written))
