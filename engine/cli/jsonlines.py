@@ -4,6 +4,9 @@
 ``*.ndjson``) is JSON Lines; so is any input whose first non-blank line holds a whole
 JSON object on its own and which has a second non-blank line. Anything else is one JSON
 document (a request object or a list of them), read whole, as before JSON Lines existed.
+So the first line is decided only once a second line, or the end of the input, has shown
+which it is (a program that writes one request and waits for its answer before writing
+the next should name a ``.jsonl`` file, or send its requests as they come).
 
 :func:`stream_decisions` decides JSON Lines through :meth:`Engine.decide_stream`, one
 line at a time, writing one decision per line (``--format json``) or a decision for
