@@ -204,3 +204,21 @@ def test_a_long_stream_runs_in_bounded_memory(tmp_path):
             f.write(lines(*request))
     # 100,000 decisions kept, or their lines, would be 100 MiB and more; a stream keeps none
     assert peak_kib(large) < peak_kib(small) + 16 * 1024
+
+
+def test_a_named_pipe_ending_in_jsonl_is_answered_line_by_line(tmp_path):
+    fifo = tmp_path / "requests.jsonl"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, "-m", "engine", "decide", "--input", str(fifo),
+                             "--format", "json"], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        with open(fifo, "w", encoding="utf-8") as requests:
+            for request in (LIKE, CLOSE):
+                requests.write(json.dumps(request) + "\n")
+                requests.flush()
+                # answered before the next request is written, the first one too
+                assert json.loads(proc.stdout.readline())["pack"] == request["pack"]
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+        proc.wait()

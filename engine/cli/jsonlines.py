@@ -5,8 +5,9 @@
 JSON object on its own and which has a second non-blank line. Anything else is one JSON
 document (a request object or a list of them), read whole, as before JSON Lines existed.
 So the first line is decided only once a second line, or the end of the input, has shown
-which it is (a program that writes one request and waits for its answer before writing
-the next should name a ``.jsonl`` file, or send its requests as they come).
+which it is; a program that writes one request and waits for its answer before writing
+the next can give a named pipe whose name ends in ``.jsonl``, which is read as lines from
+the start.
 
 :func:`stream_decisions` decides JSON Lines through :meth:`Engine.decide_stream`, one
 line at a time, writing one decision per line (``--format json``) or a decision for
@@ -78,15 +79,16 @@ def read_input(file: IO[bytes], name: str) -> Any:
             break
     if not head:
         return parse_json(b"", f"--input {name}")          # the message for empty input
+    if name.lower().endswith(SUFFIXES):
+        return JsonLines(name, file, head, number + 1)
     first = head[0][1].lstrip(b"\xef\xbb\xbf \t\r\n")
-    named = name.lower().endswith(SUFFIXES)
-    if named or (first.startswith(b"{") and _whole_object(first)):
+    if first.startswith(b"{") and _whole_object(first):
         for raw in file:
             number += 1
             if raw.strip():
                 head.append((number, raw))
                 break
-        if named or len(head) > 1:
+        if len(head) > 1:
             return JsonLines(name, file, head, number + 1)
     rest = b"".join(raw for _, raw in head) + file.read()
     return parse_json(rest, f"--input {name}")
