@@ -215,11 +215,20 @@ def _progress(total: int | None) -> Any:
                    redirect_stdout=False, redirect_stderr=False)
     task = bar.add_task("deciding", total=total)
     bar.start()
+    pending = [0, 0]                # bytes and lines read since the bar last moved
+    moved = [time.monotonic()]
 
     def advance(size: int | None) -> None:
+        if size is not None:
+            pending[0] += size
+            pending[1] += 1
+            # moving the bar costs more than deciding a line: every 256 lines, or 0.1 s
+            if pending[1] < 256 and time.monotonic() - moved[0] < 0.1:
+                return
+        bar.advance(task, pending[0] if total else pending[1])
+        pending[:] = [0, 0]
+        moved[0] = time.monotonic()
         if size is None:
             bar.stop()
-            return
-        bar.advance(task, size if total else 1)
 
     return advance
