@@ -278,6 +278,8 @@ def indexed(error: RequestError, index: int) -> RequestError:
     return type(error)(f"request {index}: {error.message}", code=error.code, path=path)
 
 
+# The collector is the process's, so its pause is counted process-wide: how many batches
+# are running, and whether to resume collection when the last of them ends.
 _pause_lock = threading.Lock()
 _pauses = 0
 _resume = False
@@ -300,6 +302,7 @@ def collection_paused() -> Iterator[None]:
             _pauses -= 1
             if _pauses == 0 and _resume:
                 gc.enable()
+
 
 def _date(at: dt.date | str | None) -> dt.date:
     return moment(at)[0]
