@@ -56,7 +56,8 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
     if input_file is not None:
         if pack or action or facts_json:
             fail("give either PACK ACTION [--facts JSON] or --input FILE, not both")
-        name = "<stdin>" if input_file.name in ("-", "<stdin>") else input_file.name
+        name = getattr(input_file, "name", "-")       # (a test's stand-in has none)
+        name = "<stdin>" if name in ("-", "<stdin>") else name
         document = read_input(input_file, name)
         if isinstance(document, JsonLines):
             stream_decisions(document, load_engine(), at, fmt, on_error)
