@@ -7,7 +7,9 @@
 For each size, microseconds per decision on this thread's CPU time (other processes on
 the machine do not count), median over the rounds, for three ways of deciding the same
 request objects ``{"pack", "action", "facts", "at"}`` (the shared seeded workload over
-every installed pack, a fresh dict for each request as a caller's batch would hold):
+every installed pack, a fresh dict for each request as a caller's batch would hold;
+below 10,000 requests, a round decides 10,000 of them in batches of that size, so that
+every size decides the same requests and only the batching differs):
 
   - ``decide``: ``Engine.decide_request`` called once per request, the decisions dropped;
   - ``decide_many``: one call for the whole list, the list of decisions kept;
@@ -62,7 +64,6 @@ def request_objects(packs: list[str], n: int, seed: int) -> Iterator[dict[str, A
 
 def time_way(engine: Any, way: str, batch: list[dict[str, Any]]) -> float:
     """Microseconds per decision of one pass over ``batch``, on this thread's CPU time."""
-    gc.collect()
     timer = time.thread_time_ns
     if way == "decide":
         decide = engine.decide_request
@@ -149,14 +150,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'requests':>10}  " + "  ".join(f"{w + ' µs':>17}" for w in WAYS)
           + "  many/decide")
     for n in sizes:
-        batch = list(request_objects(packs, n, args.seed))
+        # below DISTINCT requests, as many different batches of n as make up DISTINCT: a
+        # round decides the same requests at every size, in batches of n
+        pool = list(request_objects(packs, max(n, DISTINCT), args.seed))
+        batches = [pool[i:i + n] for i in range(0, len(pool), n)]
         for way in WAYS:
-            # more passes for small batches, so that a round is not a handful of µs
-            passes = max(1, 10_000 // n)
-            runs = [statistics.median(time_way(engine, way, batch) for _ in range(passes))
-                    for _ in range(args.rounds)]
+            runs = []
+            for _ in range(args.rounds):
+                gc.collect()
+                runs.append(sum(time_way(engine, way, b) * len(b) for b in batches)
+                            / len(pool))
             medians[way, n] = statistics.median(runs)
-        del batch
+        del pool, batches
         print(f"  {n:>10,}  " + "  ".join(f"{medians[w, n]:>17.2f}" for w in WAYS)
               + f"  {medians['decide_many', n] / medians['decide', n]:>10.2f}×")
     first = sizes[0]
