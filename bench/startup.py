@@ -5,7 +5,8 @@
 
 Cold start:
   - ``policy decide tyreso like_page --facts '{"page_category": "commercial"}'``, the
-    whole process, wall time (and ``python -c pass`` beside it: the interpreter alone);
+    whole process, wall time and CPU time (user and system), and ``python -c pass``
+    beside it (the interpreter alone);
   - inside a fresh process: importing the engine, then ``Engine.load()`` (discover,
     parse and compile every installed pack).
 
@@ -28,6 +29,7 @@ if not __package__:          # run as a file, python bench/NAME.py: import bench
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -77,12 +79,19 @@ def policy_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "engine"]
 
 
-def wall_ms(cmd: list[str], runs: int) -> list[float]:
+def wall_ms(cmd: list[str], runs: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall milliseconds of ``runs`` fresh processes; with ``cpu``, their CPU time (user and
+    system, which other processes on the machine stretch far less) is appended to it."""
     out = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         out.append((time.perf_counter() - t0) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+                       * 1000)
     return out
 
 
@@ -105,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run(cmd + DECIDE, check=True, stdout=subprocess.DEVNULL)      # warm the disk cache
     print(f"bench.startup: {args.runs} fresh processes each; load average "
           f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    cpu: list[float] = []
     print(f"  policy {' '.join(DECIDE[:3])} --facts '{DECIDE[4]}' (whole process, wall): "
-          f"{show(wall_ms(cmd + DECIDE, args.runs))}")
+          f"{show(wall_ms(cmd + DECIDE, args.runs, cpu))}; CPU time {show(cpu)}")
     print(f"  python -c pass (the interpreter alone, wall):                            "
           f"{show(wall_ms([sys.executable, '-c', 'pass'], args.runs))}")
     runs = [child() for _ in range(args.runs)]

@@ -105,7 +105,7 @@ def test_the_real_command_prints_one_line_and_exits_2():
     assert (r.returncode, r.stdout) == (2, "")
     assert r.stderr == ("error: policy decide: no such option '--fact' (did you mean "
                         "'--facts'?); its options are '--at', '--decision-log', '--facts', "
-                        "'--format', '--help', '--input' or '-h'\n")
+                        "'--format', '--help', '--input', '--on-error' or '-h'\n")
     r = policy("explain", "--format", "JSON")
     assert (r.returncode, r.stderr) == (2, "error: policy explain: --format must be one of "
                                            "'html', 'json', 'markdown' or 'text', not 'JSON' "

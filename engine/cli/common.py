@@ -61,13 +61,38 @@ def records_decisions(func: Callable[..., R]) -> Callable[..., R]:
     return wrapper
 
 
-def load_engine() -> Any:
+def load_engine(only: str | None = None) -> Any:
+    """The engine of every installed pack, with the decision log's plugin when the
+    command records decisions. With ``only``, a pack id, the engine may leave out the
+    packs of other ids (see :func:`engine.plugins.load_packs`)."""
     from engine.core import Engine
-    from engine.service.decision_log import scope_plugins
-    return Engine.load(plugins=scope_plugins())
+    plugins: tuple[Any, ...] = ()
+    if _LOG_MODULE in sys.modules:          # only a recording command has imported it
+        from engine.service.decision_log import scope_plugins
+        plugins = scope_plugins()
+    if only is None:
+        return Engine.load(plugins=plugins)
+    from engine.plugins import load_packs, load_vocabulary, make_plugin_manager
+    pm = make_plugin_manager(plugins=plugins)
+    vocabulary, refused = load_vocabulary(pm)
+    loaded, failed = load_packs(pm, vocabulary, refused, only=only)
+    return Engine(loaded, pm, failed, vocabulary)
 
 
-def parse_json(text: str, what: str) -> Any:
+def commit_decisions() -> None:
+    """Hand the log entries of the decisions made so far to the decision log, when the
+    command records decisions (for a command that delivers its decisions as it goes)."""
+    if _LOG_MODULE in sys.modules:
+        from engine.service.decision_log import current_scope
+        unit = current_scope()
+        if unit is not None:
+            unit.commit()
+
+
+_LOG_MODULE = "engine.service.decision_log"
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
     """JSON text given on the command line, read as every surface reads it
     (``engine.json_input``); bad text ends with ``error: …`` and exit status 2."""
     from engine.errors import RequestError
