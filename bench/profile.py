@@ -47,9 +47,16 @@ def main(argv: list[str] | None = None) -> int:
         for pack, action, facts, at in reqs:
             decide(pack, action, facts, at)
 
+    if args.sampling:
+        try:
+            from pyinstrument import Profiler
+        except ImportError:
+            print("error: --sampling needs pyinstrument, one of the bench extras: "
+                  "pip install -e '.[bench]' (or leave out --sampling for cProfile)",
+                  file=sys.stderr)
+            return 2
     print(f"bench.profile: {len(reqs):,} requests over {', '.join(packs)}, seed {args.seed}")
     if args.sampling:
-        from pyinstrument import Profiler
         profiler = Profiler(interval=0.0001)
         profiler.start()
         run()

@@ -30,7 +30,7 @@ CASES = [
      ["decide:   median"]),
     (["-m", "bench.scaling", "--sizes", "20", "--requests", "200", "--rounds", "1"],
      ["rules  compile ms"]),
-    (["-m", "bench.profile", "--requests", "300"], ["validate"]),
+    (["-m", "bench.profile", "--requests", "300"], ["decide", "normalise"]),
     (["-m", "bench.replay", "--quick"], ["replay: 2,000 lines"]),
 ]
 
@@ -42,3 +42,15 @@ def test_a_benchmark_runs_in_a_tiny_mode(args, shows):
     assert "Traceback" not in r.stderr
     for text in shows:
         assert text in r.stdout, r.stdout
+
+
+def test_the_sampling_profile_without_its_extra_says_what_to_install():
+    try:
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("pyinstrument is installed (the bench extra): nothing is missing")
+    r = run("-m", "bench.profile", "--sampling", "--requests", "10")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: --sampling needs pyinstrument") and ".[bench]" in r.stderr
