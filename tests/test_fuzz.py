@@ -80,9 +80,13 @@ def test_mutated_test_file(text):
 
 
 def _time(text: str) -> float:
-    start = time.perf_counter()
-    load(text)
-    return time.perf_counter() - start
+    """The least of three parses' CPU time: other work on the machine does not count."""
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        load(text)
+        times.append(time.process_time() - start)
+    return min(times)
 
 
 @pytest.mark.parametrize("make", [
@@ -95,7 +99,7 @@ def _time(text: str) -> float:
 def test_no_super_linear_parsing(make):
     """Eight times the input may not take much more than eight times as long."""
     small, large = _time(make(20_000)), _time(make(160_000))
-    assert large < 40 * max(small, 0.002), (small, large)
+    assert large < 40 * max(small, 0.005), (small, large)
 
 
 JSON = st.recursive(
