@@ -136,11 +136,17 @@ def wait_for(condition: Any, timeout: float = 10, step: float = 0.05) -> Any:
         time.sleep(step)
 
 
-def log_lines(path: Path) -> list[dict[str, Any]]:
-    """Every line of a decision log, parsed; fails on a line that is not whole JSON."""
+def log_lines(path: Path, *, writing: bool = False) -> list[dict[str, Any]]:
+    """Every line of a decision log, parsed; fails on a line that is not whole JSON.
+
+    ``writing``: the server may be writing as the log is read, so a last line without
+    its newline is one being written, left for the next read rather than a failure.
+    """
     if not path.exists():
         return []
     data = path.read_bytes()
+    if writing and not data.endswith(b"\n"):
+        data = data[:data.rfind(b"\n") + 1]
     assert not data or data.endswith(b"\n"), f"the log ends in a partial line: {data[-80:]!r}"
     return [json.loads(line) for line in data.splitlines()]
 

@@ -43,7 +43,7 @@ def server(tmp_path_factory):
 def entries_of(server, request_id: str, count: int) -> list[dict]:
     """The decision log entries of one request, once ``count`` of them are written."""
     return wait_for(lambda: (lambda found: found if len(found) >= count else None)(
-        [e for e in log_lines(server.log) if e["request_id"] == request_id]))
+        [e for e in log_lines(server.log, writing=True) if e["request_id"] == request_id]))
 
 
 # ---- /healthz, request ids -----------------------------------------------------------------
