@@ -221,3 +221,16 @@ def test_rules_that_differ_only_in_their_values_share_their_generated_code():
     pack = keyed_pack(2000, residual="account_type == private")
     assert pack.code.count("\ndef _make") <= 3
     assert len(pack.code) < 5000
+
+
+def test_compiling_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+    assert gc.isenabled()
+    keyed_pack(5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        keyed_pack(5)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
