@@ -3,6 +3,7 @@
     python -m bench.scaling                      # N = 20, 200, 2,000, 20,000; every shape
     python -m bench.scaling --max 2000           # stop at 2,000 rules (a quick run)
     python -m bench.scaling --shapes string mixed --requests 2000
+    python -m bench.scaling --compile-only --sizes 2000 20000
 
 For each N and each *shape* a pack is generated with N rules on ``create_channel``, each
 rule keyed on its own value of one fact, in three effects taken in turn:
@@ -215,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--compile-only", action="store_true",
+                        help="measure parsing and compiling only, no decisions")
     args = parser.parse_args(argv)
     sizes = [n for n in args.sizes if args.max is None or n <= args.max]
 
@@ -227,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         first = None
         for n in sizes:
             parse_s, compile_s = compile_seconds(n, shape, args.rounds)
+            if args.compile_only:
+                print(f"  {shape:<7} {n:>6} {parse_s:>8.2f} {compile_s:>10.3f}", flush=True)
+                continue
             engine = load(n, shape)
             reqs = requests(n, args.requests, args.seed, shape)
             check(engine, reqs)

@@ -105,6 +105,10 @@ def test_the_scaling_benchmark_runs_in_its_tiny_mode(capsys):
     assert scaling.main(["--max", "20", "--requests", "50", "--rounds", "1"]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     assert [(row[0], row[1]) for row in rows] == [(shape, "20") for shape in scaling.SHAPES]
+    assert all(len(row) == 7 for row in rows)
+    assert scaling.main(["--sizes", "20", "--shapes", "gated", "--compile-only"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[:2] for row in rows] == [["gated", "20"]] and len(rows[0]) == 4
 
 
 # ---- the load and fault runs, in their --quick mode ------------------------------------
