@@ -224,8 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"bench.scaling: {args.requests:,} requests per size, {args.rounds} rounds, seed "
           f"{args.seed}; one action (create_channel); load average {load_avg}")
-    print(f"  {'shape':<7} {'rules':>6} {'parse s':>8} {'compile s':>10} {'median µs':>10} "
-          f"{'p99 µs':>8} {'× N=' + str(sizes[0]):>9}")
+    columns = f"  {'shape':<7} {'rules':>6} {'parse s':>8} {'compile s':>10}"
+    print(columns if args.compile_only else
+          f"{columns} {'median µs':>10} {'p99 µs':>8} {'× N=' + str(sizes[0]):>9}")
     for shape in args.shapes:
         first = None
         for n in sizes:
