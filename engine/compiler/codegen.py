@@ -101,7 +101,7 @@ class CodegenStep(Checker):
         if small or (not counts and not others and len(rules) <= CHUNK):
             chunk = self.chunk(action, [e for e in entries], {}, "list")
             self.tables.append((name, lambda make: make(chunk)))
-            self.lines.append(f"# {name}: {len(rules)} rules, one function")
+            self.lines.append(f"# {name}: {len(rules)} rule{'s' if len(rules) != 1 else ''}, one function")
             return name
         self.buckets(name, action, entries)
         return name
