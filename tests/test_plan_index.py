@@ -71,6 +71,7 @@ ATOMS = {
         "days_since_last_post > 2", "not (days_since_last_post == 1)",
         "months_since(last_snapshot_on) >= snapshot_interval", "last_snapshot_on is missing",
         "monitored_daily", "not major_change_planned", "listed_on_website == false",
+        "days_since_last_post == snapshot_interval", "6 != days_since_last_post",
     ],
 }
 
