@@ -24,8 +24,8 @@ The shapes differ in the key and the extra condition:
 
 so any request matches at most one rule: the work a decision needs is the same for
 every N, and whatever grows with N is the engine's own cost of finding that rule. For
-``gated`` the set and the bool can only narrow the candidates to about one rule in
-fourteen: the numeric range is evaluated for those. The pack goes through the real
+``gated`` the role can only narrow the candidates to about one rule in seven for each
+role the request's set holds: the bool and the numeric range are evaluated for those. The pack goes through the real
 pipeline (``dsl.parser.parse_pack``, then ``engine.compiler.compile_pack``, loaded into
 an ``Engine`` as a plugin pack) and the decisions are checked against the generator's
 own expectation before anything is timed. Requests hit every rule's key, and a tenth of
