@@ -76,7 +76,8 @@ class Checker:
         them one by one: typing 20,000 rules asks it hundreds of thousands of times)."""
         found = self.fact_names.get(action.name)
         if found is None:
-            found = self.fact_names[action.name] = {f.name: f for f in action.facts + action.derived}
+            found = self.fact_names[action.name] = {   # the first of a name, as Action.fact
+                f.name: f for f in reversed(action.facts + action.derived)}
         return found
 
     # ---- expressions --------------------------------------------------------------
