@@ -93,13 +93,24 @@ def test_an_engine_that_raises_is_a_mismatch(this_engine):
         peers.check_agreement(this_engine, [Broken()], REQUESTS[:5])
 
 
-def test_the_scaling_pack_decides_what_its_generator_expects():
-    engine, _ = scaling.load(20)
-    reqs = scaling.requests(20, 300, seed=5)
+@pytest.mark.parametrize("shape", scaling.SHAPES)
+def test_the_scaling_pack_decides_what_its_generator_expects(shape):
+    engine = scaling.load(20, shape)
+    reqs = scaling.requests(20, 300, seed=5, shape=shape)
     scaling.check(engine, reqs)
-    outcomes = {scaling.expected(20, facts)[0] for _, _, facts, _ in reqs}
+    outcomes = {scaling.expected(20, facts, shape)[0] for _, _, facts, _ in reqs}
     assert outcomes == {"allow", "deny", "required_steps"}
-    assert len(engine.packs["scaling20"].rules_for("create_channel")) == 20
+    assert len(engine.packs[f"scaling_{shape}_20"].rules_for("create_channel")) == 20
+
+
+def test_the_scaling_benchmark_runs_in_its_tiny_mode(capsys):
+    assert scaling.main(["--max", "20", "--requests", "50", "--rounds", "1"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [(row[0], row[1]) for row in rows] == [(shape, "20") for shape in scaling.SHAPES]
+    assert all(len(row) == 7 for row in rows)
+    assert scaling.main(["--sizes", "20", "--shapes", "gated", "--compile-only"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [row[:2] for row in rows] == [["gated", "20"]] and len(rows[0]) == 4
 
 
 # ---- the load and fault runs, in their --quick mode ------------------------------------

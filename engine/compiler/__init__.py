@@ -13,14 +13,17 @@ Compiling runs these steps, each in its own module, all at load:
 2. topic settings checked and turned into values (``topics``);
 3. rules checked, their conditions type checked (``check``) and ``for each`` rules
    expanded over their topic's values, with every rule's findings built (``expand``);
-4. each action's rules generated as one Python function ``plan(facts, at) ->
-   [Finding, …]`` (``codegen``), split on the fact the plan index picks (``plan_index``).
+4. each action's rules generated as one plan function ``plan(facts, at) ->
+   [Finding, …]`` (``codegen``) that evaluates only the rules a request's facts can
+   reach, as the plan index reads them off each rule's condition (``plan_index``).
 
 Conditions refer to topic settings by name, so a topic's value is written once and both
 ``policy explain`` and the decisions read it from the compiled pack (``compiled``).
 """
 
 from __future__ import annotations
+
+import gc
 
 from dsl import ast
 from engine.compiler.codegen import CodegenStep
@@ -40,8 +43,19 @@ __all__ = ["PACK_ID", "CompiledPack", "CompiledRule", "Part", "Plan", "TopicValu
 def compile_pack(pack: ast.Pack, vocabulary: Vocabulary | None = None) -> CompiledPack:
     """Check ``pack`` against ``vocabulary`` and compile it, or raise :class:`PackErrors`
     with every problem. Without a vocabulary, the contract's alone is used (an engine
-    passes its own, with its plugins' words)."""
-    return _Compiler(pack, vocabulary or contract_vocabulary()).run()
+    passes its own, with its plugins' words).
+
+    The cyclic garbage collector is paused while compiling: compiling allocates many
+    objects that live on, and each full collection walks them all again (for 20,000
+    rules that was about 40 % of the compile time). Nothing compiling makes is cyclic
+    garbage; the collector runs again as before once the pack is compiled."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _Compiler(pack, vocabulary or contract_vocabulary()).run()
+    finally:
+        if paused:
+            gc.enable()
 
 
 class _Compiler(TopicsStep, RulesStep, CodegenStep):

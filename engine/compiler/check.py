@@ -39,7 +39,7 @@ class Bad(Exception):
 class Scope:
     action: vocab.Action
     vars: Mapping[str, vocab.Type]
-    pinned: Mapping[str, str] = attrs.field(factory=dict)   # facts whose value is known
+    pinned: Mapping[str, Any] = attrs.field(factory=dict)   # facts whose value is known
 
 
 
@@ -61,9 +61,8 @@ class Checker:
             "_months_since": vocab.months_since, "_days_since": vocab.days_since,
         }
         self.temp = itertools.count()
-        self.findings = itertools.count()
-        self.finding_names: dict[int, str] = {}
         self.bad_topics: set[str] = set()     # set with a value that has errors
+        self.fact_names: dict[str, dict[str, vocab.Fact | vocab.DerivedFact]] = {}
         self.topics = {}
 
     # ---- errors -------------------------------------------------------------------
@@ -71,6 +70,15 @@ class Checker:
         err = PackCompileError.at(with_articles(message), span, self.pack.text, code=code)
         if not any(e.render() == err.render() for e in self.errors):
             self.errors.append(err)
+
+    def facts_of(self, action: vocab.Action) -> Mapping[str, vocab.Fact | vocab.DerivedFact]:
+        """``action``'s facts and derived facts by name (``Action.fact`` looks through
+        them one by one: typing 20,000 rules asks it hundreds of thousands of times)."""
+        found = self.fact_names.get(action.name)
+        if found is None:
+            found = self.fact_names[action.name] = {   # the first of a name, as Action.fact
+                f.name: f for f in reversed(action.facts + action.derived)}
+        return found
 
     # ---- expressions --------------------------------------------------------------
     def check_section(self, section: str | None, span: Span | None) -> None:
@@ -132,7 +140,7 @@ class Checker:
     def resolvable(self, expr: ast.Expr, scope: Scope) -> bool:
         """Whether ``expr`` has a type of its own (a bare enum value or a list has not)."""
         if isinstance(expr, ast.Name):
-            return (expr.id in scope.vars or scope.action.fact(expr.id) is not None
+            return (expr.id in scope.vars or expr.id in self.facts_of(scope.action)
                     or expr.id in self.vocabulary.topics)
         return not isinstance(expr, ast.ListValue)
 
@@ -144,14 +152,12 @@ class Checker:
     def expr_Name(self, e: ast.Name, scope: Scope, expected: vocab.Type | None) -> Typed:
         if e.id in scope.vars:
             return Typed(f"_v_{e.id}", scope.vars[e.id])
-        if e.id in scope.pinned:
-            fact = scope.action.fact(e.id)
-            assert fact is not None
-            return Typed(repr(scope.pinned[e.id]), fact.type)
-        fact = scope.action.fact(e.id)
+        fact = self.facts_of(scope.action).get(e.id)
         if fact is not None:
             nullable = (fact.may_be_missing if isinstance(fact, vocab.DerivedFact)
                         else fact.default is None and not fact.required)
+            if e.id in scope.pinned:      # its value is known: the plan index picked it
+                return Typed(repr(scope.pinned[e.id]), fact.type, nullable)
             return Typed(f"f[{e.id!r}]", fact.type, nullable)
         if e.id in self.vocabulary.topics:
             return self.topic_ref(e.id, e.span, expected)
@@ -326,6 +332,9 @@ class Checker:
                        "this always has a value (an absent bool, number or set means false, 0 "
                        "or empty)", e.span, "type")
             raise Bad
+        if isinstance(e.operand, ast.Name) and e.operand.id in scope.pinned:
+            missing = scope.pinned[e.operand.id] is None
+            return Typed(repr(missing == e.negated), vocab.BOOL)
         op = "is None" if e.negated else "is not None"
         return Typed(f"({operand.code} {op})", vocab.BOOL)
 
