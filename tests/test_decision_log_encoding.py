@@ -209,11 +209,24 @@ def test_a_reloaded_pack_decides_with_its_own_reasons(engine):
 def test_the_decision_cache_is_bounded(engine, monkeypatch):
     monkeypatch.setattr(dlog, "_MAX_DECISIONS", 3)
     monkeypatch.setattr(dlog, "_ENCODED", {})
+    monkeypatch.setattr(dlog, "_BY_IDENTITY", {})
     for day in range(1, 10):
         decision = engine.decide("tyreso", "like_page", {"page_category": "own"},
                                  dt.date(2025, 1, day))
         assert json.loads(dlog.decision_bytes(decision)) == to_json(decision)
-        assert len(dlog._ENCODED) <= 3
+        assert json.loads(dlog.decision_bytes(decision)) == to_json(decision)  # by identity
+        assert len(dlog._ENCODED) <= 3 and len(dlog._BY_IDENTITY) <= 3
+
+
+def test_a_decision_found_by_identity_is_that_decision_s_json(engine):
+    """The engine hands out a remembered decision again; its JSON is found by identity,
+    and an equal decision that is another object still gets its own (equal) JSON."""
+    first = engine.decide("tyreso", "like_page", {"page_category": "own"}, AT)
+    again = engine.decide("tyreso", "like_page", {"page_category": "own"}, AT)
+    assert again is first
+    assert dlog.decision_bytes(again) is dlog.decision_bytes(first)
+    copy = attrs.evolve(first, outcome="deny")
+    assert json.loads(dlog.decision_bytes(copy)) == to_json(copy) != to_json(first)
 
 
 # ---- the service's JSON ---------------------------------------------------------------

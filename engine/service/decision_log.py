@@ -225,6 +225,10 @@ def decision_data(decision: Decision) -> dict[str, Any]:
 #: stay its objects' while cached. Emptied when it grows past :data:`_MAX_DECISIONS`.
 _ENCODED: dict[tuple[Any, ...], tuple[Decision, bytes]] = {}
 _MAX_DECISIONS = 8192
+#: The same JSON by the decision object itself (the engine hands out a remembered
+#: decision again for the same findings): one lookup and an identity check. Each value
+#: holds its decision, so an id is not reused while cached.
+_BY_IDENTITY: dict[int, tuple[Decision, bytes]] = {}
 
 
 def decision_bytes(decision: Decision) -> bytes:
@@ -234,6 +238,9 @@ def decision_bytes(decision: Decision) -> bytes:
     strings, dates and the identities of its steps and reasons, never by hashing the
     decision itself.
     """
+    same = _BY_IDENTITY.get(id(decision))
+    if same is not None and same[0] is decision:      # the engine's memo gave it again
+        return same[1]
     if not _DECISION_SHAPE or type(decision) is not Decision:
         return _encoded(decision_data(decision))
     key = (decision.pack, decision.action, decision.outcome, decision.pack_version,
@@ -241,11 +248,15 @@ def decision_bytes(decision: Decision) -> bytes:
            *map(id, decision.steps), None, *map(id, decision.reasons))
     hit = _ENCODED.get(key)
     if hit is not None:
-        return hit[1]
-    text = _encoded(decision_data(decision))
-    if len(_ENCODED) >= _MAX_DECISIONS:
-        _ENCODED.clear()
-    _ENCODED[key] = (decision, text)
+        text = hit[1]
+    else:
+        text = _encoded(decision_data(decision))
+        if len(_ENCODED) >= _MAX_DECISIONS:
+            _ENCODED.clear()
+        _ENCODED[key] = (decision, text)
+    if len(_BY_IDENTITY) >= _MAX_DECISIONS:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(decision)] = (decision, text)
     return text
 
 
