@@ -13,6 +13,9 @@ What it returns behaves as ``importlib.metadata``'s entry points and distributio
 ``engine.plugins`` uses them (``name``, ``value``, ``group``, ``load()``, ``dist``;
 ``read_text()``, ``metadata``, ``version``); the rest of a distribution's metadata is read
 through ``importlib.metadata`` when asked for.
+
+:func:`package_files` is ``importlib.resources.files`` for the same reason: for a package
+in a folder it is that folder, without importing ``importlib.resources``.
 """
 
 from __future__ import annotations
@@ -82,6 +85,21 @@ class FoundEntryPoint:
 
     def __repr__(self) -> str:
         return f"EntryPoint(name={self.name!r}, value={self.value!r}, group={self.group!r})"
+
+
+def package_files(package: str) -> Any:
+    """``importlib.resources.files(package)``: the folder of a package imported from one
+    (what importlib's own reader of it answers), else importlib's answer."""
+    import importlib.machinery
+    spec = import_module(package).__spec__
+    loader = getattr(spec, "loader", None)
+    if (type(loader) in (importlib.machinery.SourceFileLoader,
+                         importlib.machinery.SourcelessFileLoader)
+            and spec.submodule_search_locations is not None):
+        from pathlib import Path
+        return Path(loader.path).parent
+    import importlib.resources
+    return importlib.resources.files(package)
 
 
 def group_entry_points(group: str) -> list[FoundEntryPoint] | None:

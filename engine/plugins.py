@@ -19,7 +19,6 @@ does: editors' lock, backup and swap files are not sources.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.resources
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -29,7 +28,7 @@ import pluggy
 
 from dsl.cache import parse_pack_cached
 from engine import hookspecs
-from engine.entry_points import group_entry_points
+from engine.entry_points import group_entry_points, package_files
 from engine.compiler import CompiledPack, compile_pack
 from engine.contract import CONTRACT, contract_vocabulary
 from engine.errors import PackLoadError, PolicyError, RequestError, VocabularyError
@@ -109,7 +108,7 @@ def pack_resource(package: str, resource: str, tests: str | None = None) -> Pack
     ``package`` is usually the calling module's ``__name__``; ``tests`` names the
     pack's test file beside it, if any.
     """
-    root = importlib.resources.files(package)
+    root = package_files(package)
 
     def read(name: str) -> tuple[str, str]:
         path = root.joinpath(name)
@@ -131,7 +130,7 @@ def pack_editions(package: str, folder: str = "editions") -> list[PackSource]:
     file in its ``folder`` (by convention ``editions/<id>-<version>.policy``), sorted by
     name; none when there is no such folder. Each is a complete pack source of the same
     pack id with its own ``version`` and ``in force`` clause (see docs/language.md)."""
-    root = importlib.resources.files(package).joinpath(folder)
+    root = package_files(package).joinpath(folder)
     try:
         names = sorted(entry.name for entry in root.iterdir()
                        if is_source_name(entry.name) and entry.is_file())

@@ -154,7 +154,8 @@ def test_policy_decide_finds_the_installed_packs_without_importlib_metadata():
     args = ("decide", "tyreso", "like_page", "--facts", '{"page_category": "own"}')
     modules_after(*args)
     modules = modules_after(*args)
-    assert loaded(modules, ("importlib.metadata", "email", "csv")) == []
+    assert loaded(modules, ("importlib.metadata", "importlib.resources", "email", "csv",
+                            "zipfile", "tempfile")) == []
 
 
 def dist_info(folder: Path, folder_name: str, entry_points: str, name: str = "") -> Path:
@@ -254,3 +255,24 @@ def test_policy_packs_reads_the_distributions_it_found(tmp_path, monkeypatch):
     assert ("throwaway", "1") in [name_version(d) for _, d in pm.list_plugin_distinfo()]
     assert {d.project_name for _, d in pm.list_plugin_distinfo()} >= {"throwaway",
                                                                       "policy-engine"}
+
+
+def test_a_package_s_files_are_where_importlib_resources_says(tmp_path, monkeypatch):
+    import importlib.resources
+    import zipfile
+    from dsl.cache import _package_folder
+    from engine.entry_points import package_files
+    assert package_files("packs.tyreso") == importlib.resources.files("packs.tyreso")
+    assert _package_folder() == importlib.resources.files("dsl")
+    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as z:
+        z.writestr("zipped_pack/__init__.py", "")
+        z.writestr("zipped_pack/p.policy", "pack zipped\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "zipped.zip"))
+    root = package_files("zipped_pack")
+    assert root.joinpath("p.policy").read_text() == "pack zipped\n"
+    for name in ("engine.core", "no_such_package_here"):
+        with pytest.raises(Exception) as theirs:
+            importlib.resources.files(name)
+        with pytest.raises(type(theirs.value)) as ours:
+            package_files(name)
+        assert str(ours.value) == str(theirs.value)
