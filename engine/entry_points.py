@@ -27,10 +27,11 @@ import sys
 from importlib import import_module
 from typing import Any
 
-#: ``importlib.metadata.EntryPoint.pattern``: module, optional ``:attr``, optional extras.
-_PATTERN = re.compile(r'(?P<module>[\w.]+)\s*'
-                      r'(:\s*(?P<attr>[\w.]+)\s*)?'
-                      r'((?P<extras>\[.*\])\s*)?$')
+#: ``importlib.metadata.EntryPoint.pattern``: module, optional ``:attr``, optional extras
+#: (compiled when an entry point is first loaded, not at import).
+_PATTERN = (r'(?P<module>[\w.]+)\s*'
+            r'(:\s*(?P<attr>[\w.]+)\s*)?'
+            r'((?P<extras>\[.*\])\s*)?$')
 _SUFFIXES = (".dist-info", ".egg-info")
 
 
@@ -78,7 +79,7 @@ class FoundEntryPoint:
 
     def load(self) -> Any:
         """The module, or the object in it, the entry point names (as importlib loads it)."""
-        match = _PATTERN.match(self.value)
+        match = re.match(_PATTERN, self.value)
         module = import_module(match.group("module"))  # type: ignore[union-attr]
         names = filter(None, (match.group("attr") or "").split("."))  # type: ignore[union-attr]
         return functools.reduce(getattr, names, module)
