@@ -276,3 +276,13 @@ def test_a_package_s_files_are_where_importlib_resources_says(tmp_path, monkeypa
         with pytest.raises(type(theirs.value)) as ours:
             package_files(name)
         assert str(ours.value) == str(theirs.value)
+
+
+def test_policy_decide_imports_difflib_only_to_suggest_a_word():
+    modules = modules_after("decide", "tyreso", "like_page", "--facts", '{"page_category": "own"}')
+    assert "difflib" not in modules
+    r = subprocess.run([sys.executable, "-c", RUN, "decide", "tyreso", "like_page", "--facts",
+                        '{"page_categori": "own"}'], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60)
+    assert "did you mean 'page_category'?" in r.stderr
+    assert "difflib" in json.loads(r.stdout.splitlines()[-1])
