@@ -60,11 +60,11 @@ class FoundDistribution:
         return self._full.metadata
 
     @property
-    def version(self) -> str:
+    def version(self) -> Any:
         return self._full.version
 
     @property
-    def name(self) -> str:
+    def name(self) -> Any:
         return self._full.name
 
     def __repr__(self) -> str:
@@ -92,8 +92,8 @@ def package_files(package: str) -> Any:
     """``importlib.resources.files(package)``: the folder of a package imported from one
     (what importlib's own reader of it answers), else importlib's answer."""
     import importlib.machinery
-    spec = import_module(package).__spec__
-    loader = getattr(spec, "loader", None)
+    spec: Any = import_module(package).__spec__
+    loader: Any = getattr(spec, "loader", None)
     if (type(loader) in (importlib.machinery.SourceFileLoader,
                          importlib.machinery.SourcelessFileLoader)
             and spec.submodule_search_locations is not None):
