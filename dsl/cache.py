@@ -19,6 +19,7 @@ import hashlib
 import os
 import pickle
 from pathlib import Path
+from typing import Any
 
 from dsl import ast
 
@@ -32,12 +33,12 @@ def _language_hash() -> bytes:
     return digest.digest()
 
 
-def _package_folder():
+def _package_folder() -> Any:
     """``importlib.resources.files("dsl")``, without importing importlib.resources when dsl
     is a folder (as it is installed)."""
     import importlib.machinery
     import sys
-    spec = sys.modules["dsl"].__spec__
+    spec: Any = sys.modules["dsl"].__spec__
     if type(spec.loader) in (importlib.machinery.SourceFileLoader,
                              importlib.machinery.SourcelessFileLoader):
         return Path(spec.loader.path).parent
