@@ -14,7 +14,6 @@ position, so that an author sees all of them at once.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from typing import Iterable, Mapping, Sequence
@@ -83,6 +82,7 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
         if whole:
             match = whole[-1]                      # "narmaste chef": the last word is the noun
     if match is None and folded:
+        import difflib                             # only for a word that is wrong
         close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
         match = known[close[0]] if close else None
     return f" (did you mean '{match}'?)" if match is not None and match != word else ""
