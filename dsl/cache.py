@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.resources
 import os
 import pickle
 from pathlib import Path
-from typing import Any
 
 from dsl import ast
 
@@ -27,23 +27,10 @@ from dsl import ast
 @functools.cache
 def _language_hash() -> bytes:
     digest = hashlib.sha256()
-    root = _package_folder()
+    root = importlib.resources.files("dsl")
     for name in ("grammar.lark", "ast.py", "parser.py", "clauses.py"):
         digest.update(root.joinpath(name).read_bytes())
     return digest.digest()
-
-
-def _package_folder() -> Any:
-    """``importlib.resources.files("dsl")``, without importing importlib.resources when dsl
-    is a folder (as it is installed)."""
-    import importlib.machinery
-    import sys
-    spec: Any = sys.modules["dsl"].__spec__
-    if type(spec.loader) in (importlib.machinery.SourceFileLoader,
-                             importlib.machinery.SourcelessFileLoader):
-        return Path(spec.loader.path).parent
-    import importlib.resources
-    return importlib.resources.files("dsl")
 
 
 def cache_dir() -> Path | None:

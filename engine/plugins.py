@@ -19,6 +19,8 @@ does: editors' lock, backup and swap files are not sources.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
+import importlib.resources
 import os
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -28,7 +30,6 @@ import pluggy
 
 from dsl.cache import parse_pack_cached
 from engine import hookspecs
-from engine.entry_points import group_entry_points, package_files
 from engine.compiler import CompiledPack, compile_pack
 from engine.contract import CONTRACT, contract_vocabulary
 from engine.errors import PackLoadError, PolicyError, RequestError, VocabularyError
@@ -108,7 +109,7 @@ def pack_resource(package: str, resource: str, tests: str | None = None) -> Pack
     ``package`` is usually the calling module's ``__name__``; ``tests`` names the
     pack's test file beside it, if any.
     """
-    root = package_files(package)
+    root = importlib.resources.files(package)
 
     def read(name: str) -> tuple[str, str]:
         path = root.joinpath(name)
@@ -130,7 +131,7 @@ def pack_editions(package: str, folder: str = "editions") -> list[PackSource]:
     file in its ``folder`` (by convention ``editions/<id>-<version>.policy``), sorted by
     name; none when there is no such folder. Each is a complete pack source of the same
     pack id with its own ``version`` and ``in force`` clause (see docs/language.md)."""
-    root = package_files(package).joinpath(folder)
+    root = importlib.resources.files(package).joinpath(folder)
     try:
         names = sorted(entry.name for entry in root.iterdir()
                        if is_source_name(entry.name) and entry.is_file())
@@ -172,24 +173,19 @@ def make_plugin_manager(*, entry_points: bool = True,
     return pm
 
 
-def _entry_points() -> list[tuple[Any, str]]:
+def _entry_points() -> list[tuple[importlib.metadata.EntryPoint, str]]:
     """The ``policy.packs`` entry points in a stable order, each with a unique plugin name.
 
     The name is the entry point's; when several distributions use one name, each of them
     is registered as ``NAME (DISTRIBUTION)``, so that none is dropped and none is
-    preferred. They are found by :func:`engine.entry_points.group_entry_points`, as
-    ``importlib.metadata`` finds them but without importing it (a fifth of the start of
-    ``policy decide``), else by ``importlib.metadata`` itself.
+    preferred.
     """
-    offered: Iterable[Any] | None = group_entry_points(ENTRY_POINT_GROUP)
-    if offered is None:             # an installation the quick search does not cover
-        import importlib.metadata
-        offered = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
-    found = sorted(offered, key=lambda ep: (ep.name, _dist_name(ep), ep.value))
+    found = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                   key=lambda ep: (ep.name, _dist_name(ep), ep.value))
     counts: dict[str, int] = {}
     for ep in found:
         counts[ep.name] = counts.get(ep.name, 0) + 1
-    named: list[tuple[Any, str]] = []
+    named: list[tuple[importlib.metadata.EntryPoint, str]] = []
     taken: set[str] = set()
     for ep in found:
         name = ep.name if counts[ep.name] == 1 else f"{ep.name} ({_dist_name(ep) or ep.value})"
@@ -201,7 +197,7 @@ def _entry_points() -> list[tuple[Any, str]]:
     return named
 
 
-def _dist_name(ep: Any) -> str:
+def _dist_name(ep: importlib.metadata.EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return name_version(dist)[0] if dist is not None else ""
 
@@ -225,7 +221,7 @@ def name_version(dist: Any) -> tuple[str, str]:
     return str(dist.metadata["name"]), str(dist.version)
 
 
-def _of(ep: Any) -> str:
+def _of(ep: importlib.metadata.EntryPoint) -> str:
     name = _dist_name(ep)
     return f" of distribution '{name}'" if name else ""
 

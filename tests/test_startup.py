@@ -150,14 +150,6 @@ def test_every_command_is_where_the_group_says():
     assert sorted(main.list_commands(None)) == sorted(COMMANDS)
 
 
-def test_policy_decide_finds_the_installed_packs_without_importlib_metadata():
-    args = ("decide", "tyreso", "like_page", "--facts", '{"page_category": "own"}')
-    modules_after(*args)
-    modules = modules_after(*args)
-    assert loaded(modules, ("importlib.metadata", "importlib.resources", "email", "csv",
-                            "zipfile", "tempfile")) == []
-
-
 def dist_info(folder: Path, folder_name: str, entry_points: str, name: str = "") -> Path:
     info = folder / folder_name
     info.mkdir(parents=True)
@@ -165,84 +157,6 @@ def dist_info(folder: Path, folder_name: str, entry_points: str, name: str = "")
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1\n")
     (info / "entry_points.txt").write_text(entry_points)
     return info
-
-
-def as_importlib_finds(group: str) -> list[tuple[str, str, str, str]]:
-    import importlib
-    import importlib.metadata
-    importlib.invalidate_caches()
-    return sorted((ep.name, ep.value, ep.group, str(ep.dist._path))
-                  for ep in importlib.metadata.entry_points(group=group))
-
-
-def as_found(group: str) -> list[tuple[str, str, str, str]] | None:
-    from engine.entry_points import group_entry_points
-    found = group_entry_points(group)
-    return None if found is None else sorted(
-        (ep.name, ep.value, ep.group, ep.dist._folder) for ep in found)
-
-
-def test_entry_points_are_found_as_importlib_metadata_finds_them(tmp_path, monkeypatch):
-    a, b = tmp_path / "a", tmp_path / "b"
-    dist_info(a, "first_pack-1.0.dist-info", "[policy.packs]\none = first.pack\n"
-              "# a comment\n\n  two=first.other:plugin  \n[console_scripts]\nx = y:z\n")
-    dist_info(b, "First.Pack-2.0.dist-info", "[policy.packs]\nshadowed = by.the.first\n")
-    dist_info(b, "legacy-0.3.egg-info", "[[policy.packs]]\nold = legacy.pack [extra]\n")
-    dist_info(b, "nothing-1.dist-info", "")
-    (b / "empty-1.dist-info").mkdir()
-    monkeypatch.setattr(sys, "path", [str(a), str(tmp_path / "missing"), str(b)])
-    expected = as_importlib_finds("policy.packs")
-    assert [e[0] for e in expected] == ["old", "one", "two"]    # the shadowed one is not
-    assert as_found("policy.packs") == expected
-    assert as_found("console_scripts") == as_importlib_finds("console_scripts")
-    found = {ep.name: ep for ep in __import__("engine.entry_points").entry_points
-             .group_entry_points("policy.packs")}
-    assert found["old"].dist.read_text("METADATA").startswith("Metadata-Version")
-    assert (found["old"].dist.metadata["name"], found["old"].dist.version) == ("legacy", "1")
-    assert found["old"].dist.read_text("RECORD") is None
-
-
-def test_an_entry_point_loads_as_importlib_metadata_loads_it(monkeypatch):
-    import importlib.metadata
-    from engine.entry_points import FoundDistribution, FoundEntryPoint
-    for value in ("engine.hookspecs", "engine.hookspecs:hookimpl", "engine:errors.PolicyError",
-                  "engine.hookspecs [extra]"):
-        theirs = importlib.metadata.EntryPoint("x", value, "policy.packs").load()
-        assert FoundEntryPoint("x", value, "policy.packs", FoundDistribution(".")).load() is theirs
-    for value in ("not a module", "engine:no_such_name"):
-        errors = []
-        for ep in (importlib.metadata.EntryPoint("x", value, "policy.packs"),
-                   FoundEntryPoint("x", value, "policy.packs", FoundDistribution("."))):
-            with pytest.raises(Exception) as e:
-                ep.load()
-            errors.append(f"{type(e.value).__name__}: {e.value}")
-        assert errors[0] == errors[1]
-
-
-@pytest.mark.parametrize("layout", ["zip", "egg", "bad line", "other finder", "bad name"])
-def test_an_installation_the_quick_search_does_not_cover_is_left_to_importlib(
-        tmp_path, monkeypatch, layout):
-    folder = tmp_path / "site"
-    dist_info(folder, "fine-1.dist-info", "[policy.packs]\nfine = fine.pack\n")
-    path = [str(folder)]
-    if layout == "zip":
-        (tmp_path / "lib.zip").write_bytes(b"")
-        path.append(str(tmp_path / "lib.zip"))
-    elif layout == "egg":
-        (tmp_path / "x.egg").mkdir()
-        path.append(str(tmp_path / "x.egg"))
-    elif layout == "bad line":
-        dist_info(folder, "odd-1.dist-info", "[other]\nno equals sign\n")
-    elif layout == "other finder":
-        class Finder:
-            @staticmethod
-            def find_distributions(context=None):
-                return iter(())
-        monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Finder])
-    elif layout == "bad name":
-        dist_info(folder, "Odd-1.Dist-Info", "[policy.packs]\nodd = odd.pack\n", name="odd")
-    monkeypatch.setattr(sys, "path", path)
-    assert as_found("policy.packs") is None
 
 
 def test_policy_packs_reads_the_distributions_it_found(tmp_path, monkeypatch):
@@ -255,27 +169,6 @@ def test_policy_packs_reads_the_distributions_it_found(tmp_path, monkeypatch):
     assert ("throwaway", "1") in [name_version(d) for _, d in pm.list_plugin_distinfo()]
     assert {d.project_name for _, d in pm.list_plugin_distinfo()} >= {"throwaway",
                                                                       "policy-engine"}
-
-
-def test_a_package_s_files_are_where_importlib_resources_says(tmp_path, monkeypatch):
-    import importlib.resources
-    import zipfile
-    from dsl.cache import _package_folder
-    from engine.entry_points import package_files
-    assert package_files("packs.tyreso") == importlib.resources.files("packs.tyreso")
-    assert _package_folder() == importlib.resources.files("dsl")
-    with zipfile.ZipFile(tmp_path / "zipped.zip", "w") as z:
-        z.writestr("zipped_pack/__init__.py", "")
-        z.writestr("zipped_pack/p.policy", "pack zipped\n")
-    monkeypatch.syspath_prepend(str(tmp_path / "zipped.zip"))
-    root = package_files("zipped_pack")
-    assert root.joinpath("p.policy").read_text() == "pack zipped\n"
-    for name in ("engine.core", "no_such_package_here"):
-        with pytest.raises(Exception) as theirs:
-            importlib.resources.files(name)
-        with pytest.raises(type(theirs.value)) as ours:
-            package_files(name)
-        assert str(ours.value) == str(theirs.value)
 
 
 def test_policy_decide_imports_difflib_only_to_suggest_a_word():
