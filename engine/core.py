@@ -34,7 +34,7 @@ from engine.errors import (PolicyError, RequestError, UnknownPackError, did_you_
 from engine.model import Decision, Finding, Request
 from engine.plugins import (FailedPack, LoadedPack, load_packs, load_vocabulary,
                             make_plugin_manager)
-from engine.fastpath import DecisionMemo, Normalise, normalisers
+from engine.fastpath import DecisionMemo, Normalise, Normaliser
 from engine.validate import FactValidator, validators
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -67,8 +67,9 @@ class Engine:
         self._pm = pm
         self._vocabulary = vocabulary or contract_vocabulary()
         self._validators: dict[str, FactValidator] = validators(self._vocabulary)
-        # the same checks, generated straight-line per action (engine.fastpath)
-        self._normalisers: dict[str, Normalise] = normalisers(self._validators)
+        # the same checks, generated straight-line per action (engine.fastpath) when the
+        # action is first asked for: a command deciding one request builds one of them
+        self._normalisers: dict[str, Normalise] = {}
         self._memo = DecisionMemo()
         self._remembered = self._memo.get
         self._refresh_hooks()
@@ -196,6 +197,8 @@ class Engine:
         if compiled is None:
             compiled = self.pack(pack)
         normalise = self._normalisers.get(action) if isinstance(action, str) else None
+        if normalise is None and isinstance(action, str) and action in self._validators:
+            normalise = self._normalisers[action] = Normaliser(self._validators[action]).function
         if normalise is None:
             raise RequestError(
                 f"unknown action {_quoted(action)}{did_you_mean(action, self._vocabulary.actions) if isinstance(action, str) else ''}; "

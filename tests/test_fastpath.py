@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from engine import vocabulary as vocab
 from engine.core import Engine, moment
 from engine.decide import decide as combine
-from engine.errors import PolicyError
+from engine.errors import PolicyError, RequestError
 from engine.fastpath import DecisionMemo, Normaliser, normalisers
 from engine.hookspecs import hookimpl
 from engine.model import Finding, Reason, Source
@@ -367,3 +367,15 @@ def test_an_observer_still_sees_every_decision_including_remembered_ones():
     for _ in range(3):
         engine.decide("tyreso", "like_page", {"page_category": "commercial"}, "2025-01-01")
     assert seen == [({"page_category": "commercial"}, "deny")] * 3
+
+
+def test_an_action_s_checks_are_generated_when_it_is_first_asked_for():
+    """A command deciding one request builds one action's checks, not every action's;
+    an unknown action builds nothing and is refused as before."""
+    engine = Engine.load()
+    assert engine._normalisers == {}
+    engine.decide("tyreso", "like_page", {"page_category": "own"}, "2025-01-01")
+    assert set(engine._normalisers) == {"like_page"}
+    with pytest.raises(RequestError, match="unknown action 'like_pages'"):
+        engine.decide("tyreso", "like_pages", {}, "2025-01-01")
+    assert set(engine._normalisers) == {"like_page"}
