@@ -306,12 +306,13 @@ def phrases_of(view: str, lang: str) -> dict[str, str]:
 
 #: Short words for enum values (by value id) where a column is too narrow for the
 #: glossary's label; a Swedish short word is given only where the glossary's is too long
-#: (an empty one: the glossary's label is short enough).
+#: (an empty one: the glossary's label is short enough). A Swedish short word is a word,
+#: never an abbreviation ("komm.enheten"): the matrix breaks a word too long for its
+#: column with a hyphen where Swedish breaks it.
 SHORT_VALUES: Mapping[str, Label] = {
     "central_storage": Label("central storage", "central lagring"),
-    "information_officer": Label("information officer", "info.ansvarig"),
-    "communications_unit": Label("comms unit", "komm.enheten"),
-    "communications_director": Label("comms director", "komm.chefen"),
+    "communications_unit": Label("comms unit"),
+    "communications_director": Label("comms director"),
     "half_yearly": Label("half-yearly"),
     "yearly": Label("yearly"),
     "breaks_only": Label("breaks only"),
@@ -324,7 +325,7 @@ SHORT_VALUES: Mapping[str, Label] = {
     "political_party": Label("parties", "partier"),
     "own_archive": Label("own archive", "eget bildarkiv"),
     "licensed_agency": Label("licensed agency", "bildbyrå"),
-    "creator_consent": Label("creator's consent", "upphovspersonens ja"),
+    "creator_consent": Label("creator's consent", "upphovspersonens godkännande"),
     "unlicensed": Label("unlicensed"),
     "official_communication": Label("official use", "i tjänsten"),
     "client_contact": Label("clients", "kunder och brukare"),
@@ -349,15 +350,15 @@ STEP_WORDS: Mapping[str, Label] = {
     "define-purpose": Label("purpose", "syfte beskrivet"),
     "inform-communicator": Label("communicator told", "kommunikatör informerad"),
     "inform-information-officer": Label("information officer told",
-                                        "info.ansvarig informerad"),
-    "inform-communications-unit": Label("comms unit told", "kommunikationsenheten informerad"),
+                                        "informationsansvarig informerad"),
+    "inform-communications-unit": Label("comms unit told", "kommunikationsenhet informerad"),
     "inform-users-of-audience": Label("inform users of audience", "målgruppen informerad"),
     "share-credentials": Label("logins given", "inloggning lämnad"),
     "list-on-website": Label("website list", "förteckning på webben"),
     "follow-graphic-profile": Label("graphic profile", "grafisk profil"),
     "publish-visitor-information": Label("visitor info", "information till besökare"),
     "file-activity-plan": Label("activity plan", "aktivitetsplan"),
-    "appoint-two-administrators": Label("two admins", "två admin"),
+    "appoint-two-administrators": Label("two admins", "två administratörer"),
     "apply-via-eservice": Label("e-service application", "ansökan via e-tjänst"),
     "consult-manager": Label("manager consulted", "samråd med chef"),
     "consult-communicator": Label("communicator consulted", "samråd med kommunikatör"),
