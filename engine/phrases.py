@@ -214,35 +214,36 @@ _SUMMARY: Mapping[str, Label] = {
     "before_removal": Label("Before a comment is removed: {x}.",
                             "Innan en kommentar tas bort: {x}."),
     "not_allowed": Label("Not allowed: {x}", "Inte tillåtet: {x}"),
-    "steps": Label("Steps: {x}", "Åtgärder: {x}"),
+    "steps": Label("Steps: {x}.", "Åtgärder: {x}."),
     "nothing_first": Label("Nothing needs to be done first.", "Inget behöver göras först."),
 }
 
 #: Which requests each derived topic's values are read from (``TopicRow.question``).
 _QUESTION: Mapping[str, Label] = {
     "new_channel": Label(
-        "create_channel for an organisation account with nothing done: the steps listed",
-        "create_channel för ett organisationskonto där inget är gjort: åtgärderna som anges"),
+        "a new channel for an organisation account with nothing done yet: the steps listed",
+        "en ny kanal för ett organisationskonto där inget är gjort ännu: åtgärderna som "
+        "anges"),
     "removal_grounds": Label(
-        "delete_comment for each content_category with every step done: the categories an "
-        "allow rule permits, and those a deny rule keeps",
-        "delete_comment för varje content_category där alla åtgärder är gjorda: de typer "
-        "en regel tillåter, och de en regel behåller"),
+        "removing a comment of each kind with every step done: the kinds a rule allows "
+        "removing, and those a rule keeps",
+        "att ta bort en kommentar av varje typ när alla åtgärder är gjorda: de typer en "
+        "regel tillåter att ta bort, och de en regel behåller"),
     "removal_steps": Label(
-        "delete_comment for each ground of removal with nothing done: the steps listed, "
-        "and for which categories",
-        "delete_comment för varje skäl att ta bort där inget är gjort: åtgärderna som "
-        "anges, och för vilka typer"),
-    "image_rights": Label("publish_post for each image_source: the outcome",
-                          "publish_post för varje image_source: utfallet"),
-    "private_accounts": Label("use_private_account for each purpose: the outcome",
-                              "use_private_account för varje purpose: utfallet"),
-    "closing_channel": Label("close_channel with nothing done: the steps listed",
-                             "close_channel där inget är gjort: åtgärderna som anges"),
+        "removing a comment of each kind that may be removed, with nothing done: the steps "
+        "listed, and for which kinds",
+        "att ta bort en kommentar av varje typ som får tas bort, där inget är gjort: "
+        "åtgärderna som anges, och för vilka typer"),
+    "image_rights": Label("publishing a post with images from each source: the outcome",
+                          "att publicera ett inlägg med bilder från varje källa: utfallet"),
+    "private_accounts": Label("using a private account for each purpose: the outcome",
+                              "att använda ett privat konto för varje syfte: utfallet"),
+    "closing_channel": Label("closing a channel with nothing done: the steps listed",
+                             "att avsluta en kanal där inget är gjort: åtgärderna som anges"),
 }
 
 #: The official account (``policy explain PACK ACTION --for official``): the answer and
-#: the words around it, and a phrase per action for its first line.
+#: the words around it; its first line names the action by the glossary's label.
 _OFFICIAL: Mapping[str, Label] = {
     "yes": Label("Yes.", "Ja."),
     "no": Label("No.", "Nej."),

@@ -376,7 +376,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
         cited = [f"{_md(comparison.column(p).short_name)}: {_md(_sources(topic.values[p], lang))}"
                  for p in packs if topic.values[p].sections]
         if cited:
-            lines.append(f"- `{topic.id}`: " + "; ".join(cited))
+            lines.append(f"- {_md(title(topic, lang))} (`{topic.id}`): " + "; ".join(cited))
     return "\n".join(lines) + "\n"
 
 
