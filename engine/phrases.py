@@ -259,20 +259,11 @@ _OFFICIAL: Mapping[str, Label] = {
         "Riktlinjen tar inte upp detta, och utan stöd i den är svaret nej."),
     "no_section": Label("no section; the guideline does not address this",
                         "inget avsnitt; riktlinjen tar inte upp detta"),
-    "action.create_channel": Label("Starting a new social media channel",
-                                   "Starta en ny kanal i sociala medier"),
-    "action.like_page": Label("Liking or following another page",
-                              "Gilla eller följa en annan sida"),
-    "action.delete_comment": Label("Removing a visitor's comment",
-                                   "Ta bort en besökares kommentar"),
-    "action.use_private_account": Label("Using a private account for work",
-                                        "Använda ett privat konto i arbetet"),
-    "action.private_use_at_work": Label("Using social media privately during working hours",
-                                        "Använda sociala medier privat på arbetstid"),
-    "action.publish_post": Label("Publishing a post", "Publicera ett inlägg"),
-    "action.audit_channel": Label("Checking a channel's documentation",
-                                  "Kontrollera en kanals dokumentation"),
-    "action.close_channel": Label("Closing a channel", "Avsluta en kanal"),
+    # a citation: "avsnittet ”Gilla andra”, meningarna 1 och 2" (one sentence: the
+    # glossary's word:sentence, "mening 2")
+    "section_cited": Label("section", "avsnittet"),
+    "sections_cited": Label("sections", "avsnitten"),
+    "sentences_cited": Label("sentences", "meningarna"),
 }
 
 
