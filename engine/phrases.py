@@ -54,6 +54,7 @@ _DESK: Mapping[str, Label] = {
     "at": Label("Day to decide for", "Dag att pröva för"),
     "at_help": Label("Leave empty for today.", "Lämna tomt för i dag."),
     "answer": Label("Answer", "Besked"),
+    "decided_for": Label("decided for", "prövat för"),    # the day of an answer
     "permalink": Label("Link to this answer", "Länk till detta besked"),
     "skip": Label("Skip to content", "Hoppa till innehållet"),
     "other_lang": Label("På svenska", "In English"),     # a link to the other language
