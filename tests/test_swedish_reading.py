@@ -192,3 +192,13 @@ def test_the_desks_answer_names_the_document_and_its_date(engine, lang, dated, u
         assert line.startswith(f"{compiled.name}, {compiled.document}, {date}; "), line
         assert line.endswith(f"; {decided} {AT.isoformat()}"), line
         assert "(" + label("word:version", lang) not in line
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_desks_comparison_is_titled_as_the_command_lines(engine, comparison, lang):
+    """One view, one name: the desk's matrix has the heading the terminal's matrix has."""
+    from engine.desk.compare_page import compare_page
+    status, body = compare_page(engine, [("at", AT.isoformat()), ("lang", lang)])
+    assert status == 200
+    caption = html.unescape(re.search(r"<caption>([^<]*)</caption>", body).group(1))
+    assert caption == views.matrix(comparison, 120, lang).splitlines()[0]
