@@ -54,6 +54,7 @@ _DESK: Mapping[str, Label] = {
     "at": Label("Day to decide for", "Dag att pröva för"),
     "at_help": Label("Leave empty for today.", "Lämna tomt för i dag."),
     "answer": Label("Answer", "Besked"),
+    "decided_for": Label("decided for", "prövat för"),    # the day of an answer
     "permalink": Label("Link to this answer", "Länk till detta besked"),
     "skip": Label("Skip to content", "Hoppa till innehållet"),
     "other_lang": Label("På svenska", "In English"),     # a link to the other language
@@ -214,35 +215,36 @@ _SUMMARY: Mapping[str, Label] = {
     "before_removal": Label("Before a comment is removed: {x}.",
                             "Innan en kommentar tas bort: {x}."),
     "not_allowed": Label("Not allowed: {x}", "Inte tillåtet: {x}"),
-    "steps": Label("Steps: {x}", "Åtgärder: {x}"),
+    "steps": Label("Steps: {x}.", "Åtgärder: {x}."),
     "nothing_first": Label("Nothing needs to be done first.", "Inget behöver göras först."),
 }
 
 #: Which requests each derived topic's values are read from (``TopicRow.question``).
 _QUESTION: Mapping[str, Label] = {
     "new_channel": Label(
-        "create_channel for an organisation account with nothing done: the steps listed",
-        "create_channel för ett organisationskonto där inget är gjort: åtgärderna som anges"),
+        "a new channel for an organisation account with nothing done yet: the steps listed",
+        "en ny kanal för ett organisationskonto där inget är gjort ännu: åtgärderna som "
+        "anges"),
     "removal_grounds": Label(
-        "delete_comment for each content_category with every step done: the categories an "
-        "allow rule permits, and those a deny rule keeps",
-        "delete_comment för varje content_category där alla åtgärder är gjorda: de typer "
-        "en regel tillåter, och de en regel behåller"),
+        "removing a comment of each kind with every step done: the kinds a rule allows "
+        "removing, and those a rule keeps",
+        "att ta bort en kommentar av varje typ när alla åtgärder är gjorda: de typer en "
+        "regel tillåter att ta bort, och de en regel behåller"),
     "removal_steps": Label(
-        "delete_comment for each ground of removal with nothing done: the steps listed, "
-        "and for which categories",
-        "delete_comment för varje skäl att ta bort där inget är gjort: åtgärderna som "
-        "anges, och för vilka typer"),
-    "image_rights": Label("publish_post for each image_source: the outcome",
-                          "publish_post för varje image_source: utfallet"),
-    "private_accounts": Label("use_private_account for each purpose: the outcome",
-                              "use_private_account för varje purpose: utfallet"),
-    "closing_channel": Label("close_channel with nothing done: the steps listed",
-                             "close_channel där inget är gjort: åtgärderna som anges"),
+        "removing a comment of each kind that may be removed, with nothing done: the steps "
+        "listed, and for which kinds",
+        "att ta bort en kommentar av varje typ som får tas bort, där inget är gjort: "
+        "åtgärderna som anges, och för vilka typer"),
+    "image_rights": Label("publishing a post with images from each source: the outcome",
+                          "att publicera ett inlägg med bilder från varje källa: utfallet"),
+    "private_accounts": Label("using a private account for each purpose: the outcome",
+                              "att använda ett privat konto för varje syfte: utfallet"),
+    "closing_channel": Label("closing a channel with nothing done: the steps listed",
+                             "att avsluta en kanal där inget är gjort: åtgärderna som anges"),
 }
 
 #: The official account (``policy explain PACK ACTION --for official``): the answer and
-#: the words around it, and a phrase per action for its first line.
+#: the words around it; its first line names the action by the glossary's label.
 _OFFICIAL: Mapping[str, Label] = {
     "yes": Label("Yes.", "Ja."),
     "no": Label("No.", "Nej."),
@@ -258,20 +260,11 @@ _OFFICIAL: Mapping[str, Label] = {
         "Riktlinjen tar inte upp detta, och utan stöd i den är svaret nej."),
     "no_section": Label("no section; the guideline does not address this",
                         "inget avsnitt; riktlinjen tar inte upp detta"),
-    "action.create_channel": Label("Starting a new social media channel",
-                                   "Starta en ny kanal i sociala medier"),
-    "action.like_page": Label("Liking or following another page",
-                              "Gilla eller följa en annan sida"),
-    "action.delete_comment": Label("Removing a visitor's comment",
-                                   "Ta bort en besökares kommentar"),
-    "action.use_private_account": Label("Using a private account for work",
-                                        "Använda ett privat konto i arbetet"),
-    "action.private_use_at_work": Label("Using social media privately during working hours",
-                                        "Använda sociala medier privat på arbetstid"),
-    "action.publish_post": Label("Publishing a post", "Publicera ett inlägg"),
-    "action.audit_channel": Label("Checking a channel's documentation",
-                                  "Kontrollera en kanals dokumentation"),
-    "action.close_channel": Label("Closing a channel", "Avsluta en kanal"),
+    # a citation: "avsnittet ”Gilla andra”, meningarna 1 och 2" (one sentence: the
+    # glossary's word:sentence, "mening 2")
+    "section_cited": Label("section", "avsnittet"),
+    "sections_cited": Label("sections", "avsnitten"),
+    "sentences_cited": Label("sentences", "meningarna"),
 }
 
 
@@ -306,12 +299,13 @@ def phrases_of(view: str, lang: str) -> dict[str, str]:
 
 #: Short words for enum values (by value id) where a column is too narrow for the
 #: glossary's label; a Swedish short word is given only where the glossary's is too long
-#: (an empty one: the glossary's label is short enough).
+#: (an empty one: the glossary's label is short enough). A Swedish short word is a word,
+#: never an abbreviation ("komm.enheten"): the matrix breaks a word too long for its
+#: column with a hyphen where Swedish breaks it.
 SHORT_VALUES: Mapping[str, Label] = {
     "central_storage": Label("central storage", "central lagring"),
-    "information_officer": Label("information officer", "info.ansvarig"),
-    "communications_unit": Label("comms unit", "komm.enheten"),
-    "communications_director": Label("comms director", "komm.chefen"),
+    "communications_unit": Label("comms unit"),
+    "communications_director": Label("comms director"),
     "half_yearly": Label("half-yearly"),
     "yearly": Label("yearly"),
     "breaks_only": Label("breaks only"),
@@ -324,7 +318,7 @@ SHORT_VALUES: Mapping[str, Label] = {
     "political_party": Label("parties", "partier"),
     "own_archive": Label("own archive", "eget bildarkiv"),
     "licensed_agency": Label("licensed agency", "bildbyrå"),
-    "creator_consent": Label("creator's consent", "upphovspersonens ja"),
+    "creator_consent": Label("creator's consent", "upphovspersonens godkännande"),
     "unlicensed": Label("unlicensed"),
     "official_communication": Label("official use", "i tjänsten"),
     "client_contact": Label("clients", "kunder och brukare"),
@@ -349,15 +343,15 @@ STEP_WORDS: Mapping[str, Label] = {
     "define-purpose": Label("purpose", "syfte beskrivet"),
     "inform-communicator": Label("communicator told", "kommunikatör informerad"),
     "inform-information-officer": Label("information officer told",
-                                        "info.ansvarig informerad"),
-    "inform-communications-unit": Label("comms unit told", "kommunikationsenheten informerad"),
+                                        "informationsansvarig informerad"),
+    "inform-communications-unit": Label("comms unit told", "kommunikationsenhet informerad"),
     "inform-users-of-audience": Label("inform users of audience", "målgruppen informerad"),
     "share-credentials": Label("logins given", "inloggning lämnad"),
     "list-on-website": Label("website list", "förteckning på webben"),
     "follow-graphic-profile": Label("graphic profile", "grafisk profil"),
     "publish-visitor-information": Label("visitor info", "information till besökare"),
     "file-activity-plan": Label("activity plan", "aktivitetsplan"),
-    "appoint-two-administrators": Label("two admins", "två admin"),
+    "appoint-two-administrators": Label("two admins", "två administratörer"),
     "apply-via-eservice": Label("e-service application", "ansökan via e-tjänst"),
     "consult-manager": Label("manager consulted", "samråd med chef"),
     "consult-communicator": Label("communicator consulted", "samråd med kommunikatör"),

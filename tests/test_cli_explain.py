@@ -137,11 +137,11 @@ def test_trace_for_officials_in_swedish_and_english():
             "--for", "official", "--at", "2025-01-01")
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
-    assert lines[:3] == ["Tyresö kommun: Starta en ny kanal i sociala medier",
+    assert lines[:3] == ["Tyresö kommun: Starta en ny kanal",          # the glossary's label
                          "Ja, när följande är gjort:",
                          "1. Få kanalen godkänd av chef. (ska; görs av chef)"]
-    assert lines[-1].startswith("Stöd: Tyresö kommun, Riktlinjer för sociala medier (utdrag) "
-                                "(odaterad), avsnitten ”Uppstart av ny kanal”")
+    assert lines[-1].startswith("Stöd: Tyresö kommun, Riktlinjer för sociala medier (utdrag), "
+                                "odaterad, avsnitten ”Uppstart av ny kanal”")
     r = run("vara", "use_private_account", "--facts", '{"purpose": "answer_work_question"}',
             "--for", "official", "--lang", "en")
     assert r.output.splitlines()[1] == "No."      # a ban (must), the advice beside it

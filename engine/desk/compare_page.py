@@ -125,8 +125,9 @@ def _table(engine: Engine, shown: Comparison, lang: str) -> str:
         f'<tr id="topic-{e(r.id)}"><th scope="row">{e(topic_title(words, r, lang))}</th>'
         + "".join(_cell(engine, r, r.values[p], lang) for p in shown.packs) + "</tr>"
         for r in shown.topics)
-    return (f'<table id="matrix"><caption>{e(WORDS[lang]["compare"])}, '
-            f'{e(words.label("word:date", lang))} {e(shown.at.isoformat())}</caption>'
+    # the caption is the matrix's heading on the command line: one name for one view
+    caption = phrase("compare:heading", lang).format(at=shown.at.isoformat())
+    return (f'<table id="matrix"><caption>{e(caption)}</caption>'
             f'<thead><tr><th scope="col">{e(words.label("word:topic", lang).capitalize())}</th>'
             f'{head}</tr></thead><tbody>{rows}</tbody></table>'
             f'<h2 id="documents">{e(phrase("compare:documents", lang))}</h2><ul class="documents">'

@@ -142,6 +142,17 @@ def _cite(pack: CompiledPack, source: Source, lang: str) -> str:
     return f" <cite>({e(where)})</cite>"
 
 
+def _document(pack: CompiledPack, decision: Decision, words: Vocabulary, lang: str) -> str:
+    """What the answer rests on, as the comparison's list of documents says it: "Tyresö
+    kommun, Riktlinjer för sociala medier (utdrag), odaterad; version 1.2.0; prövat för
+    2025-01-01"."""
+    doc = pack.document or pack.name
+    dated = (f"{words.label('word:dated', lang)} {pack.dated.isoformat()}" if pack.dated
+             else words.label("word:undated", lang))
+    return (f"{pack.name}, {doc}, {dated}; {words.label('word:version', lang)} "
+            f"{decision.pack_version}; {WORDS[lang]['decided_for']} {decision.at.isoformat()}")
+
+
 def _answer(engine: Engine, decision: Decision, pack: CompiledPack, query: Query,
             lang: str) -> str:
     w, words = WORDS[lang], engine.vocabulary
@@ -150,9 +161,7 @@ def _answer(engine: Engine, decision: Decision, pack: CompiledPack, query: Query
     lines = [f'<section class="answer {e(decision.outcome)}" id="answer" aria-labelledby="answer-h">'
              f'<h2 id="answer-h">{e(w["answer"])}</h2>'
              f'<p class="outcome" data-outcome="{e(decision.outcome)}">{e(outcome.capitalize())}</p>'
-             f'<p>{e(pack.name)}, {e(pack.document or "")} ({e(words.label("word:version", lang))} '
-             f'{e(decision.pack_version)}), {e(words.label("word:date", lang))} '
-             f'{e(decision.at.isoformat())}</p>']
+             f'<p>{e(_document(pack, decision, words, lang))}</p>']
     if decision.by_default:
         lines.append(f'<p>{e(w["default_reason"])}</p>')
     if decision.steps:

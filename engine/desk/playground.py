@@ -44,7 +44,7 @@ rule no-likes-for-companies
   deny when page_category == commercial
   level must
   because "The municipality's accounts do not like companies' pages."
-    sv "Kommunens konton gillar inte företags sidor."
+    sv "Kommunens konton gillar inte företagens sidor."
   source "Gilla andra"
 '''
 

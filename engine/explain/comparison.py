@@ -354,6 +354,12 @@ def _per_value(action: str, fact: str) -> Derive:
     return derive
 
 
+def _clause(sentence: str) -> str:
+    """A step's sentence as one clause of a list joined by "; ": without its full stop
+    (the list ends with one of its own)."""
+    return sentence.rstrip().rstrip(".")
+
+
 def _steps_of(action: str, facts: Mapping[str, Any]) -> Derive:
     """The steps ``action`` needs when none of them is done."""
     def derive(pack: CompiledPack, ask: _Ask) -> Cell:
@@ -369,7 +375,7 @@ def _steps_of(action: str, facts: Mapping[str, Any]) -> Derive:
                     sv_reason(pack, r) if sv else r.text for r in d.reasons))
             if value:
                 return phrase("summary:steps", lang).format(x="; ".join(
-                    sv_step(pack, s) if sv else s.text for s in d.steps))
+                    _clause(sv_step(pack, s) if sv else s.text) for s in d.steps))
             return phrase("summary:nothing_first", lang)
         summary, summary_sv = _both(said)
         return _cell(pack, value, summary, d.reasons, summary_sv)

@@ -108,6 +108,54 @@ def cell_text(topic: TopicRow, cell: Cell, vocabulary: vocab.Vocabulary | None =
     return "\n".join(_lines(topic, cell.value, vocabulary or contract_vocabulary(), lang))
 
 
+def fill(text: str, width: int, lang: str) -> str:
+    """``text`` with each of its lines filled to ``width``: words moved to the next line
+    whole, and a word longer than the line broken with a hyphen where the language
+    hyphenates it ("förvalt-" / "ningschef"; pyphen's dictionaries), never in the middle
+    of a syllable unless no break fits."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        current = ""
+        for word in line.split():
+            if current and len(current) + 1 + len(word) <= width:
+                current += " " + word
+                continue
+            if current:
+                out.append(current)
+            while len(word) > width:
+                head, word = _hyphenate(word, width, lang)
+                out.append(head)
+            current = word
+        out.append(current)
+    return "\n".join(out)
+
+
+def _hyphenate(word: str, width: int, lang: str) -> tuple[str, str]:
+    """The first line of a ``word`` too long for ``width`` (ending in a hyphen) and the
+    rest; cut at the width where no hyphenation point fits."""
+    if "-" in word[:width]:                  # a word with a hyphen of its own breaks there
+        at = word[:width].rindex("-") + 1
+        return word[:at], word[at:]
+    head_tail = _dictionary(lang).wrap(word, width)
+    if head_tail:
+        return str(head_tail[0]), str(head_tail[1])
+    return word[:width - 1] + "-", word[width - 1:]
+
+
+def _dictionary(lang: str) -> Any:
+    """pyphen's dictionary for ``lang``, loaded once (imported here: loading is not
+    cheap, and only the terminal's matrix needs it)."""
+    import pyphen
+
+    key = "sv_SE" if lang == "sv" else "en_GB"
+    if key not in _DICTIONARIES:
+        _DICTIONARIES[key] = pyphen.Pyphen(lang=key)
+    return _DICTIONARIES[key]
+
+
+_DICTIONARIES: dict[str, Any] = {}
+
+
 def title(topic: TopicRow, lang: str) -> str:
     """The topic's title in ``lang`` (a topic with no Swedish title: the English one)."""
     return (topic.title_sv or topic.title) if lang == "sv" else topic.title
@@ -188,14 +236,20 @@ def matrix(comparison: Comparison, width: int, lang: str = "en") -> str:
     room = width - len(packs) * (MIN_COLUMN + 1)
     first = max(TOPIC_COLUMN, min(longest, MAX_TOPIC_COLUMN, room))
     if width >= first + len(packs) * (MIN_COLUMN + 1):
+        # the columns' widths are ours, so that a word too long for its column is broken
+        # where the language breaks it, with a hyphen (fill), rather than anywhere by rich
+        total = min(width, first + len(packs) * (MAX_COLUMN + 1))
+        column, extra = divmod(total - first - len(packs), len(packs))
+        widths = [column + (1 if i < extra else 0) for i in range(len(packs))]
         table = Table(box=box.SIMPLE_HEAD, show_lines=True, show_edge=False, padding=0,
-                      width=min(width, first + len(packs) * (MAX_COLUMN + 1)))
+                      width=total)
         table.add_column(words.label("word:topic", lang), width=first, overflow="fold")
-        for pack in packs:
-            table.add_column(_header(comparison, pack, short=True), ratio=1, overflow="fold")
+        for pack, w in zip(packs, widths):
+            table.add_column(_header(comparison, pack, short=True), width=w, overflow="fold")
         for topic in comparison.topics:
-            table.add_row(title(topic, lang),
-                          *(cell_text(topic, topic.values[p], words, lang) for p in packs))
+            table.add_row(fill(title(topic, lang), first, lang),
+                          *(fill(cell_text(topic, topic.values[p], words, lang), w, lang)
+                            for p, w in zip(packs, widths)))
         console.print(table)
         console.print()
         console.print(phrase("compare:topic_ids", lang).format(
@@ -322,7 +376,7 @@ def markdown(comparison: Comparison, lang: str = "en") -> str:
         cited = [f"{_md(comparison.column(p).short_name)}: {_md(_sources(topic.values[p], lang))}"
                  for p in packs if topic.values[p].sections]
         if cited:
-            lines.append(f"- `{topic.id}`: " + "; ".join(cited))
+            lines.append(f"- {_md(title(topic, lang))} (`{topic.id}`): " + "; ".join(cited))
     return "\n".join(lines) + "\n"
 
 

@@ -156,10 +156,12 @@ def developer(explained: Explained, pack: CompiledPack, width: int = 80,
     else:
         lines.append(phrase("trace:no_rule", lang).format(pack=pack.name, action=t.action))
     c = explained.combining
-    text = phrase(f"trace:step{c.step}", lang).format(default=c.outcome)
+    # the outcome by its contract name in English, by the glossary's word in Swedish
+    outcome = c.outcome if lang == "en" else label(f"outcome:{c.outcome}", lang)
+    text = phrase(f"trace:step{c.step}", lang).format(default=outcome)
     lines.append("")
     lines.append(phrase("trace:combining", lang).format(step=c.step, text=text)
-                 + f" \u2192 {c.outcome}"
+                 + f" \u2192 {outcome}"
                  + (f" ({phrase('trace:rules', lang)}: {', '.join(c.rules)})"
                     if c.step != 4 else ""))
     if explained.other_evaluators:
@@ -175,9 +177,9 @@ def sentence_words(numbers: Iterable[int], lang: str) -> str:
     ``sentences 2 and 3``."""
     shown = [str(n) for n in sorted(set(numbers))]
     if len(shown) == 1:
-        return ("mening " if lang == "sv" else "sentence ") + shown[0]
-    listed = ", ".join(shown[:-1]) + (" och " if lang == "sv" else " and ") + shown[-1]
-    return ("meningarna " if lang == "sv" else "sentences ") + listed
+        return f"{label('word:sentence', lang)} {shown[0]}"
+    listed = ", ".join(shown[:-1]) + f" {label('word:and', lang)} " + shown[-1]
+    return f"{phrase('official:sentences_cited', lang)} {listed}"
 
 
 def _cited_sentences(pack: CompiledPack, reasons: Iterable[Reason],
@@ -198,19 +200,21 @@ def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step
     reasons, steps = list(reasons), list(steps)
     sections = list(dict.fromkeys(
         x.source.section for x in steps + reasons if x.source.section))
+    # the document and its date as the comparison's list of documents says them
     doc = pack.document or pack.name
-    dated = pack.dated.isoformat() if pack.dated else label("word:undated", lang)
+    dated = (f"{label('word:dated', lang)} {pack.dated.isoformat()}" if pack.dated
+             else label("word:undated", lang))
     if not sections:
-        return [f"{pack.name}, {doc} ({dated}): " + phrase("official:no_section", lang)]
-    word = ("avsnittet" if len(sections) == 1 else "avsnitten") if lang == "sv" else (
-        "section" if len(sections) == 1 else "sections")
+        return [f"{pack.name}, {doc}, {dated}: " + phrase("official:no_section", lang)]
+    word = phrase("official:section_cited" if len(sections) == 1
+                  else "official:sections_cited", lang)
     quoted = [f"\u201d{s}\u201d" if lang == "sv" else f"\u201c{s}\u201d" for s in sections]
     cited = _cited_sentences(pack, reasons, steps)
     if not any(cited.get(s) for s in sections):
-        return [f"{pack.name}, {doc} ({dated}), {word} " + ", ".join(quoted)]
+        return [f"{pack.name}, {doc}, {dated}, {word} " + ", ".join(quoted)]
     items = [q + (f", {sentence_words(cited[s], lang)}" if cited.get(s) else "")
              for s, q in zip(sections, quoted)]
-    return [f"{pack.name}, {doc} ({dated}), {word} " + "; ".join(items)]
+    return [f"{pack.name}, {doc}, {dated}, {word} " + "; ".join(items)]
 
 
 # ---- official ----------------------------------------------------------------------------
@@ -238,9 +242,7 @@ def official(decision: Decision, pack: CompiledPack, lang: str = "sv") -> str:
     w = phrases_of("official", lang)
     sv = lang == "sv"
     words = pack.vocabulary
-    said = (w[f"action.{decision.action}"]
-            if f"action.{decision.action}" in w      # a plugin's action: its label
-            else _capitalised(words.label(f"action:{decision.action}", lang)))
+    said = _capitalised(words.label(f"action:{decision.action}", lang))
     lines = [f"{pack.name}: {said}"]
     if decision.by_default:
         lines.append(w["default_allow"] if decision.outcome == "allow" else w["default_deny"])
@@ -298,6 +300,8 @@ def side_by_side(explained: Sequence[Explained], width: int, lang: str = "en",
         if d.steps:
             outcome += "".join(f"\n- {s.id}" for s in d.steps)
         rules = ", ".join(dict.fromkeys(r.rule for r in d.reasons))
+        if d.by_default and lang != "en":       # no rule: the default, in words
+            rules = phrase("compare:default", lang)
         sections = "; ".join(dict.fromkeys(
             r.source.section for r in d.reasons if r.source.section)) or "-"
         table.add_row(names.get(d.pack, d.pack), outcome, rules, sections)
