@@ -12,11 +12,8 @@ a half-loaded pack.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
-import threading
 from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, overload
 from zoneinfo import ZoneInfo
 
@@ -26,6 +23,7 @@ from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
 from engine.vocabulary import local_time
 from engine.vocabulary import Vocabulary
+from engine.collector import collection_paused
 from engine.compiler import CompiledPack
 from engine.decide import decide as combine
 from engine.evaluator import DslEvaluator
@@ -314,32 +312,6 @@ def indexed(error: RequestError, index: int) -> RequestError:
     path = f"[{index}]" + (f".{error.path}" if error.path and not error.path.startswith("$")
                            else (error.path or "")[1:])
     return type(error)(f"request {index}: {error.message}", code=error.code, path=path)
-
-
-# The collector is the process's, so its pause is counted process-wide: how many batches
-# are running, and whether to resume collection when the last of them ends.
-_pause_lock = threading.Lock()
-_pauses = 0
-_resume = False
-
-
-@contextlib.contextmanager
-def collection_paused() -> Iterator[None]:
-    """Pause automatic garbage collection inside the block, and resume it after when it
-    was on before the first of the blocks running at once (threads) began."""
-    global _pauses, _resume
-    with _pause_lock:
-        if _pauses == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _pauses += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _pauses -= 1
-            if _pauses == 0 and _resume:
-                gc.enable()
 
 
 def _observer(function: Callable[..., Any],

@@ -30,6 +30,7 @@ import pluggy
 
 from dsl.cache import parse_pack_cached
 from engine import hookspecs
+from engine.collector import collection_paused
 from engine.compiler import CompiledPack, compile_pack
 from engine.contract import CONTRACT, contract_vocabulary
 from engine.errors import PackLoadError, PolicyError, RequestError, VocabularyError
@@ -281,7 +282,8 @@ def load_packs(pm: pluggy.PluginManager, vocabulary: Vocabulary | None = None,
     for impl, source in offered:
         name = impl.plugin_name
         try:
-            pack = compile_pack(parse_pack_cached(source.text, source.origin), vocabulary)
+            with collection_paused():     # parsing a large pack: as compiling it
+                pack = compile_pack(parse_pack_cached(source.text, source.origin), vocabulary)
         except PolicyError as e:
             failed.append(FailedPack(source.origin, name, e, guess_pack_id(source.text)))
             continue

@@ -179,3 +179,23 @@ def test_policy_decide_imports_difflib_only_to_suggest_a_word():
                        timeout=60)
     assert "did you mean 'page_category'?" in r.stderr
     assert "difflib" in json.loads(r.stdout.splitlines()[-1])
+
+
+def test_a_pack_is_parsed_and_compiled_with_the_collector_paused(monkeypatch):
+    """Parsing a large pack, like compiling it, makes many objects and no cycles: the
+    collector waits until the pack is loaded, and runs again after."""
+    import gc
+
+    import engine.plugins
+    seen = []
+    parse = engine.plugins.parse_pack_cached
+
+    def watched(text, origin):
+        seen.append(gc.isenabled())
+        return parse(text, origin)
+
+    monkeypatch.setattr(engine.plugins, "parse_pack_cached", watched)
+    assert gc.isenabled()
+    loaded, failed = load(only="tyreso")
+    assert failed == [] and "tyreso" in loaded
+    assert seen and not any(seen) and gc.isenabled()

@@ -23,7 +23,6 @@ Conditions refer to topic settings by name, so a topic's value is written once a
 
 from __future__ import annotations
 
-import gc
 
 from dsl import ast
 from engine.compiler.codegen import CodegenStep
@@ -31,6 +30,7 @@ from engine.compiler.compiled import (PACK_ID, CompiledPack, CompiledRule, Part,
                                       TopicValue)
 from engine.compiler.expand import RulesStep
 from engine.compiler.topics import TopicsStep
+from engine.collector import collection_paused
 from engine.contract import contract_vocabulary
 from engine.errors import PackErrors
 from engine.model import Reason, Source
@@ -49,13 +49,8 @@ def compile_pack(pack: ast.Pack, vocabulary: Vocabulary | None = None) -> Compil
     objects that live on, and each full collection walks them all again (for 20,000
     rules that was about 40 % of the compile time). Nothing compiling makes is cyclic
     garbage; the collector runs again as before once the pack is compiled."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collection_paused():
         return _Compiler(pack, vocabulary or contract_vocabulary()).run()
-    finally:
-        if paused:
-            gc.enable()
 
 
 class _Compiler(TopicsStep, RulesStep, CodegenStep):
