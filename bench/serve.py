@@ -279,7 +279,9 @@ def main() -> None:
     http_off, http_on = ([dps for dps, _ in results[k]] for k in (False, True))
     cpu_off, cpu_on = ([cpu for _, cpu in results[k]] for k in (False, True))
     ratio_http = statistics.median(http_on) / statistics.median(http_off)
-    ratio_cpu = statistics.median(cpu_on) / statistics.median(cpu_off)
+    # the server's CPU time is counted in clock ticks: a short run may show none
+    ratio_cpu = (statistics.median(cpu_on) / statistics.median(cpu_off)
+                 if statistics.median(cpu_off) > 0 else float("nan"))
     what = (f"wrk -c{args.connections} -d{args.duration}s" if client == "wrk"
             else f"python client, {args.calls} calls")
     print(f"HTTP batch of {args.batch}, decisions/s ({what}, 1 worker):  "
@@ -289,7 +291,8 @@ def main() -> None:
           f"on {' '.join(f'{x:,.0f}' for x in http_on)}")
     print(f"HTTP batch of {args.batch}, server CPU µs per decision:  "
           f"log off {statistics.median(cpu_off):7.2f}   log on {statistics.median(cpu_on):7.2f}"
-          f"   ratio {ratio_cpu:.2f}×")
+          f"   ratio {ratio_cpu:.2f}×" + ("  (too short to measure)" if ratio_cpu != ratio_cpu
+                                         else ""))
     print(f"cost of the log: {ratio_in:.2f}× the time per decision in process, "
           f"{1 / ratio_http:.2f}× over HTTP (batch of {args.batch}; "
           f"{ratio_cpu:.2f}× the server's CPU time)")
