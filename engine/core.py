@@ -25,7 +25,6 @@ from engine.vocabulary import local_time
 from engine.vocabulary import Vocabulary
 from engine.collector import collection_paused
 from engine.compiler import CompiledPack
-from engine.decide import decide as combine
 from engine.evaluator import DslEvaluator
 from engine.errors import (PolicyError, RequestError, UnknownPackError, did_you_mean, one_of,
                            show)

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from engine.hookspecs import hookimpl
 from engine.model import PackSource
 from engine.plugins import load_packs, load_vocabulary, make_plugin_manager, name_version

@@ -14,7 +14,6 @@ or pack a view shows and fails on a kind of fault, not on one instance of it.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 

@@ -290,7 +290,7 @@ def test_two_municipalities_with_the_same_short_name_keep_their_full_names(proje
 
 
 def test_a_plugin_pack_is_named_by_its_own_name(engine):
-    from tests.test_example_pack import PACKAGE, example as _example  # noqa: F401
+    from tests.test_example_pack import PACKAGE
     import importlib.util
     import sys
     from engine.core import Engine

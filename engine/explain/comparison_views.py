@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html as _html
 import io
-from typing import Any, Iterable
+from typing import Any
 
 from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
