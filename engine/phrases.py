@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Mapping
 
-from engine.glossary import LANGUAGES, Label, label
+from engine.glossary import LANGUAGES, Label, _prefixed, label
 
 if TYPE_CHECKING:
     from engine.vocabulary import Vocabulary
@@ -268,10 +268,6 @@ _OFFICIAL: Mapping[str, Label] = {
 }
 
 
-def _prefixed(prefix: str, labels: Mapping[str, Label]) -> dict[str, Label]:
-    return {f"{prefix}:{key}": value for key, value in labels.items()}
-
-
 #: Every fixed phrase of the views, by ``<view>:<word>``.
 PHRASES: Mapping[str, Label] = {
     **_prefixed("desk", _DESK), **_prefixed("playground", _PLAYGROUND),
@@ -287,6 +283,11 @@ def phrase(key: str, lang: str) -> str:
     if key not in PHRASES:
         raise KeyError(f"no phrase {key!r}")
     return label(key, lang, PHRASES)
+
+
+def quoted(text: str, lang: str) -> str:
+    """``text`` in the language's quotation marks: ”Swedish”, “English”."""
+    return f"\u201d{text}\u201d" if lang == "sv" else f"\u201c{text}\u201d"
 
 
 def phrases_of(view: str, lang: str) -> dict[str, str]:
@@ -434,4 +435,4 @@ def short_name(name: str) -> str:
 
 
 __all__ = ["LANGUAGES", "PHRASES", "SHORT_OUTCOMES", "SHORT_VALUES", "STEP_WORDS",
-           "outcome_words", "phrase", "phrases_of", "short_name", "step_words", "value_words"]
+           "outcome_words", "phrase", "phrases_of", "quoted", "short_name", "step_words", "value_words"]

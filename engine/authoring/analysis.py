@@ -456,7 +456,8 @@ class _ActionChecker:
             answers = []
             for value in added:
                 facts = dict(en.defaults(self.action), **{fact.name: value})
-                facts.update({d.name: d.compute(facts, None) for d in self.action.derived})
+                if not en.with_derived(self.action, facts):
+                    continue
                 d = en.decide(self.pack, self.action.name, facts, self.checker.at)
                 by = words.added_by(f"value:{fact.type.name}.{value}")
                 answers.append(f"{value} (from plugin '{by}') → {d.outcome}" + (

@@ -15,10 +15,11 @@ import html as _html
 from typing import Sequence
 from urllib.parse import urlencode
 
+from engine.glossary import LANGUAGES
 from engine.phrases import phrases_of
 
-#: The desk's languages; Swedish first (docs/desk.md says why).
-LANGS = ("sv", "en")
+#: The desk's languages, the glossary's; Swedish first (docs/desk.md says why).
+LANGS = LANGUAGES
 DEFAULT_LANG = "sv"
 
 #: The desk's own words (headings, buttons) by language: the phrases of ``engine.phrases``,

@@ -20,7 +20,7 @@ from typing import Any
 from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
 from engine.explain.comparison import Cell, Column, Comparison, TopicRow
-from engine.phrases import outcome_words, phrase, step_words, value_words
+from engine.phrases import outcome_words, phrase, quoted, step_words, value_words
 
 def _label(value: str, lang: str, words: vocab.Vocabulary) -> str:
     return value_words(value, lang, words)
@@ -162,8 +162,7 @@ def title(topic: TopicRow, lang: str) -> str:
 
 
 def _sources(cell: Cell, lang: str = "en") -> str:
-    quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
-    return ("; ".join(f"{quote[0]}{s}{quote[1]}" for s in cell.sections)
+    return ("; ".join(quoted(s, lang) for s in cell.sections)
             or phrase("compare:no_section", lang))
 
 
@@ -306,9 +305,8 @@ def topic_detail(comparison: Comparison, topic_id: str, width: int, lang: str = 
             lines.append(f"{words.label('word:source', lang)}: {_sources(cell, lang)}")
         for rule in cell.rules:
             text = rule.text_sv if lang == "sv" and rule.text_sv else rule.text
-            quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
-            where = f" \u00b7 {quote[0]}{rule.section}{quote[1]}" if rule.section else ""
-            level = words.label(f"level:{rule.level}", lang) if rule.level else None
+            where = f" \u00b7 {quoted(rule.section, lang)}" if rule.section else ""
+            level = _level(rule.level, lang, words)
             lines.append(f"- {rule.rule} ({_effect(rule.effect, lang, words)}, {level}{where}): "
                          f"{text}")
             if sources and rule.source_text:

@@ -27,7 +27,7 @@ from engine.compiler import CompiledPack
 from engine.model import Decision, Reason, Step
 from engine.explain.trace import Check, Combining, RuleTrace, Trace
 from engine.glossary import label
-from engine.phrases import phrase, phrases_of
+from engine.phrases import phrase, phrases_of, quoted
 
 OUTCOME_WORDS = {"allow": "ALLOW", "deny": "DENY", "required_steps": "REQUIRED STEPS"}
 
@@ -116,8 +116,7 @@ def _condition(word: str, check: Check, indent: str, lang: str) -> list[str]:
 
 
 def _rule_lines(number: int, rule: RuleTrace, pack: CompiledPack, lang: str) -> list[str]:
-    quote = ("\u201d", "\u201d") if lang == "sv" else ("\u201c", "\u201d")
-    where = f" \u00b7 {quote[0]}{rule.section}{quote[1]}" if rule.section else ""
+    where = f" \u00b7 {quoted(rule.section, lang)}" if rule.section else ""
     cited = next((r.sentences for r in pack.rules if r.id == rule.rule), ())
     if where and cited:
         where += ", " + sentence_words(cited, lang)
@@ -208,12 +207,12 @@ def _sources(pack: CompiledPack, reasons: Iterable[Reason], steps: Iterable[Step
         return [f"{pack.name}, {doc}, {dated}: " + phrase("official:no_section", lang)]
     word = phrase("official:section_cited" if len(sections) == 1
                   else "official:sections_cited", lang)
-    quoted = [f"\u201d{s}\u201d" if lang == "sv" else f"\u201c{s}\u201d" for s in sections]
+    marked = [quoted(s, lang) for s in sections]
     cited = _cited_sentences(pack, reasons, steps)
     if not any(cited.get(s) for s in sections):
-        return [f"{pack.name}, {doc}, {dated}, {word} " + ", ".join(quoted)]
+        return [f"{pack.name}, {doc}, {dated}, {word} " + ", ".join(marked)]
     items = [q + (f", {sentence_words(cited[s], lang)}" if cited.get(s) else "")
-             for s, q in zip(sections, quoted)]
+             for s, q in zip(sections, marked)]
     return [f"{pack.name}, {doc}, {dated}, {word} " + "; ".join(items)]
 
 
