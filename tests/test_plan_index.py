@@ -235,3 +235,31 @@ def test_compiling_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_rule_on_two_actions_keeps_its_place_in_each_plan():
+    """A rule "on A, B" stands at a different place in each action's rules; with both
+    plans in buckets its findings still come in rule order (the place was once that of
+    the first action's plan, and the second plan's findings could not be sorted)."""
+    lines = ['pack t', '  name "T"', '  dated 2020-01-01', '  version "0.1.0"',
+             '  default allow', '']
+
+    def rule(name: str, actions: str, when: str) -> None:
+        lines.extend([f'rule {name}', f'  on {actions}', f'  deny when {when}',
+                      '  because "b"', '  source "x"', ''])
+
+    rule("first", "audit_channel", "monitored_daily")
+    rule("shared", "create_channel, audit_channel", "listed_on_website")
+    for i in range(40):
+        rule(f"a{i}", "audit_channel", f"substitute_appointed and days_since_last_post == {i}")
+        rule(f"c{i}", "create_channel", f"purpose_defined and admin_count == {i}")
+    pack = compile_pack(parse_pack("\n".join(lines), "t.policy"))
+    audit = FactValidator(contract_vocabulary().actions["audit_channel"])
+    facts = audit.normalise({"monitored_daily": True, "listed_on_website": True})
+    found = pack.plans["audit_channel"](facts, dt.date(2024, 1, 1))
+    assert [f.reason.rule for f in found] == ["first", "shared"]
+    create = FactValidator(contract_vocabulary().actions["create_channel"])
+    facts = create.normalise({"account_type": "organisation", "listed_on_website": True,
+                              "purpose_defined": True, "admin_count": 3})
+    found = pack.plans["create_channel"](facts, dt.date(2024, 1, 1))
+    assert [f.reason.rule for f in found] == ["shared", "c3"]

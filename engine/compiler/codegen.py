@@ -64,7 +64,7 @@ class CodegenStep(Checker):
                       "def _nothing(f, at):", "    return []"]
         self.templates: dict[tuple[str, ...], str] = {}
         self.tables: list[tuple[str, Callable[[Callable[[Chunk | None], Any]], Any]]] = []
-        self.pairs: dict[int, tuple[tuple[int, Any], tuple[int, Any] | None]] = {}
+        self.pairs: dict[tuple[int, int], tuple[tuple[int, Any], tuple[int, Any] | None]] = {}
         self.parts: dict[tuple[int, str, tuple[tuple[str, Any], ...]], str | bool] = {}
         self.names: dict[int, frozenset[str]] = {}
         plans: dict[str, str] = {}
@@ -253,9 +253,10 @@ class CodegenStep(Checker):
         rule = e.rule
         if style == "list":
             return rule.matched, rule.met
-        pair = self.pairs.get(id(rule))
+        # a rule "on A, B" has a position in each action's plan: keyed by both
+        pair = self.pairs.get((id(rule), e.pos))
         if pair is None:
-            pair = self.pairs[id(rule)] = ((e.pos, rule.matched),
+            pair = self.pairs[(id(rule), e.pos)] = ((e.pos, rule.matched),
                                            (e.pos, rule.met) if rule.met is not None else None)
         return pair
 
