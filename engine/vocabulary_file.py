@@ -32,7 +32,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
-from engine.errors import VocabularyError, did_you_mean, one_of
+from engine.errors import VocabularyError, did_you_mean, one_of, show
 from engine.vocabulary import (SCALARS, Action, Contribution, Fact, Label, Topic, Type,
                                enum, set_of)
 
@@ -96,6 +96,13 @@ class _Reader:
             if key not in keys:
                 raise self.fail(f"{where}.{key}", f"unknown key{did_you_mean(key, keys)}; "
                                 f"keys are {one_of(keys)}")
+        return value
+
+    def named(self, value: Any, where: str) -> Mapping[str, Any]:
+        """A table of names, each with a table of its own (``[actions.NAME]``)."""
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must be a table with one table per name, as "
+                                   f"[{where}.NAME]; got {show(value)}")
         return value
 
     def name(self, key: str, where: str) -> str:
@@ -162,10 +169,9 @@ class _Reader:
     def read(self, data: Mapping[str, Any], name: str) -> Contribution:
         data = self.table(data, "the file", _TOP)
         actions = [self.action(self.name(a, f"actions.{a}"), body)
-                   for a, body in self.table(data.get("actions", {}), "actions",
-                                             tuple(data.get("actions", {}))).items()]
+                   for a, body in self.named(data.get("actions", {}), "actions").items()]
         topics = [self.topic(self.name(t, f"topics.{t}"), body)
-                  for t, body in dict(data.get("topics", {})).items()]
+                  for t, body in self.named(data.get("topics", {}), "topics").items()]
         values = self.values(data.get("values", {}))
         return Contribution(name or f"file:{self.origin}", tuple(actions), values,
                             tuple(topics), dict(self.labels), self.origin)
@@ -175,8 +181,7 @@ class _Reader:
         body = self.table(body, where, _ACTION_KEYS)
         self.label(f"action:{action}", body, where)
         facts = []
-        for fname, fbody in self.table(body.get("facts", {}), f"{where}.facts",
-                                       tuple(body.get("facts", {}))).items():
+        for fname, fbody in self.named(body.get("facts", {}), f"{where}.facts").items():
             fwhere = f"{where}.facts.{self.name(fname, f'{where}.facts.{fname}')}"
             fbody = self.table(fbody, fwhere, _FACT_KEYS)
             required, absent = fbody.get("required", False), fbody.get("absent", "default")

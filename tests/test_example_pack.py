@@ -397,6 +397,18 @@ def test_a_bad_vocabulary_file_names_the_file_and_the_key():
         """)
 
 
+@pytest.mark.parametrize("key, head", [("actions", ""), ("topics", ""),
+                                       ("facts", "[actions.register_post]\n")])
+@pytest.mark.parametrize("value", ["5", '["x"]', '"x"'])
+def test_a_table_of_names_that_is_not_a_table_names_the_key(key, head, value):
+    """Not a TypeError out of the engine's load: the file's own error, naming the key."""
+    where = "actions.register_post.facts" if head else key
+    with pytest.raises(VocabularyError, match=rf"^pack/vocabulary\.toml: {where}: must be a "
+                                              rf"table with one table per name, as "
+                                              rf"\[{where}\.NAME\]; got "):
+        _read(f"{head}{key} = {value}\n")
+
+
 def test_a_bad_vocabulary_file_keeps_its_plugins_pack_out(tmp_path):
     (tmp_path / "vocabulary.toml").write_text('[values.role]\nregistrar = "registrator"\n')
 
