@@ -231,13 +231,15 @@ class Engine:
         hit = self._remembered(key)
         decision = hit[0] if hit is not None else self._memo.decide(
             compiled, action, findings, when, key)
-        if self._observers:
-            request = Request(pack, action, dict(facts or {}), when)
+        if self._observers or self._notify is not None:
+            # the request as decided: its day, and its time of day when the caller gave one
+            # (a derived fact may count hours from it; a replay needs it again)
+            request = Request(pack, action, dict(facts or {}),
+                              now if now is not None and at is not None else when)
             for observe in self._observers:
                 observe(request, decision)
-        elif self._notify is not None:
-            self._notify(request=Request(pack, action, dict(facts or {}), when),
-                         decision=decision)
+            if self._notify is not None:
+                self._notify(request=request, decision=decision)
         return decision
 
     def decide_request(self, request: Request | Mapping[str, Any]) -> Decision:

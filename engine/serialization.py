@@ -22,6 +22,7 @@ import orjson
 from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter as _json_converter
 
+from dsl.text import iso
 from engine.errors import RequestError, show
 from engine.vocabulary import parse_at
 from engine.model import Request
@@ -71,7 +72,8 @@ def make_converter() -> cattrs.Converter:
     """
     converter = _json_converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(dt.date, _structure_date)
-    converter.register_unstructure_hook(dt.date, dt.date.isoformat)
+    # a date as YYYY-MM-DD; a request's `at` with a time of day keeps it (YYYY-MM-DDTHH:MM)
+    converter.register_unstructure_hook(dt.date, iso)
     converter.register_structure_hook(str, _structure_str)
 
     def unstructure_set(type_: Any) -> Any:

@@ -287,3 +287,30 @@ def test_a_unit_answers_with_what_its_log_encoded_and_only_for_its_decisions(eng
     with dlog.scope("http", "r-10") as empty:
         assert [json.loads(a) for a in empty.answers(decisions)] == \
             [to_json(d) for d in decisions]
+
+
+@pytest.mark.parametrize("at", ["2024-05-13T10:00", dt.datetime(2024, 5, 13, 10, 0),
+                                "2024-05-13T08:00:00+00:00"])
+def test_a_request_s_time_of_day_reaches_observers_and_the_log(at):
+    """Office hours are counted to the request's time when a question is unanswered: the
+    observers and the log get that time, and deciding the logged request again gives the
+    same decision."""
+    lines: list[bytes] = []
+    seen: list[Request] = []
+
+    class Observer:
+        @hookimpl
+        def policy_decision(self, request, decision):
+            seen.append(request)
+
+    engine = Engine.load(plugins=[dlog.DecisionLog(lines.extend, "python"), Observer()])
+    decision = engine.decide("perstorp", "answer_question",
+                             {"asked_at": "2024-05-10T09:00"}, at)
+    assert seen[0].at == dt.datetime(2024, 5, 13, 10, 0)
+    logged = json.loads(lines[0])["request"]
+    assert logged["at"] == "2024-05-13T10:00"
+    assert Engine.load().decide_request(logged) == decision
+    engine.decide("perstorp", "answer_question", {"asked_at": "2024-05-10T09:00"},
+                  "2024-05-13")
+    assert seen[1].at == dt.date(2024, 5, 13)
+    assert json.loads(lines[1])["request"]["at"] == "2024-05-13"
