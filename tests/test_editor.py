@@ -168,3 +168,18 @@ def test_the_register_beside_a_pack_is_checked_with_it(tmp_path):
     assert {"unknown-rule", "unlisted-rule"} <= set(found)
     assert found["unknown-rule"].span.line == 1
     assert "register.toml:" in found["unknown-rule"].message
+
+
+@pytest.mark.parametrize("pack_origin", ["same", "beside"])
+def test_a_test_file_without_a_pack_beside_it_is_checked_against_the_vocabulary_only(
+        tmp_path, pack_origin):
+    """No pack: the test file's own requests are checked, and no "a pack file must start
+    with 'pack ID'" about the missing pack lands on it."""
+    from engine.editor.checks import tests_findings
+    tests = tmp_path / "alone.tests"
+    good = (ROOT / "packs" / "tyreso" / "tyreso.tests").read_text(encoding="utf-8")
+    origin = str(tests)
+    where = origin if pack_origin == "same" else str(tmp_path / "alone.policy")
+    assert tests_findings(good, origin, None, where) == []
+    bad = tests_findings(good.replace("page_category", "page_categoryX"), origin, None, where)
+    assert bad and all("unknown fact" in d.message for d in bad)
