@@ -18,7 +18,7 @@ from engine.core import Engine
 from engine.hookspecs import hookimpl
 from engine.model import Request
 from engine.serialization import dumps, to_json
-from engine.service import decision_log as dlog
+from engine.service import decision_log as dlog, log_lines
 from engine.service.replay import replay
 from tests.conftest import AT
 
@@ -36,7 +36,7 @@ def reference_decision_json(decision: Any) -> str:
 def reference_encode(entry: dlog.LogEntry, decision: Any) -> bytes:
     data = to_json(entry)
     cut = dict(entry.cut or {})
-    data["request"] = dlog.bounded(dlog._sorted_sets(data["request"]), "request", cut)
+    data["request"] = dlog.bounded(log_lines._sorted_sets(data["request"]), "request", cut)
     data["cut"] = cut or None
     tail = ',"decision":' + reference_decision_json(decision) + "}\n"
     try:
@@ -96,10 +96,11 @@ def test_each_workload_entry_parses_to_the_reference_entry(decided):
                           time=dt.datetime(2025, 6, 1, 8, 12, 3, number % 5 * 7,
                                            tzinfo=dt.timezone.utc))
         line = dlog.encode(entry, decision)
-        assert dlog._line(entry.time, entry.request_id, entry.decision_id, entry.source,
-                          request, entry.index, entry.pack_digest, None, None,
-                          dlog.decision_bytes(decision), entry.pack, entry.pack_version,
-                          entry.in_force_from) == line
+        fast = log_lines.entry_line(entry.time, entry.request_id, entry.decision_id,
+                                    entry.source, request, entry.index, entry.pack_digest,
+                                    None, None, dlog.decision_bytes(decision), entry.pack,
+                                    entry.pack_version, entry.in_force_from)
+        assert fast is not None and fast == line     # the fast way took it
         same_line(line, reference_encode(entry, decision))
 
 
@@ -207,15 +208,15 @@ def test_a_reloaded_pack_decides_with_its_own_reasons(engine):
 
 
 def test_the_decision_cache_is_bounded(engine, monkeypatch):
-    monkeypatch.setattr(dlog, "_MAX_DECISIONS", 3)
-    monkeypatch.setattr(dlog, "_ENCODED", {})
-    monkeypatch.setattr(dlog, "_BY_IDENTITY", {})
+    monkeypatch.setattr(log_lines, "_MAX_DECISIONS", 3)
+    monkeypatch.setattr(log_lines, "_ENCODED", {})
+    monkeypatch.setattr(log_lines, "_BY_IDENTITY", {})
     for day in range(1, 10):
         decision = engine.decide("tyreso", "like_page", {"page_category": "own"},
                                  dt.date(2025, 1, day))
         assert json.loads(dlog.decision_bytes(decision)) == to_json(decision)
         assert json.loads(dlog.decision_bytes(decision)) == to_json(decision)  # by identity
-        assert len(dlog._ENCODED) <= 3 and len(dlog._BY_IDENTITY) <= 3
+        assert len(log_lines._ENCODED) <= 3 and len(log_lines._BY_IDENTITY) <= 3
 
 
 def test_a_decision_found_by_identity_is_that_decision_s_json(engine):
