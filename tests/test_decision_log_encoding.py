@@ -83,6 +83,7 @@ def test_each_workload_decision_json_is_the_converters(decided):
     for _request, decision in decided:
         assert json.loads(dlog.decision_bytes(decision)) == to_json(decision)
         assert dlog.decision_json(decision) == dlog.decision_bytes(decision).decode("utf-8")
+        assert log_lines.decision_text(decision) == dlog.decision_json(decision)
         assert list(json.loads(dlog.decision_bytes(decision))) == list(to_json(decision))
         assert json.loads(dlog.decision_bytes(decision)) == \
             json.loads(reference_decision_json(decision))

@@ -106,10 +106,13 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
     """Decide every line of ``lines`` and write the decisions (see the module)."""
     from engine.errors import RequestError
     from engine.json_input import parse_json as read
-    from engine.serialization import to_json
     if fmt == "json":
+        # the service's decision JSON, compact, through orjson; not the service's cache
+        # of whole decisions' JSON (thousands of them), which a stream would fill
+        from engine.service.log_lines import decision_text
+
         def show(decision: Any, first: bool) -> str:
-            return json.dumps(to_json(decision), ensure_ascii=False, separators=COMPACT) + "\n"
+            return decision_text(decision) + "\n"
     else:
         from engine.explain.trace_views import render_decision
 

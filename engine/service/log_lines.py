@@ -28,8 +28,8 @@ import orjson
 
 from engine.model import Decision, Request
 
-__all__ = ["LogEntry", "decision_data", "decision_bytes", "decision_json", "encode",
-           "entry_line", "bounded", "MAX_TEXT", "MAX_EXTRA"]
+__all__ = ["LogEntry", "decision_data", "decision_bytes", "decision_json", "decision_text",
+           "encode", "entry_line", "bounded", "MAX_TEXT", "MAX_EXTRA"]
 
 
 @attrs.frozen
@@ -150,6 +150,12 @@ def _encoded(data: Any) -> bytes:
 def decision_json(decision: Decision) -> str:
     """The decision JSON as text, compact."""
     return decision_bytes(decision).decode("utf-8")
+
+
+def decision_text(decision: Decision) -> str:
+    """:func:`decision_json` without the cache of whole decisions' JSON: for a caller that
+    writes each decision once (a stream), where the cache would only hold memory."""
+    return _encoded(decision_data(decision)).decode("utf-8")
 
 
 _UTC = dt.timezone.utc
