@@ -149,6 +149,24 @@ def test_a_pack_folder_with_words_of_its_own_completes_them(tmp_path):
         use_file(None)
 
 
+def test_words_in_the_working_directory_are_not_a_pathless_file_s(tmp_path, monkeypatch):
+    """A file without a path, or in a folder without words of its own, is completed in the
+    installed words alone: a vocabulary.toml in the editor's working directory is not
+    its folder's."""
+    from engine.editor.lexicon import use_file
+    (tmp_path / "vocabulary.toml").write_text(
+        '[actions.register_post]\nmeaning = "register an incoming post"\n', encoding="utf-8")
+    (tmp_path / "plain").mkdir()
+    monkeypatch.chdir(tmp_path)
+    try:
+        for where in (None, tmp_path / "plain" / "p.policy"):
+            use_file(where)
+            completed = _complete(RULE + "|", "pack")
+            assert "like_page" in completed and "register_post" not in completed, where
+    finally:
+        use_file(None)
+
+
 def test_the_register_beside_a_pack_is_checked_with_it(tmp_path):
     """A register.toml beside the pack is checked against the pack being edited, as policy
     check does; its problems show on the pack's first line, naming the register's line."""

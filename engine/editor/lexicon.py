@@ -15,7 +15,7 @@ from typing import Mapping
 
 import attrs
 
-from engine.authoring.installed import words_beside
+from engine.authoring.installed import installed_words, words_beside
 from engine.contract import LEVELS, OUTCOMES
 from engine.vocabulary import Action, DerivedFact, Fact, Topic, Type
 from engine.vocabulary_file import FILE_NAME
@@ -71,8 +71,10 @@ def lexicon() -> Lexicon:
 
 @functools.lru_cache(maxsize=16)
 def _lexicon(folder: Path | None, stamp: int | None) -> Lexicon:
+    # no folder: a file without a path, or one whose folder has no words of its own; the
+    # installed words alone (never a vocabulary.toml in the editor's working directory)
     vocabulary = words_beside(folder / "pack.policy")[0] if folder is not None \
-        else words_beside(Path("pack.policy"))[0]
+        else installed_words()
     labels: dict[str, tuple[str, str]] = {}
     for name, enum in vocabulary.enums.items():
         for value in enum.values:
