@@ -503,6 +503,35 @@ def test_explain_shows_a_plugins_topic(installed):
     assert r.exit_code == 0 and "no change in behaviour" in r.output
 
 
+def test_replay_reads_an_edited_pack_in_the_installed_plugins_words(installed, tmp_path):
+    """policy replay --packs: an edited copy of the example's pack, in a folder without its
+    vocabulary.toml, is read in the installed plugin's words (as policy serve --packs
+    reads it), and the changed decision is reported."""
+    request = {"pack": "exempelby", "action": "create_channel", "at": "2025-03-01",
+               "facts": {"account_type": "organisation", "approved_by": ["committee"],
+                         "purpose_defined": True, "responsible_appointed": True,
+                         "substitute_appointed": True, "informed": ["communications_unit"]}}
+    (tmp_path / "requests.json").write_text(json.dumps([request]), encoding="utf-8")
+    log = tmp_path / "decisions.jsonl"
+    r = run("decide", "--input", str(tmp_path / "requests.json"), "--decision-log", str(log))
+    assert r.exit_code == 0, r.output
+    assert json.loads(log.read_text(encoding="utf-8"))["decision"]["outcome"] == \
+        "required_steps"                        # the data processing agreement is missing
+    folder = tmp_path / "edited"
+    folder.mkdir()
+    text = (PACKAGE / "exempelby.policy").read_text(encoding="utf-8")
+    start = text.index("rule new-channel-data-processing-agreement\n")
+    end = text.index("\nrule ", start)
+    edited = text[:start] + text[end + 1:]          # the rule taken out; its words stay used
+    assert "register_post" in edited
+    (folder / "exempelby.policy").write_text(edited, encoding="utf-8")
+    r = run("replay", str(log), "--packs", str(folder))
+    assert r.exit_code == 1, r.output
+    assert "replayed 1 decision: 1 changed" in r.output, r.output
+    assert "was: REQUIRED STEPS (sign-data-processing-agreement)" in r.output, r.output
+    assert "now: ALLOW" in r.output, r.output
+
+
 # ---- end to end, in a fresh virtual environment -----------------------------------------
 
 def _dependencies_only(into: Path) -> Path:

@@ -66,20 +66,29 @@ def replay_engine(pack_paths: Sequence[str | os.PathLike[str]] = ()) -> Engine:
     of them, loaded as ``policy serve --packs`` loads them) in place of installed packs
     of the same id. Registers no decision-log plugin: replaying records nothing.
 
+    The given packs are read in the words of the installed plugins together with those of
+    a ``vocabulary.toml`` beside them, as ``policy serve --packs`` reads them: a sixth
+    municipality's pack replays from its folder while its package is installed.
+
     Raises :class:`~engine.errors.PolicyError` when a pack in ``pack_paths`` does not
-    load (its own error), or when two of them have the same id.
+    load (its own error: words that cannot join the installed ones among them), or when
+    two of them have the same id.
     """
+    from engine.plugins import load_packs, load_vocabulary, make_plugin_manager
     from engine.service.reload import PackFile, pack_files
     installed = Engine.load()
     if not pack_paths:
         return installed
-    given = Engine.load(plugins=[PackFile(p) for p in pack_files(pack_paths)],
-                        entry_points=False)
-    if given.failed:
-        raise given.failed[0].error
-    loaded = {**installed.loaded, **given.loaded}
-    failed = [f for f in installed.failed if f.pack_id not in given.loaded]
-    return Engine(loaded, installed.plugin_manager, failed, installed.vocabulary)
+    files = [PackFile(p) for p in pack_files(pack_paths)]
+    # the words: the installed plugins' and the files'; the packs: the files' alone
+    vocabulary, refused = load_vocabulary(make_plugin_manager(plugins=files))
+    given, failed = load_packs(make_plugin_manager(entry_points=False, plugins=files),
+                               vocabulary, refused)
+    if failed:
+        raise failed[0].error
+    loaded = {**installed.loaded, **given}
+    failed_installed = [f for f in installed.failed if f.pack_id not in given]
+    return Engine(loaded, installed.plugin_manager, failed_installed, vocabulary)
 
 
 # ---- reading -----------------------------------------------------------------------------
