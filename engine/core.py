@@ -73,16 +73,18 @@ class Engine:
 
     @classmethod
     def load(cls, *, plugins: Iterable[Any] = (), entry_points: bool = True,
-             strict: bool = False) -> "Engine":
+             strict: bool = False, only: str | None = None) -> "Engine":
         """Load every installed pack through the ``policy.packs`` entry points.
 
         ``plugins`` are registered after the installed ones. With ``strict``, a pack that
         fails to load raises its error; otherwise it is left out and reported by
-        :attr:`failed` (and by ``decide`` when a request names it).
+        :attr:`failed` (and by ``decide`` when a request names it). With ``only``, a pack
+        id, the engine may leave out the packs of other ids (for a command about one
+        pack; see :func:`engine.plugins.load_packs`).
         """
         pm = make_plugin_manager(entry_points=entry_points, plugins=plugins)
         vocabulary, refused = load_vocabulary(pm)
-        loaded, failed = load_packs(pm, vocabulary, refused)
+        loaded, failed = load_packs(pm, vocabulary, refused, only=only)
         if strict and failed:
             raise failed[0].error
         return cls(loaded, pm, failed, vocabulary)

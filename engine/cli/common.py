@@ -70,13 +70,7 @@ def load_engine(only: str | None = None) -> Any:
     if _LOG_MODULE in sys.modules:          # only a recording command has imported it
         from engine.service.decision_log import scope_plugins
         plugins = scope_plugins()
-    if only is None:
-        return Engine.load(plugins=plugins)
-    from engine.plugins import load_packs, load_vocabulary, make_plugin_manager
-    pm = make_plugin_manager(plugins=plugins)
-    vocabulary, refused = load_vocabulary(pm)
-    loaded, failed = load_packs(pm, vocabulary, refused, only=only)
-    return Engine(loaded, pm, failed, vocabulary)
+    return Engine.load(plugins=plugins, only=only)
 
 
 def commit_decisions() -> None:
