@@ -20,6 +20,7 @@ from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, page, url
 from engine.errors import MalformedInputError, PolicyError, RequestError
 from engine.explain.trace_views import sv_reason, sv_step
 from engine.model import Decision, Source
+from engine.phrases import quoted
 from engine.vocabulary import Vocabulary
 
 Query = Sequence[tuple[str, str]]
@@ -138,7 +139,7 @@ def _cite(pack: CompiledPack, source: Source, lang: str) -> str:
     words = pack.vocabulary
     where = pack.document or pack.name
     if source.section:
-        where += f", {words.label('word:section', lang)} ”{source.section}”"
+        where += f", {words.label('word:section', lang)} {quoted(source.section, lang)}"
     return f" <cite>({e(where)})</cite>"
 
 
