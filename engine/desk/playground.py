@@ -104,7 +104,7 @@ async def run(fields: Fields, lang: str = DEFAULT_LANG) -> dict[str, Any]:
         except asyncio.TimeoutError:
             child.kill()
             await child.wait()
-            raise RequestError(f"the work took longer than {int(TIME_LIMIT)} seconds and was "
+            raise RequestError(f"the work took longer than {TIME_LIMIT:g} seconds and was "
                                "stopped", path="source", code="too-slow") from None
     if child.returncode != 0:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
@@ -194,7 +194,7 @@ def playground_page(engine: Engine, fields: Fields, lang: str, result: dict[str,
     body = (f'<p>{e(w["intro"])}</p>' + _start_form(engine, fields.get("pack", ""), lang)
             + _form(fields, lang))
     if error is not None:
-        body += error_section(error, lang, {"limit": MAX_BODY, "seconds": int(TIME_LIMIT)})
+        body += error_section(error, lang, {"limit": MAX_BODY, "seconds": f"{TIME_LIMIT:g}"})
     if result is not None:
         body += _results(result, lang, engine.vocabulary)
     query = [("pack", fields["pack"])] if fields.get("pack") else []
