@@ -134,7 +134,8 @@ _ERROR: Mapping[str, Label] = {
                               "Förfrågan är inte JSON (rad {line}, kolumn {column})."),
     "request-not-object": Label(
         "The request must be a JSON object: {{\"action\": …, \"facts\": {{…}}, \"at\": …}}.",
-        "Förfrågan ska vara ett JSON-objekt: {{\"action\": …, \"facts\": {{…}}, \"at\": …}}."),
+        "Förfrågan ska vara ett JSON-objekt: "
+        "{{\"action\": …, \"facts\": {{…}}, \"at\": …}}."),
     "request-no-action": Label(
         "The request must name its action: {{\"action\": …, \"facts\": {{…}}}}.",
         "Förfrågan ska ange sin aktivitet: {{\"action\": …, \"facts\": {{…}}}}."),

@@ -1,10 +1,11 @@
 """The Playground's work on an author's untrusted pack, in a child process of its own:
-``python -m engine.desk.sandbox`` reads ``{"source", "tests", "request"}`` as JSON on
-standard input (and the page's ``lang``) and writes what ``policy check`` says of the source (each diagnostic at
-its line and column), the pack's test cases passed and failed, and the request's
-decision with its trace in the page's language, as JSON on standard output. A request
-that cannot be decided is ``request_error``: its code, path and English message, and the
-values the desk's own words for it are filled in with (``engine.phrases``, ``error:``).
+``python -m engine.desk.sandbox`` reads ``{"source", "tests", "request", "lang"}`` as
+JSON on standard input and writes what ``policy check`` says of the source (each
+diagnostic at its line and column), the pack's test cases passed and failed, and the
+request's decision with its trace in the page's language, as JSON on standard output. A
+request that cannot be decided is ``request_error``: its code, path and English message,
+and the values the desk's own words for it are filled in with (``engine.phrases``,
+``error:``).
 
 The service runs it with a time limit and kills it when the limit is over
 (``engine.desk.playground``), so a source that takes long to check holds no worker of
@@ -86,9 +87,10 @@ def work(source: str, tests: str | None, request_text: str | None,
     if request_text and request_text.strip():
         try:
             request = json.loads(request_text)
-        except json.JSONDecodeError as e:
+        except ValueError as e:          # a JSONDecodeError, or a number too long
             out["request_error"] = _problem("request-not-json", f"the request is not JSON: {e}",
-                                            line=e.lineno, column=e.colno)
+                                            line=getattr(e, "lineno", 1),
+                                            column=getattr(e, "colno", 1))
         else:
             if not isinstance(request, dict):
                 out["request_error"] = _problem(
