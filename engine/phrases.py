@@ -7,6 +7,7 @@ table and no word has a second copy:
 
 - :data:`PHRASES`: the fixed words of each view, keyed ``<view>:<word>``: ``desk:``
   (the desk's frame, Decide and Compare pages), ``playground:`` (the Playground),
+  ``error:`` (the messages of the errors the desk finds itself, by the error's code),
   ``compare:`` (the comparison matrix, markdown, HTML and the desk's Compare page),
   ``cell:`` (the short words inside a matrix cell), ``trace:`` (the traces of one
   request), ``official:`` (the official account of one), ``summary:`` (the summaries
@@ -59,6 +60,10 @@ _DESK: Mapping[str, Label] = {
     "skip": Label("Skip to content", "Hoppa till innehållet"),
     "other_lang": Label("På svenska", "In English"),     # a link to the other language
     "error": Label("The request could not be decided", "Det gick inte att pröva"),
+    # the frame around an error's own message: its code and the part of the request
+    "error_code": Label("error code", "felkod"),
+    "error_about": Label("about", "gäller"),
+    "engine_says": Label("The engine says:", "Regelmotorn säger (på engelska):"),
     "why": Label("Why", "Varför"),
     "what_to_do": Label("What needs doing", "Det här behöver göras"),
     "document_of": Label("under", "enligt"),
@@ -105,8 +110,35 @@ _PLAYGROUND: Mapping[str, Label] = {
     "failed": Label("failed", "underkänt"),
     "decision": Label("Answer", "Besked"),
     "trace": Label("Trace", "Spårning"),
-    "too_slow": Label("the work took longer than {n} seconds and was stopped",
-                      "arbetet tog längre än {n} sekunder och avbröts"),
+    "error": Label("error", "fel"),           # the severities of a diagnostic
+    "warning": Label("warning", "varning"),
+    "note": Label("note", "notering"),
+    "in_english": Label("The messages of policy check and of the tests are in English.",
+                        "Meddelandena från policy check och testerna är på engelska."),
+}
+
+#: The messages of the errors the desk finds itself, by their code (the engine's own
+#: errors keep their English message, framed in the page's language). ``{limit}``,
+#: ``{seconds}``, ``{line}`` and ``{column}`` are filled in by the page.
+_ERROR: Mapping[str, Label] = {
+    "missing-pack": Label("Choose a municipality.", "Välj en kommun."),
+    "missing-action": Label("Choose what you want to do.", "Välj vad du vill göra."),
+    "empty-source": Label("The pack's source is empty.", "Regelpaketets källtext är tom."),
+    "bad-form": Label("The form could not be read: send it from the page, as UTF-8.",
+                      "Formuläret gick inte att läsa: skicka det från sidan, som UTF-8."),
+    "too-large": Label("The form is larger than the {limit} bytes the playground takes.",
+                       "Formuläret är större än de {limit} byte som lekplatsen tar emot."),
+    "too-slow": Label("The work took longer than {seconds} seconds and was stopped.",
+                      "Arbetet tog längre än {seconds} sekunder och avbröts."),
+    "request-not-json": Label("The request is not JSON (line {line}, column {column}).",
+                              "Förfrågan är inte JSON (rad {line}, kolumn {column})."),
+    "request-not-object": Label(
+        "The request must be a JSON object: {{\"action\": …, \"facts\": {{…}}, \"at\": …}}.",
+        "Förfrågan ska vara ett JSON-objekt: "
+        "{{\"action\": …, \"facts\": {{…}}, \"at\": …}}."),
+    "request-no-action": Label(
+        "The request must name its action: {{\"action\": …, \"facts\": {{…}}}}.",
+        "Förfrågan ska ange sin aktivitet: {{\"action\": …, \"facts\": {{…}}}}."),
 }
 
 # ---- the comparison ------------------------------------------------------------------------
@@ -271,6 +303,7 @@ _OFFICIAL: Mapping[str, Label] = {
 #: Every fixed phrase of the views, by ``<view>:<word>``.
 PHRASES: Mapping[str, Label] = {
     **_prefixed("desk", _DESK), **_prefixed("playground", _PLAYGROUND),
+    **_prefixed("error", _ERROR),
     **_prefixed("compare", _COMPARE), **_prefixed("cell", _CELL),
     **_prefixed("trace", _TRACE), **_prefixed("official", _OFFICIAL),
     **_prefixed("summary", _SUMMARY), **_prefixed("question", _QUESTION),

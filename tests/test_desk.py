@@ -107,7 +107,7 @@ def test_english_on_request(server):
     body = page(server, "/?pack=tyreso&action=like_page&page_category=commercial&lang=en")
     assert '<html lang="en">' in body
     shown = answer(body)
-    assert "Not allowed" in shown and "must" in shown and "section ”Gilla andra”" in shown
+    assert "Not allowed" in shown and "must" in shown and "section “Gilla andra”" in shown
     # the other language is one link away, on the same decision
     assert 'href="/?pack=tyreso&amp;action=like_page&amp;page_category=commercial"' in body
     swedish = page(server, "/?pack=tyreso&action=like_page&page_category=commercial")

@@ -273,8 +273,8 @@ def test_a_guideline_in_parts_names_each_part_and_its_date(engine):
     pack = compile_pack(parse_pack(source), vocabulary=engine.vocabulary)
     comparison = compare({"vara": pack}, AT, engine.vocabulary)
     line = views.document_line(comparison.column("vara"), "sv", engine.vocabulary)
-    assert line.startswith("Vara kommun: Riktlinje för sociala medier (del “Så använder vi "
-                           "sociala medier”, daterad 2024-03-01; del “Frågor och svar”, "
+    assert line.startswith("Vara kommun: Riktlinje för sociala medier (del ”Så använder vi "
+                           "sociala medier”, daterad 2024-03-01; del ”Frågor och svar”, "
                            "odaterad); version")
     en = views.document_line(comparison.column("vara"), "en", engine.vocabulary)
     assert ("(part “Så använder vi sociala medier”, dated 2024-03-01; "

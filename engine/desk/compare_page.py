@@ -23,7 +23,7 @@ from engine.desk.layout import DEFAULT_LANG, WORDS, e, page
 from engine.errors import PolicyError, RequestError, did_you_mean, one_of
 from engine.explain.comparison import Cell, Comparison, TopicRow, compare
 from engine.explain.comparison_views import cell_text, document_lines
-from engine.phrases import phrase
+from engine.phrases import phrase, quoted
 from engine.vocabulary import Vocabulary, parse_date
 
 Query = Sequence[tuple[str, str]]
@@ -106,7 +106,7 @@ def _cell(engine: Engine, row: TopicRow, cell: Cell, lang: str) -> str:
         return f'<td class="unregulated">{e(words.label("word:not_regulated", lang))}</td>'
     summary = cell.summary_sv if lang == "sv" else cell.summary
     text = summary or cell_text(row, cell, words, lang)   # the short words, in the language
-    sections = "; ".join(f"”{s}”" for s in cell.sections)
+    sections = "; ".join(quoted(s, lang) for s in cell.sections)
     rules = "".join(
         f'<li><code>{e(r.rule)}</code> ({e(words.label(f"level:{r.level}", lang)) if r.level else "–"}): '
         f'{e((r.text_sv or r.text) if lang == "sv" else r.text)}</li>' for r in cell.rules)

@@ -11,7 +11,7 @@ shown on the page with the status the API gives it; nothing in the URL gives a 5
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from engine.compiler import CompiledPack
 from engine.core import Engine
@@ -20,6 +20,7 @@ from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, page, url
 from engine.errors import MalformedInputError, PolicyError, RequestError
 from engine.explain.trace_views import sv_reason, sv_step
 from engine.model import Decision, Source
+from engine.phrases import PHRASES, phrase, quoted
 from engine.vocabulary import Vocabulary
 
 Query = Sequence[tuple[str, str]]
@@ -138,7 +139,7 @@ def _cite(pack: CompiledPack, source: Source, lang: str) -> str:
     words = pack.vocabulary
     where = pack.document or pack.name
     if source.section:
-        where += f", {words.label('word:section', lang)} ”{source.section}”"
+        where += f", {words.label('word:section', lang)} {quoted(source.section, lang)}"
     return f" <cite>({e(where)})</cite>"
 
 
@@ -196,15 +197,27 @@ def permalink(query: Query) -> str:
     return url("/", [(n, v) for n, v in query if v != "" or n == "at"])
 
 
-def error_section(error: PolicyError, lang: str) -> str:
-    """The engine's message, its code and the part of the request it is about."""
+def error_section(error: PolicyError, lang: str,
+                  values: Mapping[str, object] | None = None) -> str:
+    """The error in the page's language: the desk's own words for an error it finds
+    itself (``error:<code>`` of ``engine.phrases``, filled in with ``values``), else the
+    engine's own message, in English, said to be the engine's; then its code and the
+    part of the request it is about, under the page's words for them."""
+    w = WORDS[lang]
     if isinstance(error, RequestError):
         message, path = error.message, error.path
     else:                # a pack that failed to load: its first line
         message, path = (str(error).splitlines() or [type(error).__name__])[0], None
-    where = f" <code>{e(path)}</code>" if path else ""
-    return (f'<section class="error" role="alert" id="error"><h2>{e(WORDS[lang]["error"])}</h2>'
-            f'<p class="message">{e(message)}</p><p>{e(error.code)}{where}</p></section>')
+    own = f"error:{error.code}"
+    if own in PHRASES:
+        said = f'<p class="message">{e(phrase(own, lang).format(**(values or {})))}</p>'
+    else:
+        said = (f'<p class="message">{e(w["engine_says"])} '
+                f'<span lang="en">{e(message)}</span></p>')
+    where = f'; {e(w["error_about"])} <code class="path">{e(path)}</code>' if path else ""
+    return (f'<section class="error" role="alert" id="error"><h2>{e(w["error"])}</h2>{said}'
+            f'<p>{e(w["error_code"].capitalize())}: <code class="code">{e(error.code)}</code>'
+            f'{where}</p></section>')
 
 
 def decide_page(engine: Engine, query: Query) -> tuple[int, str]:

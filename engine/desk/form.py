@@ -18,12 +18,15 @@ from typing import Any, Mapping, Sequence
 import attrs
 
 from engine import vocabulary as vocab
+from engine.glossary import LANGUAGES, label
 
 #: The URL's parameters that are not facts.
 CONTROL = ("pack", "action", "lang", "at")
 
-_TRUE = {"on", "true", "1", "yes", "ja"}
-_FALSE = {"false", "0", "no", "nej", "off"}
+#: What a yes/no fact's value may be in a URL: the values a browser and the API send
+#: ("on", "true", "1"), and the glossary's words for yes and no in every language.
+_TRUE = {"on", "true", "1"} | {label("word:yes", lang).lower() for lang in LANGUAGES}
+_FALSE = {"off", "false", "0"} | {label("word:no", lang).lower() for lang in LANGUAGES}
 
 
 @attrs.frozen

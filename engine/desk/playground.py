@@ -25,6 +25,7 @@ from engine.desk.decide_page import language, nav, pack_choices, with_lang
 from engine.desk.layout import DEFAULT_LANG, LANGS, e, page
 from engine.errors import InputTooLargeError, MalformedInputError, PolicyError, RequestError
 from engine.phrases import phrases_of
+from engine.vocabulary import Vocabulary
 
 #: The largest form the Playground takes (source, tests and request together).
 MAX_BODY = 262_144
@@ -79,16 +80,20 @@ def fields_from_body(body: bytes) -> Fields:
     except (UnicodeDecodeError, ValueError) as err:
         raise MalformedInputError(f"the form cannot be read: {err}", path="$",
                                   code="bad-form") from None
-    fields = {n: v for n, v in pairs if n in ("source", "tests", "request", "lang", "pack")}
+    return {n: v for n, v in pairs if n in ("source", "tests", "request", "lang", "pack")}
+
+
+def require_source(fields: Fields) -> None:
+    """Refuse a form whose source is empty (its other fields are shown back as sent)."""
     if not fields.get("source", "").strip():
         raise RequestError("the pack's source is empty", path="source", code="empty-source")
-    return fields
 
 
-async def run(fields: Fields) -> dict[str, Any]:
-    """The child process's answer for ``fields``; raises RequestError when it is too slow."""
+async def run(fields: Fields, lang: str = DEFAULT_LANG) -> dict[str, Any]:
+    """The child process's answer for ``fields``, its trace in ``lang``; raises
+    RequestError when it is too slow."""
     given = json.dumps({"source": fields.get("source", ""), "tests": fields.get("tests"),
-                        "request": fields.get("request")}).encode()
+                        "request": fields.get("request"), "lang": lang}).encode()
     with tempfile.TemporaryDirectory(prefix="playground-") as empty:
         child = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "engine.desk.sandbox", cwd=empty,
@@ -99,8 +104,8 @@ async def run(fields: Fields) -> dict[str, Any]:
         except asyncio.TimeoutError:
             child.kill()
             await child.wait()
-            raise RequestError(PG_WORDS["en"]["too_slow"].format(n=int(TIME_LIMIT)),
-                               path="source", code="too-slow") from None
+            raise RequestError(f"the work took longer than {TIME_LIMIT:g} seconds and was "
+                               "stopped", path="source", code="too-slow") from None
     if child.returncode != 0:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
         raise RequestError(f"the pack could not be checked: {last[0]}", path="source",
@@ -112,7 +117,8 @@ async def run(fields: Fields) -> dict[str, Any]:
 def _form(fields: Fields, lang: str) -> str:
     w = PG_WORDS[lang]
     hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
-    return ('<form method="post" action="/playground" class="play">'
+    action = "/playground" + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
+    return (f'<form method="post" action="{e(action)}" class="play">'
             f'<div class="field"><label for="source">{e(w["source"])}</label><br>'
             f'<textarea id="source" name="source" rows="24" cols="100" spellcheck="false">'
             f'{e(fields.get("source", ""))}</textarea></div>'
@@ -137,7 +143,10 @@ def _start_form(engine: Engine, chosen: str, lang: str) -> str:
             '</form>')
 
 
-def _results(result: dict[str, Any], lang: str) -> str:
+def _results(result: dict[str, Any], lang: str, words: Vocabulary) -> str:
+    """What the child process found, in the page's words; the messages of ``policy
+    check`` and of the tests are the engine's, in English (marked ``lang="en"``)."""
+    from engine.desk.decide_page import error_section
     w = PG_WORDS[lang]
     items = []
     for d in result["diagnostics"]:
@@ -148,26 +157,31 @@ def _results(result: dict[str, Any], lang: str) -> str:
             context = f'<pre>{e(d["source_line"])}\n{e(caret)}</pre>'
         items.append(f'<li class="diagnostic {e(d["severity"])}" data-line="{e(d.get("line"))}" '
                      f'data-column="{e(d.get("column"))}" data-code="{e(d["code"])}">'
-                     f'<code>{e(where)}</code>: {e(d["severity"])}: {e(d["message"])} '
-                     f'({e(d["code"])}){context}</li>')
-    out = [f'<section id="diagnostics"><h2>{e(w["diagnostics"])}</h2>'
+                     f'<code>{e(where)}</code>: {e(w.get(d["severity"], d["severity"]))}: '
+                     f'<span lang="en">{e(d["message"])}</span> ({e(d["code"])}){context}</li>')
+    note = f'<p class="help">{e(w["in_english"])}</p>' if lang != "en" else ""
+    english = items or any(t["problems"] for t in result["tests"])
+    out = [f'<section id="diagnostics"><h2>{e(w["diagnostics"])}</h2>{note if english else ""}'
            + (f'<ul>{"".join(items)}</ul>' if items else f'<p>{e(w["clean"])}</p>')
            + "</section>"]
     if result["tests"]:
         cases = "".join(
             f'<li class="test {"passed" if t["passed"] else "failed"}">{e(t["name"])}: '
             f'{e(w["passed"] if t["passed"] else w["failed"])}'
-            + (f' – {e("; ".join(t["problems"]))}' if t["problems"] else "") + "</li>"
+            + (f' – <span lang="en">{e("; ".join(t["problems"]))}</span>'
+               if t["problems"] else "") + "</li>"
             for t in result["tests"])
         out.append(f'<section id="tests-run"><h2>{e(w["test_results"])}</h2><ul>{cases}</ul>'
                    '</section>')
     if result["request_error"]:
-        out.append(f'<section class="error" role="alert" id="error"><p class="message">'
-                   f'{e(result["request_error"])}</p></section>')
+        found = result["request_error"]
+        error = RequestError(found["message"], path=found.get("path"), code=found["code"])
+        out.append(error_section(error, lang, found.get("values")))
     if result["decision"] is not None:
         d = result["decision"]
+        outcome = words.label(f"outcome:{d['outcome']}", lang).capitalize()
         out.append(f'<section id="play-decision"><h2>{e(w["decision"])}</h2>'
-                   f'<p class="outcome" data-outcome="{e(d["outcome"])}">{e(d["outcome"])}</p>'
+                   f'<p class="outcome" data-outcome="{e(d["outcome"])}">{e(outcome)}</p>'
                    f'<h3>{e(w["trace"])}</h3><pre id="trace">{e(result["trace"])}</pre></section>')
     return "".join(out)
 
@@ -180,14 +194,14 @@ def playground_page(engine: Engine, fields: Fields, lang: str, result: dict[str,
     body = (f'<p>{e(w["intro"])}</p>' + _start_form(engine, fields.get("pack", ""), lang)
             + _form(fields, lang))
     if error is not None:
-        body += error_section(error, lang)
+        body += error_section(error, lang, {"limit": MAX_BODY, "seconds": f"{TIME_LIMIT:g}"})
     if result is not None:
-        body += _results(result, lang)
+        body += _results(result, lang, engine.vocabulary)
     query = [("pack", fields["pack"])] if fields.get("pack") else []
     here = "/playground" + ("" if lang == DEFAULT_LANG else "?lang=en")
     return page(w["title"], body, lang, nav(lang) + [(w["title"], here)],
                 with_lang("/playground", query, "en" if lang == "sv" else "sv"))
 
 
-__all__ = ["MAX_BODY", "TIME_LIMIT", "fields_from_body", "language", "playground_page", "run",
-           "starting_point"]
+__all__ = ["MAX_BODY", "TIME_LIMIT", "fields_from_body", "language", "playground_page",
+           "require_source", "run", "starting_point"]

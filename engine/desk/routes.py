@@ -78,13 +78,17 @@ def routes(engine_of: Callable[[], Engine], playground: bool = True) -> list[Rou
 
     async def play_run(request: Request) -> Response:
         engine = engine_of()
+        query = request.query_params.multi_items()
         lang: str = DEFAULT_LANG
         fields: pg.Fields = {"source": "", "tests": "", "request": ""}
         result, error = None, None
         try:
+            # the language of an English form is in its URL too, for a form too large to read
+            lang = pg.language(query)
             fields = pg.fields_from_body(await _form_body(request, pg.MAX_BODY))
-            lang = pg.language(list(fields.items()))
-            result = await pg.run(fields)
+            lang = pg.language(query + list(fields.items()))
+            pg.require_source(fields)
+            result = await pg.run(fields, lang)
         except PolicyError as err:
             error = err
         status = 200 if error is None else status_of(error)

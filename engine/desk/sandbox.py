@@ -1,8 +1,11 @@
 """The Playground's work on an author's untrusted pack, in a child process of its own:
-``python -m engine.desk.sandbox`` reads ``{"source", "tests", "request"}`` as JSON on
-standard input and writes what ``policy check`` says of the source (each diagnostic at
-its line and column), the pack's test cases passed and failed, and the request's
-decision with its trace, as JSON on standard output.
+``python -m engine.desk.sandbox`` reads ``{"source", "tests", "request", "lang"}`` as
+JSON on standard input and writes what ``policy check`` says of the source (each
+diagnostic at its line and column), the pack's test cases passed and failed, and the
+request's decision with its trace in the page's language, as JSON on standard output. A
+request that cannot be decided is ``request_error``: its code, path and English message,
+and the values the desk's own words for it are filled in with (``engine.phrases``,
+``error:``).
 
 The service runs it with a time limit and kills it when the limit is over
 (``engine.desk.playground``), so a source that takes long to check holds no worker of
@@ -21,6 +24,7 @@ from engine.authoring.analysis import ERROR, check_source
 from engine.authoring.testing import run_case
 from engine.compiler import compile_pack
 from engine.errors import PolicyError, RequestError
+from engine.glossary import LANGUAGES
 from engine.model import PackSource
 from engine.hookspecs import hookimpl
 
@@ -39,8 +43,15 @@ class _Offer:
         return [PackSource(self.text, ORIGIN)]
 
 
-def work(source: str, tests: str | None, request_text: str | None) -> dict[str, Any]:
-    """What the Playground shows for ``source``, its ``tests`` and one ``request``."""
+def _problem(code: str, message: str, path: str | None = "request",
+             **values: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, "path": path, "values": values}
+
+
+def work(source: str, tests: str | None, request_text: str | None,
+         lang: str = "en") -> dict[str, Any]:
+    """What the Playground shows for ``source``, its ``tests`` and one ``request``, the
+    trace in ``lang``."""
     from engine.core import Engine
     from engine.explain.trace_views import developer, explain_request
     from engine.serialization import to_json
@@ -76,14 +87,19 @@ def work(source: str, tests: str | None, request_text: str | None) -> dict[str, 
     if request_text and request_text.strip():
         try:
             request = json.loads(request_text)
-        except ValueError as e:
-            out["request_error"] = f"the request is not JSON: {e}"
+        except ValueError as e:          # a JSONDecodeError, or a number too long
+            out["request_error"] = _problem("request-not-json", f"the request is not JSON: {e}",
+                                            line=getattr(e, "lineno", 1),
+                                            column=getattr(e, "colno", 1))
         else:
             if not isinstance(request, dict):
-                out["request_error"] = ("the request is a JSON object {\"action\", \"facts\", "
-                                        "\"at\"?}")
+                out["request_error"] = _problem(
+                    "request-not-object",
+                    "the request is a JSON object {\"action\", \"facts\", \"at\"?}")
     if isinstance(request, dict) and not isinstance(request.get("action"), str):
-        out["request_error"] = "the request names its action: {\"action\": \"like_page\", …}"
+        out["request_error"] = _problem(
+            "request-no-action", "the request names its action: {\"action\": \"like_page\", …}",
+            "request.action")
     elif isinstance(request, dict):
         pm = make_plugin_manager(entry_points=False, plugins=[_Offer(source)])
         loaded, failed = load_packs(pm, words)
@@ -91,17 +107,21 @@ def work(source: str, tests: str | None, request_text: str | None) -> dict[str, 
         try:
             explained = explain_request(engine, pack.id, request["action"],
                                         request.get("facts") or {}, request.get("at"))
+        except RequestError as e:
+            out["request_error"] = _problem(e.code, e.message, e.path)
         except PolicyError as e:
-            out["request_error"] = e.message if isinstance(e, RequestError) else str(e)
+            out["request_error"] = _problem(e.code, (str(e).splitlines() or [""])[0], None)
         else:
             out["decision"] = to_json(explained.decision)
-            out["trace"] = developer(explained, engine.edition(pack.id, explained.decision.at))
+            out["trace"] = developer(explained, engine.edition(pack.id, explained.decision.at),
+                                     lang=lang)
     return out
 
 
 def main() -> None:
     given = json.loads(sys.stdin.read())
-    json.dump(work(given["source"], given.get("tests"), given.get("request")), sys.stdout)
+    lang = given.get("lang") if given.get("lang") in LANGUAGES else "en"
+    json.dump(work(given["source"], given.get("tests"), given.get("request"), lang), sys.stdout)
 
 
 if __name__ == "__main__":

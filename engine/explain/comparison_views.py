@@ -173,7 +173,7 @@ def document_line(column: Column, lang: str, words: vocab.Vocabulary | None = No
     words = words or contract_vocabulary()
     doc = column.document or column.name
     if column.parts:
-        pages = "; ".join(f"{phrase('compare:part', lang)} \u201c{p.title}\u201d, "
+        pages = "; ".join(f"{phrase('compare:part', lang)} {quoted(p.title, lang)}, "
                           + (f"{words.label('word:dated', lang)} {p.dated.isoformat()}"
                              if p.dated else words.label("word:undated", lang))
                           for p in column.parts)
