@@ -137,3 +137,30 @@ def test_a_space_too_large_to_count_in_a_machine_word_is_still_sampled():
     space = en.Space(action, tuple(f"f{i}" for i in range(8)), domains, AT, cap=5)
     picked = list(space.assignments())
     assert space.capped and len(set(picked)) == 5 and picked == list(space.assignments())
+
+
+def test_a_span_in_office_hours_lands_on_both_sides_of_the_limit_among_holidays(engine):
+    # DEFAULT_AT is New Year's Day: the week before it holds Christmas Eve, a Sunday and
+    # New Year's Eve, so moments a few days apart never span Perstorp's 24 office hours;
+    # a question asked a month before and answered on the day was in no enumerated case
+    pack, action = engine.packs["perstorp"], WORDS.actions["answer_question"]
+    late = FactValidator(action).normalise({"asked_at": "2024-12-01T00:00",
+                                            "answered_at": "2025-01-01T00:00"})
+    found = tuple(id(f) for f in en.evaluate(pack, action.name, late, AT))
+    assert found in signatures(pack, action)
+    space = en.space(action, [r.ast for r in pack.rules_for(action.name)],
+                     en.action_mentions([pack], action), AT)
+    spans = {f["office_hours_to_answer"] for f in space.requests()}
+    assert {23.0, 24.0, 25.0} <= spans
+
+
+def test_a_topic_holding_a_number_is_a_threshold_of_the_facts_compared_with_it():
+    pack = compile_source('''
+        topic response_time = 24
+        rule r on answer_question
+          require a "Answer in time."
+          done when answered_at is set and office_hours_to_answer <= response_time
+        ''')
+    action = WORDS.actions["answer_question"]
+    found = en.action_mentions([pack], action)
+    assert found.ints == {24}

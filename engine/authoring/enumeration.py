@@ -12,7 +12,11 @@ default. Each mentioned fact gets a finite domain of representative values:
 - an int: 0 and every threshold the rules compare it with, and one either side;
 - a date: missing, and dates placed so that ``months_since``/``days_since`` land on each
   threshold the rules use and one either side (to the day), around a fixed ``at``;
-- a text: missing, each string the rules compare it with, and one other.
+- a text: missing, each string the rules compare it with, and one other;
+- a time: missing (when optional), 09:00 on ``at`` and 1, 3 and 8 days before, and the
+  moments that many office hours after it for each number the rules compare with and one
+  either side, so that a span counted in office hours lands on each threshold even where
+  holidays crowd the days around ``at``.
 
 Within these domains the enumeration is exhaustive: two requests whose facts fall
 between the same thresholds get the same findings from every rule, so deciding one
@@ -69,7 +73,7 @@ class Mentions:
     values: dict[str, set[str]] = attrs.field(factory=dict)   # named beside a set fact
     loose: set[str] = attrs.field(factory=set)          # set facts used some other way
     strings: set[str] = attrs.field(factory=set)
-    ints: set[int] = attrs.field(factory=set)           # compared with int facts
+    ints: set[int] = attrs.field(factory=set)           # compared with numbers (and topics')
     months: set[int] = attrs.field(factory=set)         # compared with months_since(…)
     days: set[int] = attrs.field(factory=set)           # compared with days_since(…)
     dates: set[dt.date] = attrs.field(factory=set)
@@ -105,7 +109,19 @@ def mentions(rules: Iterable[ast.Rule], action: vocab.Action,
         for value in values:
             if value in INTERVAL_MONTHS:   # compared with a number, it is months
                 found.months.add(INTERVAL_MONTHS[value])
+        number = _topic_number(topics, topic_id)
+        if number is not None:             # a limit such as response_time's hours
+            found.ints.update({math.floor(number), math.ceil(number)})
     return found
+
+
+def _topic_number(topics: Mapping[str, Any], topic_id: str) -> float | None:
+    """The number a topic holds (``response_time = 24``), or None when it holds none."""
+    value = topics.get(topic_id)
+    value = getattr(value, "value", value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return value
 
 
 def _topic_values(topics: Mapping[str, Any], ref: str) -> list[str]:
@@ -261,7 +277,7 @@ def domain(fact: vocab.Fact, action: vocab.Action, found: Mentions, at: dt.date)
     if t.kind == "date":
         return (None, *_dates(found, at))
     if t.kind == "datetime":
-        return _moments(fact, at)
+        return _moments(fact, at, found.ints)
     if t.kind == "set":
         named = _named_values(fact, action, found)
         others = [v for v in t.element_type.values if v not in named]
@@ -271,13 +287,24 @@ def domain(fact: vocab.Fact, action: vocab.Action, found: Mentions, at: dt.date)
     raise AssertionError(t.kind)  # pragma: no cover - the vocabulary has no other kinds
 
 
-def _moments(fact: vocab.Fact, at: dt.date) -> tuple[Any, ...]:
-    """Times around ``at`` (09:00 that day): that morning, and 1, 3 and 8 days before, so
-    that spans counted in office hours fall on both sides of a day's and a week's."""
+def _moments(fact: vocab.Fact, at: dt.date, limits: Iterable[int] = ()) -> tuple[Any, ...]:
+    """Times around ``at`` (09:00 that day), that morning first: 1, 3 and 8 days before,
+    so that spans fall on both sides of a day's and a week's, and, for each number in
+    ``limits`` and one either side, the moment that many office hours after the morning,
+    so that a span counted in office hours (``office_hours_to_answer``) lands on each
+    limit whatever holidays fall near ``at``."""
+    from engine.office_hours import deadline_after    # the holiday calendar, when needed
     morning = dt.datetime.combine(at, dt.time(9))
-    points = tuple(morning - dt.timedelta(days=n) for n in (0, 1, 3, 8)
-                   if (morning - dt.datetime.min).days >= n)    # none before the calendar
-    return points if fact.required else (None, *points)
+    points = [morning - dt.timedelta(days=n) for n in (0, 1, 3, 8)
+              if (morning - dt.datetime.min).days >= n]    # none before the calendar
+    for hours in sorted({h for c in limits for h in (c - 1, c, c + 1) if h > 0}):
+        try:
+            later = deadline_after(morning, hours)
+        except (OverflowError, ValueError):               # after the calendar's end
+            continue
+        if later not in points:
+            points.append(later)
+    return tuple(points) if fact.required else (None, *points)
 
 
 def _named_values(fact: vocab.Fact, action: vocab.Action, found: Mentions) -> set[str]:
