@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -99,10 +100,18 @@ def test_packs_lists_the_installed_packs():
 
 
 def test_policy_test_runs_every_installed_pack():
-    r = policy("test", "--coverage", "-q")
+    from tests.conftest import PROJECT_PACKS
+    r = policy("test", "-q")
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.splitlines()[-1].endswith(" passed, 0 failed")
+    # the project's packs, by their installed ids, run and fully covered; another installed
+    # pack, one in the making, may still ship few test cases or none
+    r = policy("test", "--coverage", "-q", *PROJECT_PACKS)
+    assert r.returncode == 0, r.stdout + r.stderr
     assert "ships no test cases" not in r.stdout
+    for pack_id in PROJECT_PACKS:
+        assert re.search(rf"(?m)^coverage {pack_id}: (\d+)/\1 rule outcomes exercised$",
+                         r.stdout), (pack_id, r.stdout)
 
 
 def test_policy_test_reports_a_failing_case(tmp_path):

@@ -484,7 +484,10 @@ def test_check_of_every_installed_pack_uses_the_plugins_words(installed):
     r = run("check", "--format", "json")
     assert r.exit_code == 0, r.output
     report = json.loads(r.output)
-    assert report["errors"] == 0 and report["warnings"] == 0
+    # only the packs of this project and the example's: another installed pack, one in
+    # the making, may have warnings of its own
+    ours = {p["pack"]: p for p in report["packs"] if p["pack"] in {*CONTRACT_PACKS, "exempelby"}}
+    assert len(ours) == 6 and all(p["errors"] == p["warnings"] == 0 for p in ours.values())
     notes = {(Path(d["file"]).stem, d["code"]) for d in report["diagnostics"]
              if d["severity"] == "note"}
     assert ("perstorp", "added-value") in notes and ("exempelby", "added-value") not in notes

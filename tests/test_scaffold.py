@@ -77,22 +77,26 @@ def test_a_name_with_swedish_letters_makes_an_ascii_id(name, pack_id):
 
 
 def test_new_keeps_the_name_as_written_and_never_makes_one_up(tmp_path):
-    r = policy("new", "--name", "Götene kommun", "--dir", str(tmp_path))
+    # not Götene, the walk-through's pack: one may be installed beside the project's
+    r = policy("new", "--name", "Östra Göinge kommun", "--dir", str(tmp_path))
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[0] == ("pack id 'gotene', made from the name (give PACK_ID "
-                                        "to choose another)")
-    root = tmp_path / "policy-pack-gotene"
-    source = (root / "policy_pack_gotene" / "gotene.policy").read_text(encoding="utf-8")
-    assert source.startswith("# Götene kommun: ") and '  name "Götene kommun"\n' in source
-    assert "# Götene kommun: rule pack `gotene`" in (root / "README.md").read_text(encoding="utf-8")
-    assert "Götene kommun: the social-media guideline" in (root / "pyproject.toml").read_text(
+    assert r.stdout.splitlines()[0] == ("pack id 'ostra_goinge', made from the name "
+                                        "(give PACK_ID to choose another)")
+    root = tmp_path / "policy-pack-ostra-goinge"
+    source = (root / "policy_pack_ostra_goinge" / "ostra_goinge.policy").read_text(
+        encoding="utf-8")
+    assert source.startswith("# Östra Göinge kommun: ")
+    assert '  name "Östra Göinge kommun"\n' in source
+    assert "# Östra Göinge kommun: rule pack `ostra_goinge`" in (root / "README.md").read_text(
+        encoding="utf-8")
+    assert "Östra Göinge kommun: the social-media guideline" in (root / "pyproject.toml").read_text(
         encoding="utf-8")
     # an id alone: the name is not made up from it (it would lose the ö), it is asked for
-    r = policy("new", "gotene", "--dir", str(tmp_path / "other"))
+    r = policy("new", "ostra_goinge", "--dir", str(tmp_path / "other"))
     assert (r.returncode, r.stdout) == (2, "")
-    assert r.stderr == ("error: policy new gotene: give the municipality's name as it writes "
-                        "itself, with its å, ä and ö, in --name: an id is ASCII, so the name "
-                        "cannot be read off it (policy new gotene --name \"…\")\n")
+    assert r.stderr == ("error: policy new ostra_goinge: give the municipality's name as it "
+                        "writes itself, with its å, ä and ö, in --name: an id is ASCII, so the name "
+                        "cannot be read off it (policy new ostra_goinge --name \"…\")\n")
     assert not (tmp_path / "other").exists()
     r = policy("new")
     assert r.returncode == 2 and r.stderr.startswith("error: policy new: give the municipality's")
