@@ -60,6 +60,7 @@ _DESK: Mapping[str, Label] = {
     "skip": Label("Skip to content", "Hoppa till innehållet"),
     "other_lang": Label("På svenska", "In English"),     # a link to the other language
     "error": Label("The request could not be decided", "Det gick inte att pröva"),
+    "compare_error": Label("The comparison could not be made", "Det gick inte att jämföra"),
     # the frame around an error's own message: its code and the part of the request
     "error_code": Label("error code", "felkod"),
     "error_about": Label("about", "gäller"),
@@ -113,6 +114,19 @@ _PLAYGROUND: Mapping[str, Label] = {
     "error": Label("error", "fel"),           # the severities of a diagnostic
     "warning": Label("warning", "varning"),
     "note": Label("note", "notering"),
+    "acknowledged": Label("{n} warnings the pack acknowledges, with its reasons",
+                          "{n} varningar som paketet godtar, med dess skäl"),
+    "acknowledged_one": Label("1 warning the pack acknowledges, with its reason",
+                              "1 varning som paketet godtar, med dess skäl"),
+    "reason": Label("reason", "skäl"),
+    "stopped": Label("The pack has errors, so its tests were not run and the request was "
+                     "not decided: correct the errors above first.",
+                     "Paketet har fel, så dess tester kördes inte och förfrågan prövades "
+                     "inte: rätta felen ovan först."),
+    "other-pack": Label("The request names the pack {named}; the playground decides it by "
+                        "the pack in the editor, {pack}.",
+                        "Förfrågan anger paketet {named}; lekplatsen prövar den mot paketet "
+                        "i redigeraren, {pack}."),
     "in_english": Label("The messages of policy check and of the tests are in English.",
                         "Meddelandena från policy check och testerna är på engelska."),
 }
@@ -124,6 +138,10 @@ _ERROR: Mapping[str, Label] = {
     "missing-pack": Label("Choose a municipality.", "Välj en kommun."),
     "missing-action": Label("Choose what you want to do.", "Välj vad du vill göra."),
     "empty-source": Label("The pack's source is empty.", "Regelpaketets källtext är tom."),
+    "form-type": Label("The form was sent in another way than the page sends it: the "
+                       "playground takes application/x-www-form-urlencoded.",
+                       "Formuläret skickades på ett annat sätt än sidan skickar det: "
+                       "lekplatsen tar emot application/x-www-form-urlencoded."),
     "bad-form": Label("The form could not be read: send it from the page, as UTF-8.",
                       "Formuläret gick inte att läsa: skicka det från sidan, som UTF-8."),
     "too-large": Label("The form is larger than the {limit} bytes the playground takes.",

@@ -68,7 +68,7 @@ def test_tests_a_decision_and_its_trace(server):
     body = post(server, source=TYRESO, tests=TYRESO_TESTS,
                 request='{"action": "like_page", "facts": {"page_category": "commercial"}}'
                 ).body.decode()
-    assert "Inga fel eller varningar." in body or 'class="diagnostic' in body
+    assert "Inga fel eller varningar." in body        # Tyresö's one warning is acknowledged
     passed = re.findall(r'<li class="test passed">', body)
     assert passed and 'class="test failed"' not in body
     assert 'data-outcome="deny"' in body
@@ -103,3 +103,80 @@ def test_it_can_be_turned_off(tmp_path):
         assert s.get("/").status == 200
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("pack_id", ["tyreso", "vara", "perstorp"])
+def test_a_warning_the_pack_acknowledges_is_counted_apart_with_its_reason(server, pack_id):
+    """As policy check does: a warning the pack acknowledges (``# check: ignore``) is no
+    warning of the page's, but folded away with the pack's reason."""
+    source = (ROOT / f"packs/{pack_id}/{pack_id}.policy").read_text(encoding="utf-8")
+    body = post(server, source=source, tests="", request="").body.decode()
+    assert 'class="diagnostic warning"' not in body.split('<details id="acknowledged">')[0]
+    assert "Inga fel eller varningar." in body
+    folded = re.search(r'(?s)<details id="acknowledged"><summary>(.*?)</summary>(.*?)</details>',
+                       body)
+    assert folded and "som paketet godtar" in folded.group(1)
+    assert "skäl: " in html.unescape(folded.group(2))
+    english = post(server, source=source, tests="", request="", lang="en").body.decode()
+    assert "the pack acknowledges" in english and "No errors or warnings." in english
+
+
+def test_the_blank_pack_is_clean_and_decides_the_example(server):
+    body = post(server, source=BLANK, tests="",
+                request='{"action": "like_page", "facts": {"page_category": "commercial"}}'
+                ).body.decode()
+    assert "Inga fel eller varningar." in body and 'class="diagnostic' not in body
+    assert 'data-outcome="deny"' in body
+
+
+def test_a_pack_with_errors_says_why_its_tests_and_request_are_not_run(server):
+    broken = TYRESO.replace("  level must\n", "  level mustt\n", 1)
+    body = post(server, source=broken, tests=TYRESO_TESTS,
+                request='{"action": "like_page", "facts": {}}').body.decode()
+    assert 'id="tests-run"' not in body and 'id="play-decision"' not in body
+    assert "dess tester kördes inte och förfrågan prövades inte" in body
+    english = post(server, source=broken, tests="", request="", lang="en").body.decode()
+    assert "its tests were not run and the request was not decided" in english
+
+
+def test_a_request_naming_another_pack_is_decided_by_the_one_in_the_editor(server):
+    body = html.unescape(post(server, source=BLANK, tests="", request=(
+        '{"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"}}')
+        ).body.decode())
+    assert "Förfrågan anger paketet tyreso; lekplatsen prövar den mot paketet i " \
+           "redigeraren, mypack." in body
+    assert 'data-outcome="allow"' in body
+    same = post(server, source=BLANK, tests="", request=(
+        '{"pack": "mypack", "action": "like_page", "facts": {"page_category": "own"}}'))
+    assert 'id="request-note"' not in same.body.decode()
+
+
+def test_a_form_sent_as_multipart_is_refused_naming_the_type_taken(server):
+    boundary = "xYz"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\n"
+            f"{BLANK}\r\n--{boundary}--\r\n").encode()
+    reply = server.call("POST", "/playground", raw=body, timeout=30, headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert reply.status == 400
+    text = html.unescape(reply.body.decode())
+    assert "application/x-www-form-urlencoded" in text and "källtext är tom" not in text
+
+
+def test_every_desk_page_links_the_playground_when_it_is_served(server, tmp_path):
+    for path in ("/", "/compare", "/playground", "/?lang=en", "/compare?lang=en"):
+        nav = re.search(r'(?s)<nav[^>]*>(.*?)</nav>', server.get(path).body.decode()).group(1)
+        assert 'href="/playground' in nav, (path, nav)
+    assert 'href="/playground?lang=en"' in server.get("/compare?lang=en").body.decode()
+    s = Server(tmp_path, "--no-playground").start()
+    try:
+        assert "/playground" not in s.get("/").body.decode()
+        assert "/playground" not in s.get("/compare").body.decode()
+    finally:
+        s.stop()
+
+
+def test_an_error_of_the_compare_page_is_headed_as_a_comparison(server):
+    body = html.unescape(server.get("/compare?pack=tyrso").body.decode())
+    assert "<h2>Det gick inte att jämföra</h2>" in body and "gick inte att pröva" not in body
+    body = html.unescape(server.get("/compare?pack=tyrso&lang=en").body.decode())
+    assert "<h2>The comparison could not be made</h2>" in body

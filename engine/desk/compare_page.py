@@ -136,17 +136,20 @@ def _table(engine: Engine, shown: Comparison, lang: str) -> str:
             + "</ul>")
 
 
-def compare_page(engine: Engine, query: Query) -> tuple[int, str]:
-    """The page for the URL's ``query``: (status, HTML)."""
+def compare_page(engine: Engine, query: Query, playground: bool = False) -> tuple[int, str]:
+    """The page for the URL's ``query``: (status, HTML); ``playground`` links the
+    Playground in the navigation."""
     try:
         lang = language(query)
     except PolicyError as err:
-        return status_of(err), _whole([], DEFAULT_LANG, error_section(err, DEFAULT_LANG))
+        return status_of(err), _whole([], DEFAULT_LANG, error_section(
+            err, DEFAULT_LANG, heading="compare_error"), playground)
     w = WORDS[lang]
     try:
         shown, packs, topics, diff = comparison(engine, query)
     except PolicyError as err:
-        return status_of(err), _whole(query, lang, error_section(err, lang))
+        return status_of(err), _whole(query, lang, error_section(
+            err, lang, heading="compare_error"), playground)
     all_rows = compare({}, shown.at, engine.vocabulary).topics
     body = _picker(engine, packs, topics, diff, lang, all_rows)
     if diff and len(packs) != 2:
@@ -155,10 +158,11 @@ def compare_page(engine: Engine, query: Query) -> tuple[int, str]:
         body += f'<p class="note" id="no-difference">{e(w["no_difference"])}</p>'
     elif shown.packs:
         body += _table(engine, shown, lang)
-    return 200, _whole(query, lang, body)
+    return 200, _whole(query, lang, body, playground)
 
 
-def _whole(query: Query, lang: str, body: str) -> str:
+def _whole(query: Query, lang: str, body: str, playground: bool) -> str:
     w = WORDS[lang]
-    return page(w["compare_title"], f'<p>{e(w["compare_intro"])}</p>' + body, lang, nav(lang),
+    return page(w["compare_title"], f'<p>{e(w["compare_intro"])}</p>' + body, lang,
+                nav(lang, playground),
                 with_lang("/compare", query, "en" if lang == "sv" else "sv"))

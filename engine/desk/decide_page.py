@@ -47,10 +47,15 @@ def with_lang(path: str, query: Query, lang: str) -> str:
     return url(path, rest + ([("lang", lang)] if lang != DEFAULT_LANG else []))
 
 
-def nav(lang: str) -> list[tuple[str, str]]:
+def nav(lang: str, playground: bool = False) -> list[tuple[str, str]]:
+    """The desk's pages as (title, URL) in ``lang``: Decide, Compare and, when the service
+    serves it, the Playground."""
     suffix = [] if lang == DEFAULT_LANG else [("lang", lang)]
-    return [(WORDS[lang]["decide"], url("/", suffix)),
-            (WORDS[lang]["compare"], url("/compare", suffix))]
+    pages = [(WORDS[lang]["decide"], url("/", suffix)),
+             (WORDS[lang]["compare"], url("/compare", suffix))]
+    if playground:
+        pages.append((phrase("playground:title", lang), url("/playground", suffix)))
+    return pages
 
 
 def pack_choices(engine: Engine) -> list[tuple[str, str]]:
@@ -198,11 +203,12 @@ def permalink(query: Query) -> str:
 
 
 def error_section(error: PolicyError, lang: str,
-                  values: Mapping[str, object] | None = None) -> str:
-    """The error in the page's language: the desk's own words for an error it finds
-    itself (``error:<code>`` of ``engine.phrases``, filled in with ``values``), else the
-    engine's own message, in English, said to be the engine's; then its code and the
-    part of the request it is about, under the page's words for them."""
+                  values: Mapping[str, object] | None = None, heading: str = "error") -> str:
+    """The error under the page's ``heading`` (a word of the desk's phrases), in the
+    page's language: the desk's own words for an error it finds itself (``error:<code>``
+    of ``engine.phrases``, filled in with ``values``), else the engine's own message, in
+    English, said to be the engine's; then its code and the part of the request it is
+    about, under the page's words for them."""
     w = WORDS[lang]
     if isinstance(error, RequestError):
         message, path = error.message, error.path
@@ -215,24 +221,26 @@ def error_section(error: PolicyError, lang: str,
         said = (f'<p class="message">{e(w["engine_says"])} '
                 f'<span lang="en">{e(message)}</span></p>')
     where = f'; {e(w["error_about"])} <code class="path">{e(path)}</code>' if path else ""
-    return (f'<section class="error" role="alert" id="error"><h2>{e(w["error"])}</h2>{said}'
+    return (f'<section class="error" role="alert" id="error"><h2>{e(w[heading])}</h2>{said}'
             f'<p>{e(w["error_code"].capitalize())}: <code class="code">{e(error.code)}</code>'
             f'{where}</p></section>')
 
 
-def decide_page(engine: Engine, query: Query) -> tuple[int, str]:
-    """The page for the URL's ``query``: (status, HTML)."""
+def decide_page(engine: Engine, query: Query, playground: bool = False) -> tuple[int, str]:
+    """The page for the URL's ``query``: (status, HTML); ``playground`` links the
+    Playground in the navigation."""
     try:
         lang = language(query)
     except PolicyError as err:
         lang = DEFAULT_LANG
-        return status_of(err), _whole(engine, [], lang, error_section(err, lang))
+        return status_of(err), _whole(engine, [], lang, error_section(err, lang), playground)
     pack_id, action = _last(query, "pack"), _last(query, "action")
     shown, error = _chosen(engine, pack_id, action, query, lang) if pack_id or action else ("", None)
     body = _choose_form(engine, pack_id, action, lang) + shown
     if error is not None:
         body += error_section(error, lang)
-    return (200 if error is None else status_of(error)), _whole(engine, query, lang, body)
+    return ((200 if error is None else status_of(error)),
+            _whole(engine, query, lang, body, playground))
 
 
 def _chosen(engine: Engine, pack_id: str, action: str, query: Query,
@@ -263,10 +271,10 @@ def _chosen(engine: Engine, pack_id: str, action: str, query: Query,
     return out, None
 
 
-def _whole(engine: Engine, query: Query, lang: str, body: str) -> str:
+def _whole(engine: Engine, query: Query, lang: str, body: str, playground: bool) -> str:
     w = WORDS[lang]
     intro = f'<p>{e(w["decide_intro"])}</p>'
     if not engine.packs:
         intro += f'<p>{e(w["not_served"])}</p>'
-    return page(w["decide_title"], intro + body, lang, nav(lang), with_lang("/", query,
-                "en" if lang == "sv" else "sv"))
+    return page(w["decide_title"], intro + body, lang, nav(lang, playground),
+                with_lang("/", query, "en" if lang == "sv" else "sv"))

@@ -40,12 +40,18 @@ BLANK = '''pack mypack
   default allow
   sections "Gilla andra"
 
-rule no-likes-for-companies
+# the guideline's list of the pages that may be liked is closed: all others are denied
+topic allowed_likes = {allow: [own, municipality, authority], deny: []}
+  summary "The municipality likes only its own pages, other municipalities' and authorities'."
+    sv "Kommunen gillar bara egna sidor, andra kommuners och myndigheters."
+  source "Gilla andra"
+
+rule likes-only-listed-pages
   on like_page
-  deny when page_category == commercial
+  only when page_category in allowed_likes.allow
   level must
-  because "The municipality's accounts do not like companies' pages."
-    sv "Kommunens konton gillar inte företagens sidor."
+  because "The municipality likes only its own pages, other municipalities' and authorities'."
+    sv "Kommunen gillar bara egna sidor, andra kommuners och myndigheters."
   source "Gilla andra"
 '''
 
@@ -68,9 +74,22 @@ def starting_point(engine: Engine, query: Sequence[tuple[str, str]]) -> Fields:
             "request": EXAMPLE_REQUEST, "pack": pack_id}
 
 
-def fields_from_body(body: bytes) -> Fields:
-    """The posted form's fields (``application/x-www-form-urlencoded``)."""
+#: The one way the Playground's page sends its form.
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def fields_from_body(body: bytes, content_type: str = FORM_TYPE) -> Fields:
+    """The posted form's fields (``application/x-www-form-urlencoded``).
+
+    Raises ``MalformedInputError`` (``form-type``) for a body of another type, such as
+    ``multipart/form-data`` (its fields would be read as none, the source as empty).
+    """
     from urllib.parse import parse_qsl
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media not in ("", FORM_TYPE):
+        raise MalformedInputError(f"the form is sent as {media}; the playground takes "
+                                  f"{FORM_TYPE}, as its page sends it", path="$",
+                                  code="form-type")
     if len(body) > MAX_BODY:
         raise InputTooLargeError(f"the form is {len(body)} bytes; the playground takes at "
                                  f"most {MAX_BODY}", path="source", code="too-large")
@@ -143,26 +162,44 @@ def _start_form(engine: Engine, chosen: str, lang: str) -> str:
             '</form>')
 
 
+def _diagnostic(d: dict[str, Any], w: dict[str, str]) -> str:
+    """One diagnostic as a list item: where, severity, the engine's English message, its
+    code, the source line with a caret, and the pack's reason when it acknowledges it."""
+    where = (f'{d["file"]}:{d["line"]}:{d["column"]}' if d.get("line") else d.get("file") or "")
+    context = ""
+    if d.get("source_line") is not None and d.get("column"):
+        caret = " " * (d["column"] - 1) + "^"
+        context = f'<pre>{e(d["source_line"])}\n{e(caret)}</pre>'
+    reason = (f' – {e(w["reason"])}: {e(d["acknowledged"])}'
+              if d.get("acknowledged") is not None else "")
+    return (f'<li class="diagnostic {e(d["severity"])}" data-line="{e(d.get("line"))}" '
+            f'data-column="{e(d.get("column"))}" data-code="{e(d["code"])}">'
+            f'<code>{e(where)}</code>: {e(w.get(d["severity"], d["severity"]))}: '
+            f'<span lang="en">{e(d["message"])}</span> ({e(d["code"])}){reason}{context}</li>')
+
+
 def _results(result: dict[str, Any], lang: str, words: Vocabulary) -> str:
     """What the child process found, in the page's words; the messages of ``policy
     check`` and of the tests are the engine's, in English (marked ``lang="en"``)."""
     from engine.desk.decide_page import error_section
     w = PG_WORDS[lang]
-    items = []
+    items: list[str] = []
+    accepted: list[str] = []
     for d in result["diagnostics"]:
-        where = (f'{d["file"]}:{d["line"]}:{d["column"]}' if d.get("line") else d.get("file") or "")
-        context = ""
-        if d.get("source_line") is not None and d.get("column"):
-            caret = " " * (d["column"] - 1) + "^"
-            context = f'<pre>{e(d["source_line"])}\n{e(caret)}</pre>'
-        items.append(f'<li class="diagnostic {e(d["severity"])}" data-line="{e(d.get("line"))}" '
-                     f'data-column="{e(d.get("column"))}" data-code="{e(d["code"])}">'
-                     f'<code>{e(where)}</code>: {e(w.get(d["severity"], d["severity"]))}: '
-                     f'<span lang="en">{e(d["message"])}</span> ({e(d["code"])}){context}</li>')
+        (items if d.get("acknowledged") is None else accepted).append(_diagnostic(d, w))
     note = f'<p class="help">{e(w["in_english"])}</p>' if lang != "en" else ""
-    english = items or any(t["problems"] for t in result["tests"])
+    english = items or accepted or any(t["problems"] for t in result["tests"])
+    if accepted:         # as policy check counts them apart, here folded away
+        summary = (w["acknowledged_one"] if len(accepted) == 1
+                   else w["acknowledged"].format(n=len(accepted)))
+        accepted_list = (f'<details id="acknowledged"><summary>{e(summary)}</summary>'
+                         f'<ul>{"".join(accepted)}</ul></details>')
+    else:
+        accepted_list = ""
     out = [f'<section id="diagnostics"><h2>{e(w["diagnostics"])}</h2>{note if english else ""}'
            + (f'<ul>{"".join(items)}</ul>' if items else f'<p>{e(w["clean"])}</p>')
+           + accepted_list
+           + (f'<p class="stopped">{e(w["stopped"])}</p>' if result.get("stopped") else "")
            + "</section>"]
     if result["tests"]:
         cases = "".join(
@@ -179,6 +216,10 @@ def _results(result: dict[str, Any], lang: str, words: Vocabulary) -> str:
         out.append(error_section(error, lang, found.get("values")))
     if result["decision"] is not None:
         d = result["decision"]
+        told = result.get("request_note")
+        if told is not None:
+            out.append(f'<p class="help" id="request-note">'
+                       f'{e(w[told["code"]].format(**told["values"]))}</p>')
         outcome = words.label(f"outcome:{d['outcome']}", lang).capitalize()
         out.append(f'<section id="play-decision"><h2>{e(w["decision"])}</h2>'
                    f'<p class="outcome" data-outcome="{e(d["outcome"])}">{e(outcome)}</p>'
@@ -198,8 +239,7 @@ def playground_page(engine: Engine, fields: Fields, lang: str, result: dict[str,
     if result is not None:
         body += _results(result, lang, engine.vocabulary)
     query = [("pack", fields["pack"])] if fields.get("pack") else []
-    here = "/playground" + ("" if lang == DEFAULT_LANG else "?lang=en")
-    return page(w["title"], body, lang, nav(lang) + [(w["title"], here)],
+    return page(w["title"], body, lang, nav(lang, playground=True),
                 with_lang("/playground", query, "en" if lang == "sv" else "sv"))
 
 

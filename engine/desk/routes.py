@@ -59,7 +59,7 @@ def routes(engine_of: Callable[[], Engine], playground: bool = True) -> list[Rou
     def endpoint(render: Callable[..., tuple[int, str]]) -> Callable[[Request], object]:
         async def page(request: Request) -> Response:
             query = request.query_params.multi_items()
-            status, body = await run_in_threadpool(render, engine_of(), query)
+            status, body = await run_in_threadpool(render, engine_of(), query, playground)
             return HTMLResponse(body, status_code=status, headers=HEADERS)
         return page
 
@@ -85,7 +85,8 @@ def routes(engine_of: Callable[[], Engine], playground: bool = True) -> list[Rou
         try:
             # the language of an English form is in its URL too, for a form too large to read
             lang = pg.language(query)
-            fields = pg.fields_from_body(await _form_body(request, pg.MAX_BODY))
+            fields = pg.fields_from_body(await _form_body(request, pg.MAX_BODY),
+                                         request.headers.get("content-type", ""))
             lang = pg.language(query + list(fields.items()))
             pg.require_source(fields)
             result = await pg.run(fields, lang)

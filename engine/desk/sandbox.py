@@ -3,9 +3,13 @@
 JSON on standard input and writes what ``policy check`` says of the source (each
 diagnostic at its line and column), the pack's test cases passed and failed, and the
 request's decision with its trace in the page's language, as JSON on standard output. A
-request that cannot be decided is ``request_error``: its code, path and English message,
-and the values the desk's own words for it are filled in with (``engine.phrases``,
-``error:``).
+warning the pack acknowledges (``# check: ignore``) carries its reason in
+``acknowledged``, as ``policy check --format json`` gives it. A source with errors is
+``stopped``: its tests are not run and no request is decided. A request that cannot be
+decided is ``request_error``: its code, path and English message, and the values the
+desk's own words for it are filled in with (``engine.phrases``, ``error:``); a request
+naming another pack than the source's is decided by the source's, and ``request_note``
+says so.
 
 The service runs it with a time limit and kills it when the limit is over
 (``engine.desk.playground``), so a source that takes long to check holds no worker of
@@ -64,11 +68,13 @@ def work(source: str, tests: str | None, request_text: str | None,
     out: dict[str, Any] = {"diagnostics": [
         {"severity": d.severity, "code": d.code, "message": d.message,
          "file": d.span.file if d.span else None, "line": d.span.line if d.span else None,
-         "column": d.span.column if d.span else None, "source_line": d.source_line}
+         "column": d.span.column if d.span else None, "source_line": d.source_line,
+         "acknowledged": d.acknowledged}
         for d in report.diagnostics], "tests": [], "decision": None, "trace": None,
-        "request_error": None}
+        "request_error": None, "request_note": None, "stopped": False}
     if any(d.severity == ERROR and (d.span is None or d.span.file == ORIGIN)
            for d in report.diagnostics):
+        out["stopped"] = True
         return out
     pack = compile_pack(parse_pack(source, ORIGIN), words)
     if tests:
@@ -101,6 +107,10 @@ def work(source: str, tests: str | None, request_text: str | None,
             "request-no-action", "the request names its action: {\"action\": \"like_page\", …}",
             "request.action")
     elif isinstance(request, dict):
+        named = request.get("pack")
+        if named is not None and named != pack.id:
+            out["request_note"] = {"code": "other-pack",
+                                   "values": {"named": str(named), "pack": pack.id}}
         pm = make_plugin_manager(entry_points=False, plugins=[_Offer(source)])
         loaded, failed = load_packs(pm, words)
         engine = Engine(loaded, pm, failed, words)
