@@ -34,6 +34,13 @@ def test_serve_refuses_bad_options_with_one_line(tmp_path):
             (["--no-installed"], "name at least one"),
             (["--decision-log", str(tmp_path / "no" / "log.jsonl")], "cannot append"),
             (["--port", str(taken.getsockname()[1])], "cannot listen on 127.0.0.1:"),
+            # numbers are said as numbers, ranges in words (not click's "integer range")
+            (["--port", "abc"], "--port: 'abc' is not a valid whole number"),
+            (["--port", "70000"], "--port: 70000 is out of range: give a whole number from 0 "
+                                  "to 65535"),
+            (["--workers", "0"], "--workers: 0 is out of range: give a whole number from 1 to 64"),
+            (["--flush-interval", "soon"], "--flush-interval: 'soon' is not a valid number"),
+            (["--max-batch", "0"], "--max-batch: 0 is out of range: give a whole number 1 or more"),
         ]
         for args, words in cases:
             r = policy("serve", *args)

@@ -106,3 +106,48 @@ def echo_json(data: Any) -> None:
 def counted(n: int, word: str) -> str:
     """``1 error``, ``2 errors``: a number with its noun."""
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class _Range:
+    """A range described in words ("from 0 to 65535", "1 or more") in errors and help,
+    rather than click's ``0<=x<=65535``."""
+
+    min: Any
+    max: Any
+    name: str
+
+    def fail(self, message: str, param: click.Parameter | None = None,
+             ctx: click.Context | None = None) -> NoReturn:
+        if " is not in the range " in message:
+            given = message.split(" is not in the range ", 1)[0]
+            message = (f"{given} is out of range: give a {self.name} "
+                       f"{self._describe_range()}")
+        super().fail(message, param, ctx)                    # type: ignore[misc]
+        raise AssertionError("unreachable: click's fail raises")  # pragma: no cover
+
+    def _describe_range(self) -> str:
+        if self.min is None:
+            return f"{self.max} or less"
+        if self.max is None:
+            return f"{self.min} or more"
+        return f"from {self.min} to {self.max}"
+
+
+class WholeRange(_Range, click.IntRange):
+    """A whole number within a range: ``--port abc`` is "'abc' is not a valid whole
+    number", ``--port 70000`` "70000 is out of range: give a whole number from 0 to
+    65535"."""
+
+    name = "whole number"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        return "N"
+
+
+class NumberRange(_Range, click.FloatRange):
+    """A number (a fraction allowed, as of seconds) within a range, as WholeRange."""
+
+    name = "number"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        return "NUMBER"

@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 import click
 
-from engine.cli.common import fail, load_engine, reports_errors
+from engine.cli.common import NumberRange, WholeRange, fail, load_engine, reports_errors
 
 DEFAULT_PORT = 8181
 
@@ -31,8 +31,8 @@ DEFAULT_PORT = 8181
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to listen on.")
-@click.option("--port", default=DEFAULT_PORT, type=click.IntRange(0, 65535), show_default=True)
-@click.option("--workers", default=1, type=click.IntRange(1, 64), show_default=True,
+@click.option("--port", default=DEFAULT_PORT, type=WholeRange(0, 65535), show_default=True)
+@click.option("--workers", default=1, type=WholeRange(1, 64), show_default=True,
               help="Worker processes (each loads the packs and writes to the same log).")
 @click.option("--packs", "packs", multiple=True, metavar="PATH",
               type=click.Path(path_type=pathlib.Path),
@@ -44,10 +44,10 @@ DEFAULT_PORT = 8181
               help="Reload packs whose files change; a new version goes live once its files "
                    "have settled, it compiles and it passes its own .tests; otherwise the "
                    "last good version keeps serving.")
-@click.option("--watch-interval", type=click.FloatRange(0.05, 60), default=0.5,
+@click.option("--watch-interval", type=NumberRange(0.05, 60), default=0.5,
               show_default=True, metavar="SECONDS",
               help="With --watch: how often the pack files are looked at.")
-@click.option("--watch-settle", type=click.FloatRange(0, 600), default=1.0,
+@click.option("--watch-settle", type=NumberRange(0, 600), default=1.0,
               show_default=True, metavar="SECONDS",
               help="With --watch: how long a changed pack file must stay the same (size, "
                    "time, content) before it is loaded.")
@@ -55,37 +55,37 @@ DEFAULT_PORT = 8181
               type=click.Path(dir_okay=False, path_type=pathlib.Path),
               help="Append every decision to this JSON Lines file "
                    "(default: $POLICY_DECISION_LOG).")
-@click.option("--flush-interval", type=click.FloatRange(0, 10), default=0.2, show_default=True,
+@click.option("--flush-interval", type=NumberRange(0, 10), default=0.2, show_default=True,
               metavar="SECONDS",
               help="Longest time a decision waits before it is written to the log (0: at once).")
 @click.option("--token-file", metavar="FILE",
               type=click.Path(dir_okay=False, path_type=pathlib.Path),
               help="Require 'Authorization: Bearer TOKEN' with one of the tokens in FILE (one a "
                    "line) on every endpoint but /healthz.")
-@click.option("--max-body-size", type=click.IntRange(1024), default=1_048_576,
+@click.option("--max-body-size", type=WholeRange(1024), default=1_048_576,
               show_default=True, metavar="BYTES", help="Larger request bodies get 413.")
-@click.option("--max-batch", type=click.IntRange(1), default=1000, show_default=True,
+@click.option("--max-batch", type=WholeRange(1), default=1000, show_default=True,
               metavar="N", help="Longer batches (and AuthZEN evaluation lists) get 422/400.")
-@click.option("--max-header-size", type=click.IntRange(1024, 16 * 1048576), default=32768,
+@click.option("--max-header-size", type=WholeRange(1024, 16 * 1048576), default=32768,
               show_default=True, metavar="BYTES",
               help="Larger request lines and headers get 431 and the connection is closed.")
-@click.option("--header-timeout", type=click.FloatRange(0.1, 3600), default=10.0,
+@click.option("--header-timeout", type=NumberRange(0.1, 3600), default=10.0,
               show_default=True, metavar="SECONDS",
               help="A request's line and headers must arrive within this time (else 408 and "
                    "the connection is closed).")
-@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=30.0,
+@click.option("--body-timeout", type=NumberRange(0.1, 3600), default=30.0,
               show_default=True, metavar="SECONDS",
               help="A request's body must arrive within this time (else 408 and the "
                    "connection is closed).")
-@click.option("--keep-alive-timeout", type=click.IntRange(1, 3600), default=5,
+@click.option("--keep-alive-timeout", type=WholeRange(1, 3600), default=5,
               show_default=True, metavar="SECONDS",
               help="An idle kept-alive connection is closed after this time.")
-@click.option("--limit-concurrency", type=click.IntRange(1), default=1000, show_default=True,
+@click.option("--limit-concurrency", type=WholeRange(1), default=1000, show_default=True,
               metavar="N",
               help="Per worker: with N connections or requests open, new requests get 503.")
-@click.option("--backlog", type=click.IntRange(1, 65535), default=2048, show_default=True,
+@click.option("--backlog", type=WholeRange(1, 65535), default=2048, show_default=True,
               metavar="N", help="Connections the system may queue before they are accepted.")
-@click.option("--graceful-timeout", type=click.IntRange(1), default=30, show_default=True,
+@click.option("--graceful-timeout", type=WholeRange(1), default=30, show_default=True,
               metavar="SECONDS", help="On SIGTERM, how long in-flight requests may take.")
 @click.option("--playground/--no-playground", default=True, show_default=True,
               help="Serve the web desk's Playground, where pack authors try a pack's source "
@@ -270,7 +270,7 @@ def _moment(text: str | None, option: str, *, end: bool) -> dt.datetime | None:
               type=click.Path(path_type=pathlib.Path),
               help="Decide with the pack in PATH (a .policy file, or a folder of them) in "
                    "place of the installed pack of the same id. Repeatable.")
-@click.option("--show", type=click.IntRange(0), default=10, show_default=True, metavar="N",
+@click.option("--show", type=WholeRange(0), default=10, show_default=True, metavar="N",
               help="Distinct changed decisions shown per pack and action (0: all); every "
                    "change is counted either way.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
