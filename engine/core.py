@@ -168,6 +168,14 @@ class Engine:
         self.pack(pack_id)
         return self._loaded[pack_id].edition_on(_date(at))
 
+    def _action_hint(self, action: object) -> str:
+        """A suggestion for an unknown action, by name or by label ("gilla en sida")."""
+        if not isinstance(action, str):
+            return ""
+        actions = self._vocabulary.actions
+        return did_you_mean(action, actions,
+                            self._vocabulary.names_of({f"action:{a}": a for a in actions}))
+
     def pack(self, pack_id: str) -> CompiledPack:
         if not isinstance(pack_id, str):
             raise RequestError(f"\"pack\" must be a pack id (a string), got {show(pack_id)}",
@@ -200,7 +208,7 @@ class Engine:
             normalise = self._normalisers[action] = Normaliser(self._validators[action]).function
         if normalise is None:
             raise RequestError(
-                f"unknown action {_quoted(action)}{did_you_mean(action, self._vocabulary.actions) if isinstance(action, str) else ''}; "
+                f"unknown action {_quoted(action)}{self._action_hint(action)}; "
                 f"actions are {one_of(self._vocabulary.actions)}", path="action", code="unknown-action")
         now: dt.datetime | None = None
         if type(at) is dt.date:

@@ -65,7 +65,8 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
     to the choice they mean (a pack's own name, "Tyresö kommun", to ``tyreso``); where
     roles are among the choices, the roles' English and Swedish labels
     (the glossary's: "chef", "förvaltningschef", "kommunikatör") are names
-    of theirs too. A word that holds a name as a whole word ("närmaste chef") means it.
+    of theirs too. A word that holds a name as a whole word ("närmaste chef") means it,
+    and so do the first words of just one name ("gilla" for "gilla en sida").
     """
     options = list(choices)
     known: dict[str, str] = {}                     # folded name -> the choice it means
@@ -81,6 +82,9 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
         whole = [known[w] for w in words if w in known and len(words) > 1]
         if whole:
             match = whole[-1]                      # "narmaste chef": the last word is the noun
+    if match is None and folded:                   # the first words of one name: "gilla"
+        starting = {c for name, c in known.items() if name.startswith(folded + "_")}
+        match = starting.pop() if len(starting) == 1 else None
     if match is None and folded:
         import difflib                             # only for a word that is wrong
         close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)

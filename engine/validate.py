@@ -11,7 +11,7 @@ wrong and what is valid, with the path into the request (``facts.page_category``
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from engine import vocabulary as vocab
 from engine.errors import RequestError, did_you_mean, one_of, show
@@ -26,8 +26,11 @@ Check = Callable[[Any], Any]
 class FactValidator:
     """Validates and normalises the facts of one action; built once per action."""
 
-    def __init__(self, action: vocab.Action) -> None:
+    def __init__(self, action: vocab.Action, words: vocab.Vocabulary | None = None) -> None:
+        """``words``, when given, lends its labels to the suggestions of errors: a
+        Swedish fact or value ("kategori", "företag") leads to its name."""
         self.action = action
+        self.words = words
         self.defaults = {f.name: f.default for f in action.facts}
         self.checks: dict[str, Check] = {f.name: self._check_for(f) for f in action.facts}
         self.required = tuple(f for f in action.facts if f.required)
@@ -81,7 +84,8 @@ class FactValidator:
                     composed = nfc(v)           # decomposed accents, as pasted from PDFs
                     if composed in values:
                         return composed
-                hint = did_you_mean(v, t.values) if isinstance(v, str) else ""
+                hint = (did_you_mean(v, t.values, self._value_names(t.name, t.values))
+                        if isinstance(v, str) else "")
                 raise self._fail(fact, f"has no value {show(v)}{hint}; valid values are "
                                        f"{one_of(t.values, limit=20)}", "unknown-value")
         elif t.kind == "set":
@@ -97,7 +101,9 @@ class FactValidator:
                 v = [nfc(item) if isinstance(item, str) else item for item in v]
                 for item in v:
                     if not (isinstance(item, str) and item in values):
-                        hint = did_you_mean(item, element.values) if isinstance(item, str) else ""
+                        hint = (did_you_mean(item, element.values,
+                                             self._value_names(element.name, element.values))
+                                if isinstance(item, str) else "")
                         raise self._fail(fact, f"has no {element.name} {show(item)}{hint}; valid "
                                                f"values are {one_of(element.values, limit=20)}",
                                          "unknown-value")
@@ -137,9 +143,17 @@ class FactValidator:
             out[derived.name] = derived.compute(out, now)
         return out
 
+    def _value_names(self, enum: str, values: Sequence[str]) -> dict[str, str] | None:
+        """The labels of an enum's values, naming them (only for an error's hint)."""
+        if self.words is None:
+            return None
+        return self.words.names_of({f"value:{enum}.{v}": v for v in values})
+
     def _unknown(self, name: Any) -> RequestError:
         names = self.action.names
-        hint = did_you_mean(name, names) if isinstance(name, str) else ""
+        labels = (self.words.names_of({f"fact:{self.action.name}.{n}": n for n in names})
+                  if self.words is not None else None)
+        hint = did_you_mean(name, names, labels) if isinstance(name, str) else ""
         return RequestError(f"unknown fact {show(name)} for action '{self.action.name}'{hint}; "
                             f"its facts are {one_of(names, limit=20)}",
                             path=f"facts.{name}" if isinstance(name, str) else "facts",
@@ -147,5 +161,6 @@ class FactValidator:
 
 
 def validators(vocabulary: vocab.Vocabulary) -> dict[str, FactValidator]:
-    """One validator per action of ``vocabulary``."""
-    return {name: FactValidator(action) for name, action in vocabulary.actions.items()}
+    """One validator per action of ``vocabulary``, suggesting by its labels too."""
+    return {name: FactValidator(action, vocabulary)
+            for name, action in vocabulary.actions.items()}

@@ -226,6 +226,20 @@ class Vocabulary:
             return re.split(r"[:.]", key)[-1].replace("_", " ")
         return (found.sv or found.en) if lang == "sv" else found.en
 
+    def names_of(self, choices: Mapping[str, str]) -> dict[str, str]:
+        """The names people use for ``choices`` (label key -> the choice it names, as
+        ``{"action:like_page": "like_page"}``): each choice's English and Swedish label
+        ("like a page", "gilla en sida") mapped to it, for suggestions; choices without
+        a label are left out."""
+        found: dict[str, str] = {}
+        for key, choice in choices.items():
+            label = self._find(key)
+            if label is not None:
+                for name in (label.en, label.sv):
+                    if name:
+                        found.setdefault(name, choice)
+        return found
+
     def _find(self, key: str) -> Label | None:
         """The label of ``key``; a value of an enum that includes another (a custodian
         that is a role) has the included enum's label."""

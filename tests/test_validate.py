@@ -39,6 +39,20 @@ from tests.conftest import AT
     ("tyreso", "audit_channel", {"last_snapshot_on": "2025-02-30"},
      "must be a date as \"YYYY-MM-DD\", got \"2025-02-30\"", "facts.last_snapshot_on"),
     ("tyreso", "like_pag", {}, "unknown action 'like_pag' (did you mean 'like_page'?)", "action"),
+    # the glossary's labels, Swedish or English, lead to the names they label
+    ("tyreso", "gilla en sida", {}, "unknown action 'gilla en sida' (did you mean 'like_page'?)",
+     "action"),
+    ("tyreso", "Gilla", {}, "unknown action 'Gilla' (did you mean 'like_page'?)", "action"),
+    ("tyreso", "like_page", {"page_category": "Företag"},
+     "has no value \"Företag\" (did you mean 'commercial'?)", "facts.page_category"),
+    ("tyreso", "like_page", {"page_category": "political parties"},
+     "has no value \"political parties\" (did you mean 'political_party'?)",
+     "facts.page_category"),
+    ("tyreso", "create_channel", {"account_type": "organisation", "approved_by": ["chef"]},
+     "has no role \"chef\" (did you mean 'manager'?)", "facts.approved_by"),
+    ("tyreso", "like_page", {"typ av sida": "own"},
+     "unknown fact \"typ av sida\" for action 'like_page' (did you mean 'page_category'?)",
+     "facts.typ av sida"),
 ])
 def test_bad_requests(engine, pack, action, facts, message, path):
     with pytest.raises(RequestError) as info:
