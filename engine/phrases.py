@@ -118,7 +118,6 @@ _PLAYGROUND: Mapping[str, Label] = {
                           "{n} varningar som paketet godtar, med dess skäl"),
     "acknowledged_one": Label("1 warning the pack acknowledges, with its reason",
                               "1 varning som paketet godtar, med dess skäl"),
-    "reason": Label("reason", "skäl"),
     "stopped": Label("The pack has errors, so its tests were not run and the request was "
                      "not decided: correct the errors above first.",
                      "Paketet har fel, så dess tester kördes inte och förfrågan prövades "
@@ -230,7 +229,8 @@ _TRACE: Mapping[str, Label] = {
     "sources": Label("Sources:", "Källor:"),
     "held": Label("held", "uppfylldes"),
     "not_held": Label("did not hold", "uppfylldes inte"),
-    "failed": Label("failed", "brast"),
+    "failed": Label("failed", "inte uppfyllt"),     # the parts of a condition that did not hold
+    "missing": Label("missing", "saknas"),           # a fact the request does not give
     "saw": Label("saw", "såg"),
     "no_done": Label("no 'done when': the step stands whenever the rule applies",
                      "inget 'done when': åtgärden står kvar så länge regeln gäller"),

@@ -88,6 +88,13 @@ def test_trace_end_to_end():
     assert "snapshot-before-major-change · require archive-snapshot-before-change" in out
     assert "→ does not apply" in out
     assert "Combining: step 2 of 4" in out
+    # in Swedish the trace's own words are Swedish too: a missing fact, the failed parts
+    r = policy("explain", "norsjo", "audit_channel", "--facts", "{}", "--at", "2025-01-01",
+               "--lang", "sv")
+    out = r.stdout
+    assert "såg last_snapshot_on = saknas" in out and "= missing" not in out
+    assert ("inte uppfyllt: last_snapshot_on is set; months_since(last_snapshot_on) < "
+            "snapshot_interval") in out and "brast" not in out
 
 
 def test_bad_input_from_the_real_command():

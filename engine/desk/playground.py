@@ -24,6 +24,7 @@ from engine.core import Engine
 from engine.desk.decide_page import language, nav, pack_choices, with_lang
 from engine.desk.layout import DEFAULT_LANG, LANGS, e, page
 from engine.errors import InputTooLargeError, MalformedInputError, PolicyError, RequestError
+from engine.glossary import label
 from engine.phrases import phrases_of
 from engine.vocabulary import Vocabulary
 
@@ -162,7 +163,7 @@ def _start_form(engine: Engine, chosen: str, lang: str) -> str:
             '</form>')
 
 
-def _diagnostic(d: dict[str, Any], w: dict[str, str]) -> str:
+def _diagnostic(d: dict[str, Any], w: dict[str, str], lang: str) -> str:
     """One diagnostic as a list item: where, severity, the engine's English message, its
     code, the source line with a caret, and the pack's reason when it acknowledges it."""
     where = (f'{d["file"]}:{d["line"]}:{d["column"]}' if d.get("line") else d.get("file") or "")
@@ -170,7 +171,7 @@ def _diagnostic(d: dict[str, Any], w: dict[str, str]) -> str:
     if d.get("source_line") is not None and d.get("column"):
         caret = " " * (d["column"] - 1) + "^"
         context = f'<pre>{e(d["source_line"])}\n{e(caret)}</pre>'
-    reason = (f' – {e(w["reason"])}: {e(d["acknowledged"])}'
+    reason = (f' – {e(label("word:reason", lang))}: {e(d["acknowledged"])}'
               if d.get("acknowledged") is not None else "")
     return (f'<li class="diagnostic {e(d["severity"])}" data-line="{e(d.get("line"))}" '
             f'data-column="{e(d.get("column"))}" data-code="{e(d["code"])}">'
@@ -186,7 +187,7 @@ def _results(result: dict[str, Any], lang: str, words: Vocabulary) -> str:
     items: list[str] = []
     accepted: list[str] = []
     for d in result["diagnostics"]:
-        (items if d.get("acknowledged") is None else accepted).append(_diagnostic(d, w))
+        (items if d.get("acknowledged") is None else accepted).append(_diagnostic(d, w, lang))
     note = f'<p class="help">{e(w["in_english"])}</p>' if lang != "en" else ""
     english = items or accepted or any(t["problems"] for t in result["tests"])
     if accepted:         # as policy check counts them apart, here folded away

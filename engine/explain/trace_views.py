@@ -73,9 +73,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def show(value: Any) -> str:
-    """A fact value as the developer view writes it (JSON; missing for None)."""
-    return "missing" if value is None else json.dumps(value, ensure_ascii=False)
+def show(value: Any, lang: str = "en") -> str:
+    """A fact value as the developer view writes it: JSON, and for None the word for
+    missing in ``lang`` (*missing*, *saknas*)."""
+    return phrase("trace:missing", lang) if value is None else json.dumps(value, ensure_ascii=False)
 
 
 # ---- developer ---------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def _check_lines(check: Check, indent: str, lang: str) -> list[str]:
             lines += _check_lines(part, indent + "    ", lang)
     elif check.seen:
         lines.append(f"{indent}    {phrase('trace:saw', lang)} "
-                     + ", ".join(f"{s.name} = {show(s.value)}" for s in check.seen))
+                     + ", ".join(f"{s.name} = {show(s.value, lang)}" for s in check.seen))
     return lines
 
 
@@ -111,7 +112,7 @@ def _condition(word: str, check: Check, indent: str, lang: str) -> list[str]:
                          + "; ".join(c.text for c in check.failed()))
     elif check.seen:
         lines.append(f"{indent}  {phrase('trace:saw', lang)} "
-                     + ", ".join(f"{s.name} = {show(s.value)}" for s in check.seen))
+                     + ", ".join(f"{s.name} = {show(s.value, lang)}" for s in check.seen))
     return lines
 
 
@@ -143,7 +144,7 @@ def developer(explained: Explained, pack: CompiledPack, width: int = 80,
     d, t = explained.decision, explained.trace
     lines = [render_decision(d, lang, pack), ""]
     lines.append(phrase("trace:facts_seen", lang))
-    lines += textwrap.wrap(", ".join(f"{k} = {show(v)}" for k, v in explained.facts.items()),
+    lines += textwrap.wrap(", ".join(f"{k} = {show(v, lang)}" for k, v in explained.facts.items()),
                            width=max(40, width), initial_indent="  ", subsequent_indent="  ")
     lines.append("")
     if t.rules:
