@@ -287,3 +287,18 @@ def test_the_playground_checks_in_the_installed_words():
     assert not [d for d in out["diagnostics"] if d["severity"] == "error"], out["diagnostics"]
     assert out["request_error"] is None
     assert out["decision"]["outcome"] == "allow"
+
+
+def test_a_permalink_names_the_day_it_was_decided_for(server):
+    """An answer asked for today (the day left empty) links to that day, so the link
+    shows the same answer when it is opened later; a day given stays that day."""
+    import datetime as dt
+    import html as _html
+    import re as _re
+    body = page(server, "/?pack=tyreso&action=like_page&page_category=commercial&at=")
+    link = _html.unescape(_re.search(r'<a id="permalink" href="([^"]*)"', body).group(1))
+    assert link == (f"/?pack=tyreso&action=like_page&page_category=commercial"
+                    f"&at={dt.date.today().isoformat()}")
+    body = page(server, "/?pack=tyreso&action=like_page&at=2025-06-02&page_category=own")
+    link = _html.unescape(_re.search(r'<a id="permalink" href="([^"]*)"', body).group(1))
+    assert link == "/?pack=tyreso&action=like_page&page_category=own&at=2025-06-02"

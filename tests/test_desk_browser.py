@@ -154,13 +154,14 @@ def test_keyboard_reaches_the_form_in_order(server, browser):
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)
     focused = [browser.switch_to.active_element.get_attribute("class")]
-    for _ in range(8):
+    # past the skip link, the navigation (Decide, Compare, Playground, the other language)
+    for _ in range(11):
         browser.switch_to.active_element.send_keys(Keys.TAB)
         active = browser.switch_to.active_element
         focused.append(active.get_attribute("id") or active.text)
     assert focused[0] == "skip"                   # "skip to content" comes first
     order = [f for f in focused if f in ("pack", "action", "f-page_category", "at")]
-    assert order == ["pack", "action", "f-page_category", "at"]
+    assert order[:4] == ["pack", "action", "f-page_category", "at"]
 
 
 def test_compare_two_municipalities(server, browser):

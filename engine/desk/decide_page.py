@@ -11,6 +11,7 @@ shown on the page with the status the API gives it; nothing in the URL gives a 5
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Mapping, Sequence
 
 from engine.compiler import CompiledPack
@@ -191,15 +192,17 @@ def _answer(engine: Engine, decision: Decision, pack: CompiledPack, query: Query
             items.append(f'<li class="reason" data-rule="{e(r.rule)}">{e(text)}{level}'
                          f'{_cite(pack, r.source, lang)}</li>')
         lines.append(f'<h3>{e(w["why"])}</h3><ul>{"".join(items)}</ul>')
-    link = permalink(query)
+    link = permalink(query, decision.at)
     lines.append(f'<p><a id="permalink" href="{e(link)}">{e(w["permalink"])}</a></p></section>')
     return "".join(lines)
 
 
-def permalink(query: Query) -> str:
-    """The decision's URL: the query without its empty fields but the day (``at``), which
-    marks the URL as asking for a decision (empty: the day the link is opened)."""
-    return url("/", [(n, v) for n, v in query if v != "" or n == "at"])
+def permalink(query: Query, at: dt.date) -> str:
+    """The decision's URL: the query without its empty fields, and the day decided for
+    (``at``), so that the link shows the same answer whenever it is opened (a form left
+    with the day empty decides for today, and the link then names today's date)."""
+    return url("/", [(n, v) for n, v in query if v != "" and n != "at"]
+               + [("at", at.isoformat())])
 
 
 def error_section(error: PolicyError, lang: str,
