@@ -110,6 +110,19 @@ class Server:
         return self.call("GET", path, **kwargs)
 
 
+def served(name: str, *args: str) -> Any:
+    """A module-scoped fixture: ``policy serve ARGS`` in a temporary folder ``name``,
+    started once for the module's tests and stopped after them."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def server(tmp_path_factory: Any) -> Any:
+        s = Server(tmp_path_factory.mktemp(name), *args).start()
+        yield s
+        s.stop()
+    return server
+
+
 def call(port: int, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
          headers: dict[str, str] | None = None, timeout: float = 10) -> Reply:
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)

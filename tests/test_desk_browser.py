@@ -18,7 +18,7 @@ import shutil
 
 import pytest
 
-from tests.servers import Server
+from tests.servers import served
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -36,11 +36,7 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"{MISSING}; .ci/run
                                 "what the browser tests need")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("desk-browser")).start()
-    yield s
-    s.stop()
+server = served("desk-browser")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from engine.desk import playground as pg
 from engine.errors import RequestError
 from engine.glossary import CONTRACT_LABELS, label
 from engine.phrases import PHRASES, phrase
-from tests.servers import Server
+from tests.servers import served
 
 ROOT = Path(__file__).resolve().parent.parent
 TYRESO = (ROOT / "packs/tyreso/tyreso.policy").read_text(encoding="utf-8")
@@ -37,11 +37,7 @@ FRAMING = ("desk:", "playground:", "error:", "compare:", "outcome:")
 BOTH = {"under"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("desk-language")).start()
-    yield s
-    s.stop()
+server = served("desk-language")
 
 
 @pytest.fixture(scope="module")

@@ -14,18 +14,14 @@ from urllib.parse import urlencode
 import pytest
 
 from engine.desk.playground import BLANK, MAX_BODY
-from tests.servers import Server
+from tests.servers import Server, served
 
 ROOT = Path(__file__).resolve().parent.parent
 TYRESO = (ROOT / "packs/tyreso/tyreso.policy").read_text(encoding="utf-8")
 TYRESO_TESTS = (ROOT / "packs/tyreso/tyreso.tests").read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("playground")).start()
-    yield s
-    s.stop()
+server = served("playground")
 
 
 def post(server, **fields):

@@ -30,7 +30,7 @@ from engine.core import Engine
 from engine.errors import RequestError
 from engine.service.app import Service, ServiceConfig
 from engine.service.authzen import PACK_SUBJECT_TYPE
-from tests.servers import Server
+from tests.servers import served
 
 PROFILE_EXAMPLES = settings().max_examples      # the loaded hypothesis profile's
 MAX_EXAMPLES = PROFILE_EXAMPLES if PROFILE_EXAMPLES > 1000 else min(25, PROFILE_EXAMPLES)
@@ -43,11 +43,7 @@ OPERATIONS = [(method, route.path, mode) for route in Service(ServiceConfig()).r
               if mode == GenerationMode.POSITIVE or method == "POST" or "{" in route.path]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("schema"), "--max-batch", "5").start()
-    yield s
-    s.stop()
+service = served("schema", "--max-batch", "5")
 
 
 @pytest.fixture(scope="module")
