@@ -122,6 +122,10 @@ _PLAYGROUND: Mapping[str, Label] = {
                      "not decided: correct the errors above first.",
                      "Paketet har fel, så dess tester kördes inte och förfrågan prövades "
                      "inte: rätta felen ovan först."),
+    "tests_stopped": Label("The tests have errors, so none of them was run (as policy test "
+                           "runs none): correct the errors above first.",
+                           "Testerna har fel, så inget av dem kördes (som policy test inte "
+                           "kör något): rätta felen ovan först."),
     "other-pack": Label("The request names the pack {named}; the playground decides it by "
                         "the pack in the editor, {pack}.",
                         "Förfrågan anger paketet {named}; lekplatsen prövar den mot paketet "

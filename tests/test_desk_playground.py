@@ -176,3 +176,22 @@ def test_an_error_of_the_compare_page_is_headed_as_a_comparison(server):
     assert "<h2>Det gick inte att jämföra</h2>" in body and "gick inte att pröva" not in body
     body = html.unescape(server.get("/compare?pack=tyrso&lang=en").body.decode())
     assert "<h2>The comparison could not be made</h2>" in body
+
+
+@pytest.mark.parametrize("tests", [
+    'test "x"\n  request like_pag {}\n  expect allow\n',                 # unknown action
+    'test "x"\n  request like_page {page_category: comercial}\n  expect allow\n',
+    'test "x"\n  request like_page {page_category: own}\n  expect allow\n  rules [nonexistent]\n',
+    'test "x"\n  request like_page {page_category: own}\n  expect alow\n',
+    'garbage here\n',
+])
+def test_tests_with_errors_are_not_run_and_the_page_says_so(server, tests):
+    """As policy test, which runs no case of a test file with errors (exit 2); the
+    errors are shown, and the request is still decided."""
+    reply = post(server, source=TYRESO, tests=tests,
+                 request='{"action": "like_page", "facts": {"page_category": "own"}}')
+    assert reply.status == 200
+    body = reply.body.decode()
+    assert 'class="diagnostic error"' in body and 'id="tests-run"' not in body
+    assert "Testerna har fel, så inget av dem kördes" in body
+    assert 'data-outcome="allow"' in body

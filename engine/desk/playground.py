@@ -201,6 +201,8 @@ def _results(result: dict[str, Any], lang: str, words: Vocabulary) -> str:
            + (f'<ul>{"".join(items)}</ul>' if items else f'<p>{e(w["clean"])}</p>')
            + accepted_list
            + (f'<p class="stopped">{e(w["stopped"])}</p>' if result.get("stopped") else "")
+           + (f'<p class="stopped" id="tests-stopped">{e(w["tests_stopped"])}</p>'
+              if result.get("tests_stopped") else "")
            + "</section>"]
     if result["tests"]:
         cases = "".join(

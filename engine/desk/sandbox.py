@@ -5,7 +5,8 @@ diagnostic at its line and column), the pack's test cases passed and failed, and
 request's decision with its trace in the page's language, as JSON on standard output. A
 warning the pack acknowledges (``# check: ignore``) carries its reason in
 ``acknowledged``, as ``policy check --format json`` gives it. A source with errors is
-``stopped``: its tests are not run and no request is decided. A request that cannot be
+``stopped``: its tests are not run and no request is decided; a test file with errors
+is ``tests_stopped``: none of its cases is run, as ``policy test`` runs none. A request that cannot be
 decided is ``request_error``: its code, path and English message, and the values the
 desk's own words for it are filled in with (``engine.phrases``, ``error:``); a request
 naming another pack than the source's is decided by the source's, and ``request_note``
@@ -71,17 +72,18 @@ def work(source: str, tests: str | None, request_text: str | None,
          "column": d.span.column if d.span else None, "source_line": d.source_line,
          "acknowledged": d.acknowledged}
         for d in report.diagnostics], "tests": [], "decision": None, "trace": None,
-        "request_error": None, "request_note": None, "stopped": False}
+        "request_error": None, "request_note": None, "stopped": False,
+        "tests_stopped": False}
     if any(d.severity == ERROR and (d.span is None or d.span.file == ORIGIN)
            for d in report.diagnostics):
         out["stopped"] = True
         return out
     pack = compile_pack(parse_pack(source, ORIGIN), words)
-    if tests:
-        try:
-            cases = parse_tests(tests, TESTS_ORIGIN).cases
-        except PolicyError:
-            cases = ()
+    if tests and any(d.severity == ERROR and d.span is not None and d.span.file == TESTS_ORIGIN
+                     for d in report.diagnostics):
+        out["tests_stopped"] = True        # as policy test, which runs no case of such a file
+    elif tests:
+        cases = parse_tests(tests, TESTS_ORIGIN).cases
         for case in cases:
             try:
                 result = run_case(pack, case)
