@@ -14,6 +14,7 @@ position, so that an author sees all of them at once.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from typing import Iterable, Mapping, Sequence
@@ -66,7 +67,11 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
     roles are among the choices, the roles' English and Swedish labels
     (the glossary's: "chef", "förvaltningschef", "kommunikatör") are names
     of theirs too. A word that holds a name as a whole word ("närmaste chef") means it,
-    and so do the first words of just one name ("gilla" for "gilla en sida").
+    and so do the first words of just one name ("gilla" for "gilla en sida"), another
+    form of a word of just one name ("förening", "partier", "övrigt" for "lokala
+    föreningar", "politiska partier", "övriga sidor") and a Swedish compound whose last
+    part is such a word ("enhetschef", "idrottsförening"). Only then is a name spelled
+    alike suggested (difflib), and never when several names share the word.
     """
     options = list(choices)
     known: dict[str, str] = {}                     # folded name -> the choice it means
@@ -85,11 +90,35 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
     if match is None and folded:                   # the first words of one name: "gilla"
         starting = {c for name, c in known.items() if name.startswith(folded + "_")}
         match = starting.pop() if len(starting) == 1 else None
+    if match is None and folded:                   # a word's other form, a compound's head
+        stems = {c for name, c in known.items() if _shares_a_word(folded, name)}
+        if len(stems) == 1:
+            match = stems.pop()
+        elif stems:
+            return ""                              # several: better none than a wrong one
     if match is None and folded:
         import difflib                             # only for a word that is wrong
         close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
         match = known[close[0]] if close else None
     return f" (did you mean '{match}'?)" if match is not None and match != word else ""
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Two words that differ at most in an ending of one letter after four they share
+    ("förening" and "föreningar", "parti" and "partier", "övrigt" and "övriga")."""
+    shared = len(os.path.commonprefix([a, b]))
+    return shared >= 4 and shared >= min(len(a), len(b)) - 1
+
+
+def _shares_a_word(given: str, name: str) -> bool:
+    """Whether each word given (folded; words of four letters or more) is a word of
+    ``name`` (folded) in another form, or ends with one, as a Swedish compound ends with
+    its head ("enhets|chef"); "skapa konto" is not "använda ett privat konto"."""
+    words = [w for w in name.split("_") if len(w) >= 4]
+    given_words = [p for p in given.split("_") if len(p) >= 4]
+    return bool(given_words) and all(
+        any(_same_stem(part[start:], w) for w in words for start in range(len(part) - 3))
+        for part in given_words)
 
 
 def _fold(text: str) -> str:

@@ -212,3 +212,13 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     assert r.output.startswith(message), r.output
     assert len(r.output.splitlines()) == 1
     assert isinstance(r.exception, SystemExit)
+
+
+@pytest.mark.parametrize("given, meant", [
+    ("gilla", "allowed_likes"), ("Vilka sidor kommunen får gilla", "allowed_likes"),
+    ("which pages the municipality may like", "allowed_likes"), ("bilder", "image_rights"),
+])
+def test_a_topic_named_by_its_title_or_a_word_of_it_is_suggested(given, meant):
+    r = run("--topic", given)
+    assert r.exit_code == 2
+    assert f"unknown topic '{given}' (did you mean '{meant}'?)" in r.output

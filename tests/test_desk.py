@@ -302,3 +302,11 @@ def test_a_permalink_names_the_day_it_was_decided_for(server):
     body = page(server, "/?pack=tyreso&action=like_page&at=2025-06-02&page_category=own")
     link = _html.unescape(_re.search(r'<a id="permalink" href="([^"]*)"', body).group(1))
     assert link == "/?pack=tyreso&action=like_page&page_category=own&at=2025-06-02"
+
+
+def test_compare_suggests_a_topic_by_its_title(server):
+    import html as _html
+    reply = server.get("/compare?topic=bilder")
+    assert reply.status == 422
+    assert "unknown topic 'bilder' (did you mean 'image_rights'?)" in _html.unescape(
+        reply.body.decode())

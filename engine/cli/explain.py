@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import shutil
 import sys
-from typing import Any
+from typing import Any, Mapping
 
 import click
 
@@ -41,12 +41,14 @@ def _date(text: str | None) -> dt.date:
     fail(f"--at must be a date as YYYY-MM-DD, got {text!r}")
 
 
-def _known(kind: str, name: str, valid: Any) -> str:
+def _known(kind: str, name: str, valid: Any, names: Mapping[str, str] | None = None) -> str:
     """``name`` if it is among ``valid`` (ids, or packs by id: their own names are then
-    suggested from too); else bad usage, with the nearest valid one."""
+    suggested from too; ``names``: other names of the ids, such as topics' titles); else
+    bad usage, with the nearest valid one."""
     from engine.errors import did_you_mean, one_of
     if name not in valid:
-        names = {p.name: i for i, p in valid.items()} if kind == "pack" else None
+        if kind == "pack":
+            names = {p.name: i for i, p in valid.items()}
         fail(f"unknown {kind} '{name}'{did_you_mean(name, valid, names)}; {kind}s are "
              f"{one_of(valid, limit=20)}")
     return name
@@ -157,7 +159,9 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
     when = _date(at)
     engine = load_engine()
     if topic_id is not None:           # the engine's topics: its plugins' too
-        _known("topic", topic_id, topic_ids(engine.vocabulary))
+        ids = topic_ids(engine.vocabulary)
+        _known("topic", topic_id, ids,
+               engine.vocabulary.names_of({f"topic:{t}": t for t in ids}))
     packs = list(diff) if diff else _packs(engine, pack_list)
     for name in packs:
         _known("pack", name, engine.packs)

@@ -68,8 +68,9 @@ def comparison(engine: Engine, query: Query) -> tuple[Comparison, list[str], lis
     known = [t.id for t in full.topics]
     for topic in topics:
         if topic not in known:
-            raise RequestError(f"unknown topic {topic!r}{did_you_mean(topic, known)}; topics "
-                               f"are {one_of(known, limit=20)}", path="topic",
+            titles = engine.vocabulary.names_of({f"topic:{t}": t for t in known})
+            raise RequestError(f"unknown topic {topic!r}{did_you_mean(topic, known, titles)}; "
+                               f"topics are {one_of(known, limit=20)}", path="topic",
                                code="unknown-topic")
     diff = any(v not in ("", "0") for n, v in query if n == "diff")
     shown = full.only(topics or None, packs or None)
