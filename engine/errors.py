@@ -90,14 +90,17 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
     if match is None and folded:                   # the first words of one name: "gilla"
         starting = {c for name, c in known.items() if name.startswith(folded + "_")}
         match = starting.pop() if len(starting) == 1 else None
+    import difflib                                 # here: only a word that is wrong gets here
     if match is None and folded:                   # a word's other form, a compound's head
-        stems = {c for name, c in known.items() if _shares_a_word(folded, name)}
-        if len(stems) == 1:
-            match = stems.pop()
-        elif stems:
-            return ""                              # several: better none than a wrong one
+        sharing = [name for name in known if _shares_a_word(folded, name)]
+        if len({known[name] for name in sharing}) == 1:
+            match = known[sharing[0]]
+        elif sharing:                              # several: the one spelled alike, or none
+            close = difflib.get_close_matches(folded, sharing, n=1, cutoff=0.6)
+            if not close:
+                return ""
+            match = known[close[0]]
     if match is None and folded:
-        import difflib                             # only for a word that is wrong
         close = difflib.get_close_matches(folded, list(known), n=1, cutoff=0.6)
         match = known[close[0]] if close else None
     return f" (did you mean '{match}'?)" if match is not None and match != word else ""

@@ -126,9 +126,9 @@ _PLAYGROUND: Mapping[str, Label] = {
                            "runs none): correct the errors above first.",
                            "Testerna har fel, så inget av dem kördes (som policy test inte "
                            "kör något): rätta felen ovan först."),
-    "other-pack": Label("The request names the pack {named}; the playground decides it by "
+    "other-pack": Label("The request names the pack '{named}'; the playground decides it by "
                         "the pack in the editor, {pack}.",
-                        "Förfrågan anger paketet {named}; lekplatsen prövar den mot paketet "
+                        "Förfrågan anger paketet '{named}'; lekplatsen prövar den mot paketet "
                         "i redigeraren, {pack}."),
     "in_english": Label("The messages of policy check and of the tests are in English.",
                         "Meddelandena från policy check och testerna är på engelska."),

@@ -81,7 +81,8 @@ def test_trace_end_to_end():
     r = policy("explain", "norsjo", "audit_channel", "--facts", "{}", "--at", "2025-01-01")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert out.splitlines()[0] == "Norsjö kommun · audit_channel · 2025-01-01: REQUIRED STEPS"
+    assert out.splitlines()[0] == ("Norsjö kommun · follow up a channel (audit_channel) · "
+                                   "2025-01-01: REQUIRED STEPS")
     assert "periodic-snapshot · require archive-snapshot · should" in out
     assert "failed: last_snapshot_on is set; months_since(last_snapshot_on) < snapshot_interval" in out
     assert "saw last_snapshot_on = missing" in out

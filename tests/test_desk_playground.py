@@ -139,8 +139,8 @@ def test_a_request_naming_another_pack_is_decided_by_the_one_in_the_editor(serve
     body = html.unescape(post(server, source=BLANK, tests="", request=(
         '{"pack": "tyreso", "action": "like_page", "facts": {"page_category": "own"}}')
         ).body.decode())
-    assert "Förfrågan anger paketet tyreso; lekplatsen prövar den mot paketet i " \
-           "redigeraren, mypack." in body
+    assert "Förfrågan anger paketet 'tyreso'; lekplatsen prövar den mot paketet i " \
+           "redigeraren, Min kommun (mypack)." in body
     assert 'data-outcome="allow"' in body
     same = post(server, source=BLANK, tests="", request=(
         '{"pack": "mypack", "action": "like_page", "facts": {"page_category": "own"}}'))

@@ -101,7 +101,7 @@ def test_the_developer_trace_and_all_packs_in_swedish():
     args = ("tyreso", "like_page", "--facts", '{"page_category": "commercial"}', "--at",
             AT.isoformat())
     en, sv = run(*args), run(*args, "--lang", "sv")
-    assert en.splitlines()[0] == "Tyresö kommun · like_page · 2025-01-01: DENY"
+    assert en.splitlines()[0] == "Tyresö kommun · like a page (like_page) · 2025-01-01: DENY"
     assert sv.splitlines()[0] == ("Tyresö kommun · gilla en sida (like_page) · 2025-01-01: "
                                   "INTE TILLÅTET")
     assert "Eftersom:" in sv and "Sammanvägning: steg 1 av 4" in sv and "Källor:" in sv
@@ -319,3 +319,17 @@ def test_a_plugin_pack_is_named_by_its_own_name(engine):
 def test_an_undated_day_is_said_in_the_language():
     assert views.document_line(
         compare({}, dt.date(2025, 1, 1)).column("x"), "sv").startswith("x: x, odaterad")
+
+
+def test_the_english_trace_names_the_municipality_where_a_step_rests():
+    from engine.core import Engine
+    from engine.explain.trace_views import developer, explain_request
+    engine = Engine.load()
+    explained = explain_request(engine, "tyreso", "close_channel", {"manager_consulted": True},
+                                "2025-01-01")
+    edition = engine.edition("tyreso", explained.decision.at)
+    en = developer(explained, edition, lang="en")
+    assert "consult-communicator · should · Tyresö kommun: “Avsluta konto”" in en
+    assert "tyreso: " not in en
+    sv = developer(explained, edition, lang="sv")
+    assert "Tyresö kommun: ”Avsluta konto”" in sv

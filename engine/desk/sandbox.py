@@ -112,7 +112,8 @@ def work(source: str, tests: str | None, request_text: str | None,
         named = request.get("pack")
         if named is not None and named != pack.id:
             out["request_note"] = {"code": "other-pack",
-                                   "values": {"named": str(named), "pack": pack.id}}
+                                   "values": {"named": str(named),
+                                              "pack": f"{pack.name} ({pack.id})"}}
         pm = make_plugin_manager(entry_points=False, plugins=[_Offer(source)])
         loaded, failed = load_packs(pm, words)
         engine = Engine(loaded, pm, failed, words)

@@ -319,9 +319,10 @@ def _outcome(outcome: str, lang: str) -> str:
 
 
 def _action(action: str, lang: str, pack: CompiledPack | None = None) -> str:
-    """An action as a trace names it: its name in English, its Swedish label with the
-    name after it in Swedish ("gilla en sida (like_page)")."""
-    if lang == "en":
+    """An action as a trace of a pack names it: its label with the name after it ("like
+    a page (like_page)", "gilla en sida (like_page)"); without the pack, in English, the
+    name alone (``policy decide``'s text)."""
+    if lang == "en" and pack is None:
         return action
     words = pack.vocabulary if pack is not None and pack.vocabulary is not None else None
     said = words.label(f"action:{action}", lang) if words else label(f"action:{action}", lang)
@@ -359,8 +360,10 @@ def render_decision(decision: Any, lang: str = "en", pack: CompiledPack | None =
 
 
 def _source(source: Any, lang: str = "en", pack: CompiledPack | None = None) -> str:
-    """Where a step or reason rests: the pack (in Swedish, the municipality's name, with
-    the section in Swedish quotes) and its section."""
-    if lang == "sv" and pack is not None:
-        return f"{pack.name}: \u201d{source.section}\u201d" if source.section else pack.name
+    """Where a step or reason rests: with the ``pack``, the municipality's name and the
+    section in the language's quotation marks (Tyresö kommun: ”Gilla andra” in Swedish,
+    “Gilla andra” in English); without it (``policy decide``'s text), the pack's id and
+    the section in plain quotes."""
+    if pack is not None:
+        return f"{pack.name}: {quoted(source.section, lang)}" if source.section else pack.name
     return f"{source.pack}: \"{source.section}\"" if source.section else source.pack
