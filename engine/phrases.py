@@ -77,6 +77,14 @@ _DESK: Mapping[str, Label] = {
         "Välj kommuner och ämnen. Välj exakt två kommuner och kryssa i ”bara skillnader” "
         "för att se var de skiljer sig."),
     "packs": Label("Municipalities", "Kommuner"),
+    "compare_at": Label("Day to compare", "Dag att jämföra"),
+    "compare_at_help": Label("Each municipality by the guideline in force that day; empty: "
+                             "today.",
+                             "Varje kommun med de riktlinjer som gäller den dagen; tomt: "
+                             "i dag."),
+    "not_in_force": Label("Not shown: {names}, with no guideline in force on {day}.",
+                          "Visas inte: {names}, som inte har några riktlinjer som gäller "
+                          "{day}."),
     "topics": Label("Topics", "Ämnen"),
     "only_differences": Label("Differences only", "Bara skillnader"),
     "show": Label("Show", "Visa"),

@@ -310,3 +310,19 @@ def test_compare_suggests_a_topic_by_its_title(server):
     assert reply.status == 422
     assert "unknown topic 'bilder' (did you mean 'image_rights'?)" in _html.unescape(
         reply.body.decode())
+
+
+def test_compare_keeps_its_day_and_says_who_is_left_out(server):
+    """A day before Vara's guideline came into force: Vara is left out and the page says
+    so; the form keeps the day, so pressing Show again compares the same day; the columns
+    come in the form's order."""
+    import html as _html
+    import re as _re
+    body = _html.unescape(page(server, "/compare?at=2023-01-01"))
+    assert 'data-pack="vara"' not in body
+    assert "Visas inte: Vara kommun, som inte har några riktlinjer som gäller 2023-01-01." in body
+    assert '<input type="date" id="at" name="at" value="2023-01-01"' in body
+    columns = _re.findall(r'<th scope="col" data-pack="([^"]+)"', body)
+    boxes = _re.findall(r'<input type="checkbox" id="p-([^"]+)"', body)
+    assert columns == [p for p in boxes if p != "vara"]
+    assert "Visas inte" not in page(server, "/compare")

@@ -51,19 +51,23 @@ def _day(query: Query) -> dt.date:
     return day
 
 
-def comparison(engine: Engine, query: Query) -> tuple[Comparison, list[str], list[str], bool]:
-    """The comparison the query asks for, the packs and topics picked, and ``diff``."""
+def comparison(engine: Engine, query: Query
+               ) -> tuple[Comparison, list[str], list[str], bool, list[str]]:
+    """The comparison the query asks for, the packs and topics picked, ``diff``, and the
+    packs left out for having no edition in force that day (by name). Columns come in
+    the order the form lists the municipalities: by name, in Swedish order."""
     day = _day(query)
     packs, topics = _all(query, "pack"), _all(query, "topic")
     for pack_id in packs:
         engine.pack(pack_id)          # the engine's unknown-pack error, with a suggestion
-    editions = {}
-    for pack_id in sorted(engine.packs):
+    editions, left_out = {}, []
+    for pack_id, name in pack_choices(engine):
         try:
             editions[pack_id] = engine.edition(pack_id, day)
         except RequestError:          # no edition in force that day: not compared
             if pack_id in packs:
                 raise
+            left_out.append(name)
     full = compare(editions, day, engine.vocabulary)
     known = [t.id for t in full.topics]
     for topic in topics:
@@ -76,11 +80,11 @@ def comparison(engine: Engine, query: Query) -> tuple[Comparison, list[str], lis
     shown = full.only(topics or None, packs or None)
     if diff and len(packs) == 2:
         shown = shown.differing(packs[0], packs[1])
-    return shown, packs, topics, diff
+    return shown, packs, topics, diff, left_out
 
 
 def _picker(engine: Engine, packs: list[str], topics: list[str], diff: bool, lang: str,
-            rows: Sequence[TopicRow]) -> str:
+            rows: Sequence[TopicRow], at: str) -> str:
     w, words = WORDS[lang], engine.vocabulary
     pack_boxes = "".join(
         f'<div><input type="checkbox" id="p-{e(i)}" name="pack" value="{e(i)}"'
@@ -98,6 +102,9 @@ def _picker(engine: Engine, packs: list[str], topics: list[str], diff: bool, lan
             f'{" checked" if diff else ""} aria-describedby="h-diff"> <label for="diff">'
             f'{e(w["only_differences"])}</label><p class="help" id="h-diff">'
             f'{e(w["two_for_difference"])}</p></div>'
+            f'<div class="field"><label for="at">{e(w["compare_at"])}</label><br>'
+            f'<input type="date" id="at" name="at" value="{e(at)}" aria-describedby="h-at">'
+            f'<p class="help" id="h-at">{e(w["compare_at_help"])}</p></div>'
             f'{hidden}<button type="submit">{e(w["show"])}</button></form>')
 
 
@@ -147,18 +154,22 @@ def compare_page(engine: Engine, query: Query, playground: bool = False) -> tupl
             err, DEFAULT_LANG, heading="compare_error"), playground)
     w = WORDS[lang]
     try:
-        shown, packs, topics, diff = comparison(engine, query)
+        shown, packs, topics, diff, left_out = comparison(engine, query)
     except PolicyError as err:
         return status_of(err), _whole(query, lang, error_section(
             err, lang, heading="compare_error"), playground)
     all_rows = compare({}, shown.at, engine.vocabulary).topics
-    body = _picker(engine, packs, topics, diff, lang, all_rows)
+    given = [v for n, v in query if n == "at" and v != ""]
+    body = _picker(engine, packs, topics, diff, lang, all_rows, given[-1] if given else "")
     if diff and len(packs) != 2:
         body += f'<p class="note">{e(w["two_for_difference"])}</p>'
     if shown.packs and not shown.topics:
         body += f'<p class="note" id="no-difference">{e(w["no_difference"])}</p>'
     elif shown.packs:
         body += _table(engine, shown, lang)
+    if left_out and not packs:
+        body += (f'<p class="note" id="not-in-force">'
+                 f'{e(w["not_in_force"].format(names=", ".join(left_out), day=shown.at))}</p>')
     return 200, _whole(query, lang, body, playground)
 
 
