@@ -77,6 +77,10 @@ _DESK: Mapping[str, Label] = {
         "Välj kommuner och ämnen. Välj exakt två kommuner och kryssa i ”bara skillnader” "
         "för att se var de skiljer sig."),
     "packs": Label("Municipalities", "Kommuner"),
+    "no-page": Label("No such page", "Sidan finns inte"),             # error pages' headings
+    "wrong-method": Label("The page cannot be sent that way", "Sidan kan inte skickas så"),
+    "needs-token": Label("The service asks for a key", "Tjänsten kräver en nyckel"),
+    "back_to_desk": Label("Back to the desk's first page", "Tillbaka till första sidan"),
     "compare_at": Label("Day to compare", "Dag att jämföra"),
     "compare_at_help": Label("Each municipality by the guideline in force that day; empty: "
                              "today.",
@@ -149,6 +153,15 @@ _ERROR: Mapping[str, Label] = {
     "missing-pack": Label("Choose a municipality.", "Välj en kommun."),
     "missing-action": Label("Choose what you want to do.", "Välj vad du vill göra."),
     "empty-source": Label("The pack's source is empty.", "Regelpaketets källtext är tom."),
+    "no-page": Label("There is no page at {path}.", "Det finns ingen sida på {path}."),
+    "wrong-method": Label("The page at {path} is not sent that way: follow a link or use "
+                          "its form.",
+                          "Sidan på {path} skickas inte på det sättet: följ en länk eller "
+                          "använd dess formulär."),
+    "needs-token": Label("This service answers only those who give it a key (a bearer "
+                         "token); ask whoever runs it.",
+                         "Den här tjänsten svarar bara den som ger den en nyckel (en "
+                         "bearer token); fråga den som driver tjänsten."),
     "form-type": Label("The form was sent in another way than the page sends it: the "
                        "playground takes application/x-www-form-urlencoded.",
                        "Formuläret skickades på ett annat sätt än sidan skickar det: "

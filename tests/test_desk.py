@@ -326,3 +326,41 @@ def test_compare_keeps_its_day_and_says_who_is_left_out(server):
     boxes = _re.findall(r'<input type="checkbox" id="p-([^"]+)"', body)
     assert columns == [p for p in boxes if p != "vara"]
     assert "Visas inte" not in page(server, "/compare")
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("method, path, status, said", [
+    ("GET", "/compare/", 404, "Det finns ingen sida på /compare/."),
+    ("GET", "/nosuch", 404, "Det finns ingen sida på /nosuch."),
+    ("POST", "/", 405, "Sidan på / skickas inte på det sättet"),
+    ("GET", "/nosuch?lang=en", 404, "There is no page at /nosuch."),
+])
+def test_a_browser_at_no_page_gets_a_page_and_a_program_json(server, method, path, status, said):
+    import html as _html
+    import json as _json
+    reply = server.call(method, path, headers=BROWSER)
+    assert reply.status == status
+    body = _html.unescape(reply.body.decode())
+    assert body.startswith("<!DOCTYPE html>") and said in body and 'href="/compare' in body
+    reply = server.call(method, path)                   # no Accept: the API's JSON
+    assert reply.status == status
+    assert _json.loads(reply.body)["error"]["code"] in ("not-found", "method-not-allowed")
+    reply = server.call("GET", "/v1/nosuch", headers=BROWSER)   # the API's paths stay JSON
+    assert _json.loads(reply.body)["error"]["code"] == "not-found"
+
+
+def test_a_browser_at_a_service_with_tokens_is_told_a_key_is_needed(tmp_path):
+    import json as _json
+    (tmp_path / "tokens").write_text("s3cret-token-for-tests\n")
+    s = Server(tmp_path, "--token-file", str(tmp_path / "tokens")).start()
+    try:
+        reply = s.call("GET", "/", headers=BROWSER)
+        assert reply.status == 401 and "Tjänsten kräver en nyckel" in reply.body.decode()
+        assert reply.headers.get("www-authenticate") == 'Bearer realm="policy"'
+        reply = s.call("GET", "/v1/packs", headers=BROWSER)
+        assert reply.status == 401
+        assert _json.loads(reply.body)["error"]["code"] == "unauthorized"
+    finally:
+        s.stop()
