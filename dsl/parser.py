@@ -26,7 +26,8 @@ from lark.tree import Meta
 
 from dsl import ast
 from dsl.clauses import Cited, Clause, Given, Request
-from dsl.syntax import (CHARACTER_HINTS, CLAUSE_WORDS, acceptable, date_problem,
+from dsl.dates import date_problem
+from dsl.syntax import (CHARACTER_HINTS, CLAUSE_WORDS, acceptable,
                                   expected_text, grammar_parser, keywords, token_text)
 from dsl.text import normalise_source
 from engine.errors import (PackErrors, PackSyntaxError, SourceError, Span, did_you_mean,

@@ -8,7 +8,6 @@ the parser is built once per process, on first use, from ``grammar.lark``.
 
 from __future__ import annotations
 
-import calendar
 import functools
 from collections.abc import Iterable
 
@@ -104,14 +103,3 @@ CHARACTER_HINTS = {
 }
 
 
-def date_problem(text: str) -> str:
-    """What is wrong with a YYYY-MM-DD that is not a date."""
-    year, month, day = (int(part) for part in text.split("-"))
-    if not 1 <= month <= 12:
-        return f"there is no month {month:02d}; months run from 01 to 12"
-    if year == 0:
-        return "there is no year 0000"
-    if day == 0:
-        return "there is no day 00; days run from 01"
-    last = calendar.monthrange(year, month)[1]
-    return f"{calendar.month_name[month]} {year} has {last} days; write YYYY-MM-DD with a real day"

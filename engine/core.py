@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pluggy
 
+from dsl.dates import date_hint
 from engine import vocabulary as vocab
 from engine.contract import contract_vocabulary
 from engine.vocabulary import local_time
@@ -363,7 +364,8 @@ def moment(at: dt.date | str | None) -> tuple[dt.date, dt.datetime | None]:
         if parsed is not None:
             return parsed, None
     raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\" or a time as "
-                       f"\"YYYY-MM-DDTHH:MM\", got {show(at)}", path="at", code="bad-date")
+                       f"\"YYYY-MM-DDTHH:MM\", got {show(at)}{date_hint(at)}", path="at",
+                       code="bad-date")
 
 
 def _quoted(value: Any) -> str:

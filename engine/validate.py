@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable, Mapping, Sequence
 
+from dsl.dates import date_hint
 from engine import vocabulary as vocab
 from engine.errors import RequestError, did_you_mean, one_of, show
 from engine.json_input import nfc
@@ -64,7 +65,8 @@ class FactValidator:
                 parsed = vocab.parse_date(v)
                 if parsed is not None:
                     return parsed
-                raise self._fail(fact, f"must be a date as \"YYYY-MM-DD\", got {show(v)}")
+                raise self._fail(fact, f"must be a date as \"YYYY-MM-DD\", got {show(v)}"
+                                       f"{date_hint(v)}")
         elif t.kind == "datetime":
             def check(v: Any) -> Any:
                 if isinstance(v, dt.datetime):
@@ -73,7 +75,8 @@ class FactValidator:
                 if parsed is not None:
                     return parsed
                 raise self._fail(fact, "must be a time as \"YYYY-MM-DDTHH:MM\" (Swedish local "
-                                       f"time, or with a UTC offset), got {show(v)}")
+                                       f"time, or with a UTC offset), got {show(v)}"
+                                       f"{date_hint(v)}")
         elif t.kind == "enum":
             values = frozenset(t.values)
 

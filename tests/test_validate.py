@@ -88,6 +88,23 @@ def test_bad_at(engine):
         engine.decide("tyreso", "like_page", {"page_category": "own"}, "tomorrow")
 
 
+@pytest.mark.parametrize("at, facts, said", [
+    ("2026-02-30", {}, "(February 2026 has 28 days; write YYYY-MM-DD with a real day)"),
+    ("2025-01-01", {"last_snapshot_on": "2026-13-01"},
+     "(there is no month 13; months run from 01 to 12)"),
+])
+def test_a_date_whose_day_does_not_exist_says_why(engine, at, facts, said):
+    """As a pack or test file says it: the month's days, the months' numbers."""
+    with pytest.raises(RequestError) as info:
+        engine.decide("tyreso", "audit_channel", facts, at)
+    assert str(info.value).endswith(said)
+
+
+def test_a_time_whose_day_does_not_exist_says_why(engine):
+    with pytest.raises(RequestError, match=r"\(April 2026 has 30 days; "):
+        engine.decide("tyreso", "answer_question", {"asked_at": "2026-04-31T10:00"}, AT)
+
+
 def test_facts_are_normalised(engine):
     d1 = engine.decide("tyreso", "audit_channel", {"last_snapshot_on": "2025-01-01"}, AT)
     d2 = engine.decide("tyreso", "audit_channel", {"last_snapshot_on": dt.date(2025, 1, 1)}, AT)

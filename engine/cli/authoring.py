@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dsl.dates import date_hint
 from engine.cli.common import counted, fail, reports_errors
 from engine.cli.register import (print_draft_register, read_document, register_findings,
                                  register_summary)
@@ -219,7 +220,7 @@ def _date_option(text: str, option: str = "--at", also: str = "") -> Any:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        fail(f"{option} must be a date as YYYY-MM-DD{also}, got {text!r}")
+        fail(f"{option} must be a date as YYYY-MM-DD{also}, got {text!r}{date_hint(text)}")
 
 
 # ---- policy diff ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import click
 
+from dsl.dates import date_hint
 from engine.cli.common import echo_json, fail, load_engine, parse_json, reports_errors
 
 
@@ -38,7 +39,7 @@ def _date(text: str | None) -> dt.date:
             return dt.date.fromisoformat(text)
     except ValueError:
         pass
-    fail(f"--at must be a date as YYYY-MM-DD, got {text!r}")
+    fail(f"--at must be a date as YYYY-MM-DD, got {text!r}{date_hint(text)}")
 
 
 def _known(kind: str, name: str, valid: Any, names: Mapping[str, str] | None = None) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Sequence
 
+from dsl.dates import date_hint
 from engine.core import Engine, today
 from engine.desk.decide_page import (error_section, language, nav, pack_choices, status_of,
                                       with_lang)
@@ -46,7 +47,8 @@ def _day(query: Query) -> dt.date:
         return today()
     day = parse_date(given[-1])
     if day is None:
-        raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given[-1]!r}",
+        raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given[-1]!r}"
+                           f"{date_hint(given[-1])}",
                            path="at", code="bad-date")
     return day
 

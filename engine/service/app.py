@@ -46,6 +46,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from dsl.dates import date_hint
 from engine.service import authzen, protocol
 from engine.service import decision_log as dlog
 from engine.compiler import Part
@@ -346,7 +347,8 @@ class Service:
             given = request.query_params["at"]
             parsed = parse_date(given)
             if parsed is None:
-                raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given!r}",
+                raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given!r}"
+                                   f"{date_hint(given)}",
                                    path="at", code="bad-date")
             day = parsed
         snapshot = self.store.snapshot
