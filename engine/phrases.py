@@ -107,7 +107,7 @@ _PLAYGROUND: Mapping[str, Label] = {
     "title": Label("Pack playground", "Lekplats för regelpaket"),
     "intro": Label(
         "Write or change a rule pack and see what policy check says, how the pack's tests "
-        "go and what a request is answered. Nothing is saved on the server.",
+        "go and what answer a request gets. Nothing is saved on the server.",
         "Skriv eller ändra ett regelpaket och se vad policy check säger, hur paketets "
         "tester går och vilket besked en förfrågan får. Inget sparas på servern."),
     "start": Label("Start from", "Börja från"),

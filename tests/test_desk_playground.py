@@ -195,3 +195,17 @@ def test_tests_with_errors_are_not_run_and_the_page_says_so(server, tests):
     assert 'class="diagnostic error"' in body and 'id="tests-run"' not in body
     assert "Testerna har fel, så inget av dem kördes" in body
     assert 'data-outcome="allow"' in body
+
+
+def test_a_diagnostic_underlines_the_word_as_policy_check_does(server):
+    broken = TYRESO.replace("deny when page_category in allowed_likes.deny",
+                            "deny when page_categry in allowed_likes.deny", 1)
+    body = html.unescape(post(server, source=broken, tests="", request="").body.decode())
+    assert ("  deny when page_categry in allowed_likes.deny\n"
+            "            ^^^^^^^^^^^^</pre>") in body
+
+
+def test_a_form_error_names_no_path_the_reader_cannot_use(server):
+    reply = server.call("POST", "/playground", raw=b"source=x", timeout=30,
+                        headers={"Content-Type": "multipart/form-data; boundary=x"})
+    assert reply.status == 400 and 'class="path"' not in reply.body.decode()

@@ -63,7 +63,8 @@ def test_new_command(tmp_path):
     assert r.returncode == 2 and "error: pack id 'tyreso' is already installed" in r.stderr
     r = policy("new", "x", "--dated", "2024-02-30", "--dir", str(tmp_path))
     assert (r.returncode, r.stderr) == (
-        2, "error: --dated must be a date as YYYY-MM-DD or 'undated', got '2024-02-30'\n")
+        2, "error: --dated must be a date as YYYY-MM-DD or 'undated', got '2024-02-30' "
+           "(February 2024 has 29 days; write YYYY-MM-DD with a real day)\n")
 
 
 @pytest.mark.parametrize("name, pack_id", [
@@ -100,6 +101,12 @@ def test_new_keeps_the_name_as_written_and_never_makes_one_up(tmp_path):
     assert not (tmp_path / "other").exists()
     r = policy("new")
     assert r.returncode == 2 and r.stderr.startswith("error: policy new: give the municipality's")
+    # the name where the id goes: it goes in --name, and the id comes of it
+    r = policy("new", "Östra Göinge kommun", "--dir", str(tmp_path / "other"))
+    assert (r.returncode, r.stderr) == (2, (
+        "error: policy new: 'Östra Göinge kommun' is a name, not a pack id (lower-case ASCII "
+        "letters, digits and '_'): give it in --name, and the id is made from it (policy new "
+        "--name \"Östra Göinge kommun\" makes the id ostra_goinge)\n"))
     # both given: the id as given, the name as given
     r = policy("new", "perstorp2", "--name", "Perstorps kommun", "--dir", str(tmp_path))
     assert r.returncode == 0, r.stderr

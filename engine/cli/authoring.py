@@ -355,9 +355,14 @@ def new_command(pack_id: str | None, name: str | None, document: str, dated: str
     `pip install -e policy-pack-PACK_ID`, `policy packs` lists the pack.
     """
     from engine.core import Engine
-    from engine.authoring.scaffold import check_name, id_from_name, scaffold
+    from engine.authoring.scaffold import check_name, id_from_name, scaffold, suggest_id
 
     day = None if dated == "undated" else _date_option(dated, "--dated", " or 'undated'")
+    if name is None and pack_id is not None and suggest_id(pack_id) != pack_id:
+        # a name where the id goes ("Götene kommun"): it is the name, and the id comes of it
+        fail(f"policy new: {pack_id!r} is a name, not a pack id (lower-case ASCII letters, "
+             f"digits and '_'): give it in --name, and the id is made from it "
+             f"(policy new --name \"{pack_id}\" makes the id {id_from_name(pack_id)})")
     if name is None and pack_id is not None:
         fail(f"policy new {pack_id}: give the municipality's name as it writes itself, with its "
              "å, ä and ö, in --name: an id is ASCII, so the name cannot be read off it "

@@ -223,7 +223,8 @@ def error_section(error: PolicyError, lang: str,
     else:
         said = (f'<p class="message">{e(w["engine_says"])} '
                 f'<span lang="en">{e(message)}</span></p>')
-    where = f'; {e(w["error_about"])} <code class="path">{e(path)}</code>' if path else ""
+    where = (f'; {e(w["error_about"])} <code class="path">{e(path)}</code>'
+             if path and path != "$" else "")     # "$", the whole body, says nothing here
     return (f'<section class="error" role="alert" id="error"><h2>{e(w[heading])}</h2>{said}'
             f'<p>{e(w["error_code"].capitalize())}: <code class="code">{e(error.code)}</code>'
             f'{where}</p></section>')

@@ -169,7 +169,9 @@ def _diagnostic(d: dict[str, Any], w: dict[str, str], lang: str) -> str:
     where = (f'{d["file"]}:{d["line"]}:{d["column"]}' if d.get("line") else d.get("file") or "")
     context = ""
     if d.get("source_line") is not None and d.get("column"):
-        caret = " " * (d["column"] - 1) + "^"
+        # the whole word under the mark, as policy check underlines it
+        width = max(1, (d.get("end_column") or d["column"] + 1) - d["column"])
+        caret = " " * (d["column"] - 1) + "^" * width
         context = f'<pre>{e(d["source_line"])}\n{e(caret)}</pre>'
     reason = (f' – {e(label("word:reason", lang))}: {e(d["acknowledged"])}'
               if d.get("acknowledged") is not None else "")

@@ -70,6 +70,8 @@ def work(source: str, tests: str | None, request_text: str | None,
         {"severity": d.severity, "code": d.code, "message": d.message,
          "file": d.span.file if d.span else None, "line": d.span.line if d.span else None,
          "column": d.span.column if d.span else None, "source_line": d.source_line,
+         "end_column": (d.span.end_column if d.span and d.span.end_line in (None, d.span.line)
+                        else None),
          "acknowledged": d.acknowledged}
         for d in report.diagnostics], "tests": [], "decision": None, "trace": None,
         "request_error": None, "request_note": None, "stopped": False,
