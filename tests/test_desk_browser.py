@@ -66,11 +66,11 @@ def by_id(browser, element_id):
     return browser.find_element(By.ID, element_id)
 
 
-def submit(browser, form_css, url_part):
-    """Press the form's button and wait for the page whose URL holds ``url_part``."""
+def submit(browser, button_css, url_part):
+    """Press the button and wait for the page whose URL holds ``url_part``."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    browser.find_element(By.CSS_SELECTOR, f"{form_css} button").click()
+    browser.find_element(By.CSS_SELECTOR, button_css).click()
     WebDriverWait(browser, 20).until(lambda d: url_part in d.current_url)
 
 
@@ -89,7 +89,7 @@ def test_decide_by_filling_the_form(server, browser):
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "sv"
     choose(browser, "pack", "Tyresö kommun")
     choose(browser, "action", "avsluta en kanal")
-    submit(browser, "form.choose", "action=close_channel")
+    submit(browser, "form.choose button.show", "action=close_channel")
 
     # the questions, in Swedish; tick one box with the keyboard, one with the mouse
     assert "samråd med chefen" in browser.find_element(By.CSS_SELECTOR, "form.facts").text
@@ -97,7 +97,7 @@ def test_decide_by_filling_the_form(server, browser):
     browser.find_element(By.CSS_SELECTOR, 'label[for="f-communicator_consulted"]').click()
     # a date field takes the digits in the browser's order (en-US: month, day, year)
     by_id(browser, "at").send_keys("06022025")
-    submit(browser, "form.facts", "at=2025-06-02")
+    submit(browser, "form.facts button.decide", "at=2025-06-02")
     answer = by_id(browser, "answer")
     assert "Kräver åtgärder" in answer.text
     steps = [li.get_attribute("data-step")
@@ -138,7 +138,7 @@ def test_a_shared_link_and_a_mistyped_one(server, browser):
     assert "did you mean 'commercial'?" in error
     # the form is there to correct it
     choose(browser, "f-page_category", "företag")
-    submit(browser, "form.facts", "page_category=commercial")
+    submit(browser, "form.facts button.decide", "page_category=commercial")
     assert "Inte tillåtet" in by_id(browser, "answer").text
 
 
@@ -167,7 +167,7 @@ def test_compare_two_municipalities(server, browser):
     browser.find_element(By.CSS_SELECTOR, 'label[for="p-tyreso"]').click()
     browser.find_element(By.CSS_SELECTOR, 'label[for="p-vara"]').click()
     browser.find_element(By.CSS_SELECTOR, 'label[for="diff"]').click()
-    submit(browser, "form.pick", "diff=1")
+    submit(browser, "form.pick button", "diff=1")
     table = by_id(browser, "matrix")
     heads = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
     assert heads[1:] == ["Tyresö kommun", "Vara kommun"]
@@ -183,7 +183,7 @@ def test_the_playground_shows_a_diagnostic_at_its_line(server, browser):
 
     browser.get(f"http://127.0.0.1:{server.port}/playground")
     choose(browser, "start", "Tyresö kommun")
-    submit(browser, "form.start", "pack=tyreso")
+    submit(browser, "form.start button", "pack=tyreso")
     source = by_id(browser, "source")
     assert "pack tyreso" in source.get_attribute("value")
     # break the first line: a word before the first character of the source
@@ -196,3 +196,30 @@ def test_the_playground_shows_a_diagnostic_at_its_line(server, browser):
     assert first.get_attribute("data-line") == "1"
     assert "playground.policy:1:" in first.text
     assert by_id(browser, "source").get_attribute("value").startswith("oops ")
+
+
+def test_one_form_answers_for_the_municipality_in_its_list(server, browser):
+    """The lists and the questions are one form: a municipality changed in the list is
+    the one answered for when Decide is pressed; Enter in a field decides too; Show the
+    questions asks for no decision."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base = f"http://127.0.0.1:{server.port}"
+    browser.get(base + "/?pack=tyreso&action=like_page")
+    choose(browser, "pack", "Vara kommun")
+    choose(browser, "f-page_category", "företag")
+    submit(browser, "form.facts button.decide", "page_category=commercial")
+    assert "pack=vara" in browser.current_url
+    assert "Vara kommun" in by_id(browser, "answer").text
+    # Enter in the date field decides (the form's first button is a hidden Decide)
+    browser.get(base + "/?pack=tyreso&action=like_page&page_category=own")
+    by_id(browser, "at").send_keys("06022025" + Keys.ENTER)
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, 20).until(lambda d: "at=2025-06-02" in d.current_url)
+    assert "show=" not in browser.current_url and by_id(browser, "answer")
+    # Show the questions for another action: no answer, the new questions
+    choose(browser, "action", "avsluta en kanal")
+    submit(browser, "form.facts button.show", "action=close_channel")
+    assert not browser.find_elements(By.ID, "answer")
+    assert "samråd med chefen" in browser.find_element(By.CSS_SELECTOR, "form.facts").text

@@ -73,20 +73,32 @@ def _option(value: str, text: str, selected: bool) -> str:
     return (f'<option value="{e(value)}"{" selected" if selected else ""}>{e(text)}</option>')
 
 
-def _choose_form(engine: Engine, pack: str, action: str, lang: str) -> str:
+def _choose_fields(engine: Engine, pack: str, action: str, lang: str) -> str:
+    """The two lists, municipality and action, and the button that shows the questions
+    (``show``: it asks for no decision, and a browser checks no required question)."""
     w, words = WORDS[lang], engine.vocabulary
     packs = "".join(_option(i, n, i == pack) for i, n in pack_choices(engine))
     actions = "".join(_option(a, words.label(f"action:{a}", lang), a == action)
                       for a in words.actions)
-    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
-    return ('<form method="get" action="/" class="choose">'
-            f'<div class="field"><label for="pack">{e(words.label("word:municipality", lang).capitalize())}'
+    municipality = words.label("word:municipality", lang).capitalize()
+    return (f'<div class="field"><label for="pack">{e(municipality)}'
             f'</label><br><select id="pack" name="pack"><option value="">{e(w["pick"])}</option>'
             f'{packs}</select></div>'
             f'<div class="field"><label for="action">{e(words.label("word:action", lang).capitalize())}'
             f'</label><br><select id="action" name="action"><option value="">{e(w["pick"])}'
             f'</option>{actions}</select></div>'
-            f'{hidden}<button type="submit">{e(w["show_questions"])}</button></form>')
+            f'<button type="submit" class="show" name="show" value="1" formnovalidate>'
+            f'{e(w["show_questions"])}</button>')
+
+
+def _lang_field(lang: str) -> str:
+    return "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
+
+
+def _choose_form(engine: Engine, pack: str, action: str, lang: str) -> str:
+    """The form before a municipality and an action are chosen: the two lists alone."""
+    return ('<form method="get" action="/" class="choose">'
+            f'{_choose_fields(engine, pack, action, lang)}{_lang_field(lang)}</form>')
 
 
 def _field(f: form.Field, values: list[str], lang: str) -> str:
@@ -129,16 +141,21 @@ def _facts_form(engine: Engine, pack: CompiledPack, action: str, query: Query,
     body = "".join(_field(f, values.get(f.name, []), lang)
                    for f in form.fields(words, action, lang))
     at = _last(query, "at")
-    hidden = "".join(f'<input type="hidden" name="{n}" value="{e(v)}">'
-                     for n, v in (("pack", pack.id), ("action", action))
-                     + ((("lang", lang),) if lang != DEFAULT_LANG else ()))
+    # one form: a municipality or action changed in the lists is the one answered for,
+    # whichever button is pressed
+    # Enter in a field presses a form's first button: a hidden one that decides, so that
+    # it is not the lists' "show the questions"
     return ('<form method="get" action="/" class="facts">'
+            '<button type="submit" class="enter" hidden tabindex="-1" aria-hidden="true">'
+            '</button>'
+            f'{_choose_fields(engine, pack.id, action, lang)}{_lang_field(lang)}'
             f'<fieldset><legend>{e(w["questions"])}: {e(pack.name)}, '
-            f'{e(words.label(f"action:{action}", lang))}</legend>{hidden}{body}'
+            f'{e(words.label(f"action:{action}", lang))}</legend>{body}'
             f'<div class="field"><label for="at">{e(w["at"])}</label>'
             f'<p class="help" id="h-at">{e(w["at_help"])}</p>'
             f'<input type="date" id="at" name="at" value="{e(at)}" aria-describedby="h-at">'
-            f'</div></fieldset><button type="submit">{e(w["decide_button"])}</button></form>')
+            f'</div></fieldset><button type="submit" class="decide">{e(w["decide_button"])}'
+            '</button></form>')
 
 
 def _cite(pack: CompiledPack, source: Source, lang: str) -> str:
@@ -240,7 +257,7 @@ def decide_page(engine: Engine, query: Query, playground: bool = False) -> tuple
         return status_of(err), _whole(engine, [], lang, error_section(err, lang), playground)
     pack_id, action = _last(query, "pack"), _last(query, "action")
     shown, error = _chosen(engine, pack_id, action, query, lang) if pack_id or action else ("", None)
-    body = _choose_form(engine, pack_id, action, lang) + shown
+    body = shown or _choose_form(engine, pack_id, action, lang)   # the form holds the lists
     if error is not None:
         body += error_section(error, lang)
     return ((200 if error is None else status_of(error)),

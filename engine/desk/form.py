@@ -114,6 +114,7 @@ def facts_from_query(vocabulary: vocab.Vocabulary, action: str,
 
 def asked(query: Mapping[str, str] | Sequence[tuple[str, str]]) -> bool:
     """Whether the URL asks for a decision: it names a fact, or the day (``at``), as the
-    submitted form always does; a URL with only the pack and action shows the form."""
+    submitted form always does; a URL with only the pack and action shows the form, and
+    so does one sent with the button that shows the questions (``show``)."""
     names = query.keys() if isinstance(query, Mapping) else [n for n, _ in query]
-    return any(n not in ("pack", "action", "lang") for n in names)
+    return "show" not in names and any(n not in ("pack", "action", "lang") for n in names)
