@@ -22,15 +22,17 @@ def test_decide_text():
     r = policy("decide", "tyreso", "like_page", "--facts", '{"page_category": "commercial"}',
                "--at", "2025-01-01")
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[0] == "tyreso · like_page · 2025-01-01: DENY"
-    assert 'tyreso: "Gilla andra"' in r.stdout
+    # the municipality as it writes itself, the action's label with its name
+    assert r.stdout.splitlines()[0] == ("Tyresö kommun · like a page (like_page) · "
+                                        "2025-01-01: DENY")
+    assert 'Tyresö kommun: “Gilla andra”' in r.stdout
 
 
 def test_decide_text_lists_steps_as_a_checklist():
     r = policy("decide", "tyreso", "close_channel", "--at", "2025-01-01")
     assert r.returncode == 0
     assert "[ ] Agree on closing the channel with the manager. (manager)" in r.stdout
-    assert "consult-manager · should · tyreso: \"Avsluta konto\"" in r.stdout
+    assert "consult-manager · should · Tyresö kommun: “Avsluta konto”" in r.stdout
 
 
 def test_decide_json_matches_the_python_api(engine):

@@ -69,8 +69,9 @@ def test_text_output_separates_the_decisions_with_a_blank_line():
     r = policy("decide", "--input", "-", stdin=lines(LIKE, CLOSE))
     assert r.returncode == 0, r.stderr
     blocks = r.stdout.rstrip("\n").split("\n\n")
-    assert blocks[0] == "tyreso · like_page · 2025-01-01: DENY"
-    assert any(b.startswith("vara · close_channel · 2025-01-01: ") for b in blocks)
+    assert blocks[0] == "Tyresö kommun · like a page (like_page) · 2025-01-01: DENY"
+    assert any(b.startswith("Vara kommun · close a channel (close_channel) · 2025-01-01: ")
+               for b in blocks)
 
 
 def test_at_applies_to_the_lines_that_give_none():

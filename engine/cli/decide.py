@@ -72,12 +72,13 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
                 from engine.serialization import to_json
                 echo_json([to_json(d) for d in decisions])
             else:
-                from engine.explain.trace_views import render_decision
-                click.echo("\n\n".join(render_decision(d) for d in decisions))
+                from engine.explain.trace_views import render_decision_of
+                click.echo("\n\n".join(render_decision_of(engine, d) for d in decisions))
             return
         if at is not None and isinstance(data, dict):
             data = dict(data, at=data.get("at", at))
         decision = engine.decide_request(data)
+        decided_by = engine
     else:
         if not pack or not action:
             fail("name a PACK and an ACTION (e.g. policy decide tyreso like_page --facts "
@@ -85,13 +86,14 @@ def decide(pack: str | None, action: str | None, facts_json: str | None, input_f
         facts = parse_json(facts_json, "--facts") if facts_json is not None else {}
         if not isinstance(facts, dict):
             fail(f"--facts must be a JSON object of fact names to values, got {facts_json}")
-        decision = load_engine(only=pack).decide(pack, action, facts, at)
+        decided_by = load_engine(only=pack)
+        decision = decided_by.decide(pack, action, facts, at)
     if fmt == "json":
         from engine.serialization import to_json
         echo_json(to_json(decision))
     else:
-        from engine.explain.trace_views import render_decision
-        click.echo(render_decision(decision))
+        from engine.explain.trace_views import render_decision_of
+        click.echo(render_decision_of(decided_by, decision))
 
 
 @click.command()

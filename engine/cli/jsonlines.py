@@ -114,10 +114,10 @@ def stream_decisions(lines: JsonLines, engine: Any, at: str | None, fmt: str,
         def show(decision: Any, first: bool) -> str:
             return decision_text(decision) + "\n"
     else:
-        from engine.explain.trace_views import render_decision
+        from engine.explain.trace_views import render_decision_of
 
         def show(decision: Any, first: bool) -> str:      # blank-line separated, as a list is
-            return ("" if first else "\n") + render_decision(decision) + "\n"
+            return ("" if first else "\n") + render_decision_of(engine, decision) + "\n"
     out = sys.stdout
     deliver = _Delivery(out)
     interactive = lines.size is None

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import attrs
 
 from engine.compiler import CompiledPack
+from engine.errors import PolicyError
 from engine.model import Decision, Reason, Step
 from engine.explain.trace import Check, Combining, RuleTrace, Trace
 from engine.glossary import label
@@ -357,6 +358,17 @@ def render_decision(decision: Any, lang: str = "en", pack: CompiledPack | None =
             lines.append(f"    {reason.rule} · {reason.effect}{said} · "
                          f"{_source(reason.source, lang, pack)}")
     return "\n".join(lines)
+
+
+def render_decision_of(engine: Any, decision: Any, lang: str = "en") -> str:
+    """:func:`render_decision` with the edition that decided, so that the municipality
+    is named as it writes itself (``policy decide``'s text); by the pack's id when the
+    engine no longer has that edition."""
+    try:
+        pack = engine.edition(decision.pack, decision.at)
+    except PolicyError:
+        pack = None
+    return render_decision(decision, lang, pack)
 
 
 def _source(source: Any, lang: str = "en", pack: CompiledPack | None = None) -> str:
