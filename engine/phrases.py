@@ -174,6 +174,15 @@ _ERROR: Mapping[str, Label] = {
                       "Arbetet tog längre än {seconds} sekunder och avbröts."),
     "request-not-json": Label("The request is not JSON (line {line}, column {column}).",
                               "Förfrågan är inte JSON (rad {line}, kolumn {column})."),
+    "request-unknown-key": Label("The request has keys it cannot have: {keys}. A request "
+                                 "has \"action\", \"facts\", \"at\" and \"pack\".",
+                                 "Förfrågan har nycklar som den inte kan ha: {keys}. En "
+                                 "förfrågan har \"action\", \"facts\", \"at\" och "
+                                 "\"pack\"."),
+    "request-facts-not-object": Label("The request's \"facts\" must be a JSON object of "
+                                      "facts by name.",
+                                      "Förfrågans \"facts\" ska vara ett JSON-objekt med "
+                                      "uppgifter efter namn."),
     "request-not-object": Label(
         "The request must be a JSON object: {{\"action\": …, \"facts\": {{…}}, \"at\": …}}.",
         "Förfrågan ska vara ett JSON-objekt: "
@@ -232,6 +241,10 @@ _TRACE: Mapping[str, Label] = {
     "decided_by": Label("decided by", "avgjort av"),
     "sections": Label("sections", "avsnitt"),
     "by_default": Label("(by default)", "(som standard)"),
+    "default_reason": Label("The guideline does not regulate this request; the pack's "
+                            "default outcome ({outcome}) applies.",
+                            "Riktlinjen reglerar inte den här förfrågan; paketets "
+                            "standardutfall ({outcome}) gäller."),
     "not_regulated": Label(" (by default: the guideline does not regulate this)",
                            " (som standard: riktlinjen reglerar inte detta)"),
     "steps_first": Label("Steps to do first:", "Åtgärder att göra först:"),

@@ -223,3 +223,17 @@ def test_one_form_answers_for_the_municipality_in_its_list(server, browser):
     submit(browser, "form.facts button.show", "action=close_channel")
     assert not browser.find_elements(By.ID, "answer")
     assert "samråd med chefen" in browser.find_element(By.CSS_SELECTOR, "form.facts").text
+
+
+def test_an_action_changed_in_the_list_shows_its_questions(server, browser):
+    """Decide pressed after the action was changed in the list: the new action's
+    questions, not an error about the old action's facts."""
+    from selenium.webdriver.common.by import By
+    base = f"http://127.0.0.1:{server.port}"
+    browser.get(base + "/?pack=tyreso&action=like_page")
+    choose(browser, "f-page_category", "egna sidor")
+    choose(browser, "action", "avsluta en kanal")
+    submit(browser, "form.facts button.decide", "action=close_channel")
+    assert not browser.find_elements(By.ID, "error")
+    assert not browser.find_elements(By.ID, "answer")
+    assert "samråd med chefen" in browser.find_element(By.CSS_SELECTOR, "form.facts").text

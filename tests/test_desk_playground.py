@@ -31,7 +31,8 @@ def post(server, **fields):
 
 
 def textarea(body: str, name: str) -> str:
-    found = re.search(rf'(?s)<textarea id="{name}"[^>]*>(.*?)</textarea>', body)
+    # a newline right after the tag is not part of the text, as a browser reads it
+    found = re.search(rf'(?s)<textarea id="{name}"[^>]*>\n(.*?)</textarea>', body)
     assert found
     return html.unescape(found.group(1))
 
@@ -209,3 +210,23 @@ def test_a_form_error_names_no_path_the_reader_cannot_use(server):
     reply = server.call("POST", "/playground", raw=b"source=x", timeout=30,
                         headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert reply.status == 400 and 'class="path"' not in reply.body.decode()
+
+
+@pytest.mark.parametrize("request_text, code", [
+    ('{"action": "like_page", "facts": {"page_category": "own"}, "date": "2020-01-01"}',
+     "request-unknown-key"),                # a misspelt "at" would decide for today
+    ('{"action": "like_page", "facts": []}', "request-facts-not-object"),
+])
+def test_a_request_the_api_would_refuse_is_refused(server, request_text, code):
+    body = post(server, source=BLANK, tests="", request=request_text).body.decode()
+    assert f'<code class="code">{code}</code>' in body and 'id="play-decision"' not in body
+
+
+def test_the_editor_keeps_a_source_that_starts_with_blank_lines(server):
+    """A browser drops the newline right after <textarea>: the page writes one, so a
+    source's own first blank lines, and the lines diagnostics name, stay as sent."""
+    source = "\n\n" + BLANK.replace("default allow", "default alow")
+    body = post(server, source=source, tests="", request="").body.decode()
+    assert textarea(body, "source") == source
+    line = re.search(r'<li class="diagnostic error" data-line="(\d+)"', body).group(1)
+    assert source.splitlines()[int(line) - 1].strip() == "default alow"

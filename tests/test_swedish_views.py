@@ -333,3 +333,15 @@ def test_the_english_trace_names_the_municipality_where_a_step_rests():
     assert "tyreso: " not in en
     sv = developer(explained, edition, lang="sv")
     assert "Tyresö kommun: ”Avsluta konto”" in sv
+
+
+def test_the_swedish_trace_says_the_default_in_swedish():
+    from engine.core import Engine
+    from engine.explain.trace_views import developer, explain_request
+    engine = Engine.load()
+    explained = explain_request(engine, "vara", "like_page", {"page_category": "commercial"},
+                                "2025-01-01")
+    sv = developer(explained, engine.edition("vara", explained.decision.at), lang="sv")
+    assert "Riktlinjen reglerar inte den här förfrågan; paketets standardutfall (tillåtet) " \
+           "gäller." in sv
+    assert "The guideline does not regulate" not in sv

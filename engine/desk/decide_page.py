@@ -149,6 +149,7 @@ def _facts_form(engine: Engine, pack: CompiledPack, action: str, query: Query,
             '<button type="submit" class="enter" hidden tabindex="-1" aria-hidden="true">'
             '</button>'
             f'{_choose_fields(engine, pack.id, action, lang)}{_lang_field(lang)}'
+            f'<input type="hidden" name="questions" value="{e(action)}">'
             f'<fieldset><legend>{e(w["questions"])}: {e(pack.name)}, '
             f'{e(words.label(f"action:{action}", lang))}</legend>{body}'
             f'<div class="field"><label for="at">{e(w["at"])}</label>'
@@ -218,8 +219,8 @@ def permalink(query: Query, at: dt.date) -> str:
     """The decision's URL: the query without its empty fields, and the day decided for
     (``at``), so that the link shows the same answer whenever it is opened (a form left
     with the day empty decides for today, and the link then names today's date)."""
-    return url("/", [(n, v) for n, v in query if v != "" and n != "at"]
-               + [("at", at.isoformat())])
+    kept = [(n, v) for n, v in query if v != "" and n not in ("at", "show", "questions")]
+    return url("/", kept + [("at", at.isoformat())])
 
 
 def error_section(error: PolicyError, lang: str,

@@ -21,7 +21,7 @@ from engine import vocabulary as vocab
 from engine.glossary import LANGUAGES, label
 
 #: The URL's parameters that are not facts.
-CONTROL = ("pack", "action", "lang", "at")
+CONTROL = ("pack", "action", "lang", "at", "show", "questions")
 
 #: What a yes/no fact's value may be in a URL: the values a browser and the API send
 #: ("on", "true", "1"), and the glossary's words for yes and no in every language.
@@ -115,6 +115,12 @@ def facts_from_query(vocabulary: vocab.Vocabulary, action: str,
 def asked(query: Mapping[str, str] | Sequence[tuple[str, str]]) -> bool:
     """Whether the URL asks for a decision: it names a fact, or the day (``at``), as the
     submitted form always does; a URL with only the pack and action shows the form, and
-    so does one sent with the button that shows the questions (``show``)."""
-    names = query.keys() if isinstance(query, Mapping) else [n for n, _ in query]
-    return "show" not in names and any(n not in ("pack", "action", "lang") for n in names)
+    so does one sent with the button that shows the questions (``show``), or one whose
+    action is not the one its questions were for (``questions``: the action was changed
+    in the list, and its own questions are yet to be answered)."""
+    pairs = list(query.items()) if isinstance(query, Mapping) else list(query)
+    names = [n for n, _ in pairs]
+    action = next((v for n, v in reversed(pairs) if n == "action"), "")
+    shown = next((v for n, v in reversed(pairs) if n == "questions"), action)
+    return ("show" not in names and shown == action
+            and any(n not in ("pack", "action", "lang", "questions") for n in names))

@@ -140,13 +140,13 @@ def _form(fields: Fields, lang: str) -> str:
     action = "/playground" + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
     return (f'<form method="post" action="{e(action)}" class="play">'
             f'<div class="field"><label for="source">{e(w["source"])}</label><br>'
-            f'<textarea id="source" name="source" rows="24" cols="100" spellcheck="false">'
+            f'<textarea id="source" name="source" rows="24" cols="100" spellcheck="false">\n'
             f'{e(fields.get("source", ""))}</textarea></div>'
             f'<div class="field"><label for="tests">{e(w["tests"])}</label><br>'
-            f'<textarea id="tests" name="tests" rows="8" cols="100" spellcheck="false">'
+            f'<textarea id="tests" name="tests" rows="8" cols="100" spellcheck="false">\n'
             f'{e(fields.get("tests", ""))}</textarea></div>'
             f'<div class="field"><label for="request">{e(w["request"])}</label><br>'
-            f'<textarea id="request" name="request" rows="3" cols="100" spellcheck="false">'
+            f'<textarea id="request" name="request" rows="3" cols="100" spellcheck="false">\n'
             f'{e(fields.get("request", ""))}</textarea></div>'
             f'{hidden}<button type="submit">{e(w["run"])}</button></form>')
 

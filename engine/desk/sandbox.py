@@ -6,11 +6,12 @@ request's decision with its trace in the page's language, as JSON on standard ou
 warning the pack acknowledges (``# check: ignore``) carries its reason in
 ``acknowledged``, as ``policy check --format json`` gives it. A source with errors is
 ``stopped``: its tests are not run and no request is decided; a test file with errors
-is ``tests_stopped``: none of its cases is run, as ``policy test`` runs none. A request that cannot be
-decided is ``request_error``: its code, path and English message, and the values the
-desk's own words for it are filled in with (``engine.phrases``, ``error:``); a request
-naming another pack than the source's is decided by the source's, and ``request_note``
-says so.
+is ``tests_stopped``: none of its cases is run, as ``policy test`` runs none. A request
+that cannot be decided (not JSON, not an object, keys a request does not have, facts
+that are not an object, no action, or the engine's refusal) is ``request_error``: its
+code, path and English message, and the values the desk's own words for it are filled
+in with (``engine.phrases``, ``error:``); a request naming another pack than the
+source's is decided by the source's, and ``request_note`` says so.
 
 The service runs it with a time limit and kills it when the limit is over
 (``engine.desk.playground``), so a source that takes long to check holds no worker of
@@ -34,6 +35,8 @@ from engine.model import PackSource
 from engine.hookspecs import hookimpl
 
 ORIGIN = "playground.policy"
+#: The keys a Playground request may have, as the API's decision request.
+REQUEST_KEYS = frozenset({"pack", "action", "facts", "at"})
 TESTS_ORIGIN = "playground.tests"
 
 
@@ -106,6 +109,19 @@ def work(source: str, tests: str | None, request_text: str | None,
                 out["request_error"] = _problem(
                     "request-not-object",
                     "the request is a JSON object {\"action\", \"facts\", \"at\"?}")
+    unknown = sorted(set(request) - REQUEST_KEYS) if isinstance(request, dict) else []
+    if unknown:                           # as the API refuses them: a misspelt "at" is no day
+        out["request_error"] = _problem(
+            "request-unknown-key",
+            f"the request has unknown key(s) {', '.join(map(repr, unknown))}; a request "
+            "has \"action\", \"facts\", \"at\" and \"pack\"", "request",
+            keys=", ".join(unknown))
+        request = None
+    elif isinstance(request, dict) and not isinstance(request.get("facts", {}), dict):
+        out["request_error"] = _problem(
+            "request-facts-not-object", "the request's \"facts\" is a JSON object of facts",
+            "request.facts")
+        request = None
     if isinstance(request, dict) and not isinstance(request.get("action"), str):
         out["request_error"] = _problem(
             "request-no-action", "the request names its action: {\"action\": \"like_page\", …}",

@@ -225,6 +225,11 @@ def _capitalised(text: str) -> str:
 
 
 def sv_reason(pack: CompiledPack, reason: Reason) -> str:
+    """A reason's text in Swedish: its rule's ``sv`` text, the trace's words for the
+    pack's default, else the English text."""
+    if reason.rule == "default" and reason == pack.default_reason:
+        return phrase("trace:default_reason", "sv").format(
+            outcome=label(f"outcome:{reason.effect}", "sv"))
     for rule in pack.rules:
         if rule.id == reason.rule and rule.reason == reason:
             return rule.reason_sv or reason.text
