@@ -92,11 +92,15 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
         match = starting.pop() if len(starting) == 1 else None
     import difflib                                 # here: only a word that is wrong gets here
     if match is None and folded:                   # a word's other form, a compound's head
-        sharing = [name for name in known if _shares_a_word(folded, name)]
+        sharing: list[str] = []
+        for whole in (True, False):                # the word itself before a compound's head
+            sharing = [name for name in known if _shares_a_word(folded, name, whole)]
+            if sharing:
+                break
         if len({known[name] for name in sharing}) == 1:
             match = known[sharing[0]]
-        elif sharing:                              # several: the one spelled alike, or none
-            close = difflib.get_close_matches(folded, sharing, n=1, cutoff=0.6)
+        elif sharing:          # several: the one spelled nearly alike ("enm x"), or none
+            close = difflib.get_close_matches(folded, sharing, n=1, cutoff=0.8)
             if not close:
                 return ""
             match = known[close[0]]
@@ -113,14 +117,16 @@ def _same_stem(a: str, b: str) -> bool:
     return shared >= 4 and shared >= min(len(a), len(b)) - 1
 
 
-def _shares_a_word(given: str, name: str) -> bool:
+def _shares_a_word(given: str, name: str, whole: bool = False) -> bool:
     """Whether each word given (folded; words of four letters or more) is a word of
-    ``name`` (folded) in another form, or ends with one, as a Swedish compound ends with
-    its head ("enhets|chef"); "skapa konto" is not "använda ett privat konto"."""
+    ``name`` (folded) in another form, or (unless ``whole``) ends with one, as a Swedish
+    compound ends with its head ("enhets|chef"); "skapa konto" is not "använda ett
+    privat konto"."""
     words = [w for w in name.split("_") if len(w) >= 4]
     given_words = [p for p in given.split("_") if len(p) >= 4]
+    starts = (lambda part: (0,)) if whole else (lambda part: range(len(part) - 3))
     return bool(given_words) and all(
-        any(_same_stem(part[start:], w) for w in words for start in range(len(part) - 3))
+        any(_same_stem(part[start:], w) for w in words for start in starts(part))
         for part in given_words)
 
 

@@ -218,6 +218,7 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
 @pytest.mark.parametrize("given, meant", [
     ("gilla", "allowed_likes"), ("Vilka sidor kommunen får gilla", "allowed_likes"),
     ("which pages the municipality may like", "allowed_likes"), ("bilder", "image_rights"),
+    ("ögonblicksbild", "snapshot_interval"),   # a word of its title, not "bild" of another
 ])
 def test_a_topic_named_by_its_title_or_a_word_of_it_is_suggested(given, meant):
     r = run("--topic", given)

@@ -78,6 +78,12 @@ def test_bad_requests(engine, pack, action, facts, message, path):
     assert isinstance(info.value, ValueError)
 
 
+def test_a_word_every_municipality_shares_suggests_none(engine):
+    with pytest.raises(UnknownPackError) as info:
+        engine.decide("kommun", "like_page", {}, AT)
+    assert "did you mean" not in str(info.value)
+
+
 def test_unknown_pack(engine):
     with pytest.raises(UnknownPackError, match=r"unknown pack 'tyresö' \(did you mean 'tyreso'\?\)"):
         engine.decide("tyresö", "like_page", {"page_category": "own"}, AT)
