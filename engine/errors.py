@@ -93,8 +93,8 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
     import difflib                                 # here: only a word that is wrong gets here
     if match is None and folded:                   # a word's other form, a compound's head
         sharing: list[str] = []
-        for whole in (True, False):                # the word itself before a compound's head
-            sharing = [name for name in known if _shares_a_word(folded, name, whole)]
+        for alone in (True, False):                # the word itself before a compound's head
+            sharing = [name for name in known if _shares_a_word(folded, name, alone)]
             if sharing:
                 break
         if len({known[name] for name in sharing}) == 1:
