@@ -237,7 +237,7 @@ _CELL: Mapping[str, Label] = {
 }
 
 _TRACE: Mapping[str, Label] = {
-    "in_packs": Label("{action} in {n} packs ({at})", "{action} i {n} kommuner ({at})"),
+    "in_packs": Label("{action} in {n} municipalities ({at})", "{action} i {n} kommuner ({at})"),
     "decided_by": Label("decided by", "avgjort av"),
     "sections": Label("sections", "avsnitt"),
     "by_default": Label("(by default)", "(som standard)"),

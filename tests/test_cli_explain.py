@@ -224,3 +224,15 @@ def test_a_topic_named_by_its_title_or_a_word_of_it_is_suggested(given, meant):
     r = run("--topic", given)
     assert r.exit_code == 2
     assert f"unknown topic '{given}' (did you mean '{meant}'?)" in r.output
+
+
+def test_all_packs_leaves_out_a_pack_not_in_force_as_the_comparison_does():
+    r = policy("explain", "like_page", "--all-packs", "--facts",
+               '{"page_category": "commercial"}', "--at", "2023-01-01")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "like a page (like_page) in 4 municipalities (2023-01-01)"
+    assert r.stderr.startswith("note: pack 'vara' is not in force on 2023-01-01")
+    assert r.stderr.rstrip().endswith("; left out")
+    named = policy("explain", "like_page", "--all-packs", "--packs", "vara,tyreso",
+                   "--facts", '{"page_category": "own"}', "--at", "2023-01-01")
+    assert named.returncode == 2 and "pack 'vara' is not in force" in named.stderr

@@ -193,6 +193,7 @@ def _compare(at: str | None, topic_id: str | None, pack_list: str | None,
 def _trace(pack: str | None, action: str, facts_json: str | None, at: str | None,
            fmt: str, audience: str, lang: str | None, all_packs: bool,
            pack_list: str | None) -> None:
+    from engine.errors import RequestError
     from engine.explain import trace_views as views
     from engine.serialization import to_json
 
@@ -208,7 +209,19 @@ def _trace(pack: str | None, action: str, facts_json: str | None, at: str | None
         if pack is None:
             raise ValueError("a trace of one pack has its PACK: click fills PACK before ACTION")
         packs = [pack]
-    explained = [views.explain_request(engine, name, action, facts, at) for name in packs]
+    explained = []
+    for name in list(packs):
+        try:
+            explained.append(views.explain_request(engine, name, action, facts, at))
+        except RequestError as e:
+            # --all-packs over every pack: one not in force that day is left out, as the
+            # comparison leaves it out; a pack named in --packs is asked for, so an error
+            if not (all_packs and pack_list is None and e.code == "not-in-force"):
+                raise
+            click.echo(f"note: {e.message}; left out", err=True)
+            packs.remove(name)
+    if not explained:
+        fail(f"no pack is in force on {at or 'the day decided'}")
     if fmt == "json":
         data = [to_json(e) for e in explained]
         echo_json(data if all_packs else data[0])

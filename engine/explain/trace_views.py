@@ -290,7 +290,9 @@ def side_by_side(explained: Sequence[Explained], width: int, lang: str = "en",
     console = Console(width=width, file=output, color_system=None, highlight=False,
                       emoji=False, markup=False, legacy_windows=False)
     first = explained[0].decision
-    console.print(phrase("trace:in_packs", lang).format(action=_action(first.action, lang),
+    # the action by its label and name in both languages, as a trace of one pack names it
+    said = f"{label(f'action:{first.action}', lang)} ({first.action})"
+    console.print(phrase("trace:in_packs", lang).format(action=said,
                                                         n=len(explained),
                                                         at=first.at.isoformat()),
                   overflow="fold")
