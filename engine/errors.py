@@ -70,8 +70,9 @@ def did_you_mean(word: str, choices: Iterable[str], names: Mapping[str, str] | N
     and so do the first words of just one name ("gilla" for "gilla en sida"), another
     form of a word of just one name ("förening", "partier", "övrigt" for "lokala
     föreningar", "politiska partier", "övriga sidor") and a Swedish compound whose last
-    part is such a word ("enhetschef", "idrottsförening"). Only then is a name spelled
-    alike suggested (difflib), and never when several names share the word.
+    part is such a word ("enhetschef", "idrottsförening"); when several names share the
+    word, only one spelled nearly alike ("enm x" for "enum x"), else none ("kommun").
+    Only then is a name spelled alike suggested (difflib).
     """
     options = list(choices)
     known: dict[str, str] = {}                     # folded name -> the choice it means

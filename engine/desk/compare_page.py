@@ -20,7 +20,7 @@ from dsl.dates import date_hint
 from engine.core import Engine, today
 from engine.desk.decide_page import (error_section, language, nav, pack_choices, status_of,
                                       with_lang)
-from engine.desk.layout import DEFAULT_LANG, WORDS, e, page
+from engine.desk.layout import DEFAULT_LANG, WORDS, e, lang_field, page
 from engine.errors import PolicyError, RequestError, did_you_mean, one_of
 from engine.explain.comparison import Cell, Comparison, TopicRow, compare
 from engine.explain.comparison_views import cell_text, document_lines
@@ -41,15 +41,20 @@ def _all(query: Query, name: str) -> list[str]:
     return list(dict.fromkeys(v for n, v in query if n == name and v != ""))
 
 
-def _day(query: Query) -> dt.date:
+def _given_day(query: Query) -> str:
+    """The day the URL asks for (``at``) as written, or "" for today."""
     given = [v for n, v in query if n == "at" and v != ""]
+    return given[-1] if given else ""
+
+
+def _day(query: Query) -> dt.date:
+    given = _given_day(query)
     if not given:
         return today()
-    day = parse_date(given[-1])
+    day = parse_date(given)
     if day is None:
-        raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given[-1]!r}"
-                           f"{date_hint(given[-1])}",
-                           path="at", code="bad-date")
+        raise RequestError(f"\"at\" must be a date as \"YYYY-MM-DD\", got {given!r}"
+                           f"{date_hint(given)}", path="at", code="bad-date")
     return day
 
 
@@ -96,7 +101,6 @@ def _picker(engine: Engine, packs: list[str], topics: list[str], diff: bool, lan
         f'<div><input type="checkbox" id="t-{e(r.id)}" name="topic" value="{e(r.id)}"'
         f'{" checked" if r.id in topics else ""}> <label for="t-{e(r.id)}">'
         f'{e(topic_title(words, r, lang))}</label></div>' for r in rows)
-    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
     return ('<form method="get" action="/compare" class="pick">'
             f'<fieldset><legend>{e(w["packs"])}</legend>{pack_boxes}</fieldset>'
             f'<fieldset><legend>{e(w["topics"])}</legend>{topic_boxes}</fieldset>'
@@ -107,7 +111,7 @@ def _picker(engine: Engine, packs: list[str], topics: list[str], diff: bool, lan
             f'<div class="field"><label for="at">{e(w["compare_at"])}</label><br>'
             f'<input type="date" id="at" name="at" value="{e(at)}" aria-describedby="h-at">'
             f'<p class="help" id="h-at">{e(w["compare_at_help"])}</p></div>'
-            f'{hidden}<button type="submit">{e(w["show"])}</button></form>')
+            f'{lang_field(lang)}<button type="submit">{e(w["show"])}</button></form>')
 
 
 def _cell(engine: Engine, row: TopicRow, cell: Cell, lang: str) -> str:
@@ -161,8 +165,7 @@ def compare_page(engine: Engine, query: Query, playground: bool = False) -> tupl
         return status_of(err), _whole(query, lang, error_section(
             err, lang, heading="compare_error"), playground)
     all_rows = compare({}, shown.at, engine.vocabulary).topics
-    given = [v for n, v in query if n == "at" and v != ""]
-    body = _picker(engine, packs, topics, diff, lang, all_rows, given[-1] if given else "")
+    body = _picker(engine, packs, topics, diff, lang, all_rows, _given_day(query))
     if diff and len(packs) != 2:
         body += f'<p class="note">{e(w["two_for_difference"])}</p>'
     if shown.packs and not shown.topics:

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 from engine.compiler import CompiledPack
 from engine.core import Engine
 from engine.desk import form
-from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, page, url
+from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, lang_field, page, url
 from engine.errors import MalformedInputError, PolicyError, RequestError
 from engine.explain.trace_views import sv_reason, sv_step
 from engine.model import Decision, Source
@@ -91,14 +91,10 @@ def _choose_fields(engine: Engine, pack: str, action: str, lang: str) -> str:
             f'{e(w["show_questions"])}</button>')
 
 
-def _lang_field(lang: str) -> str:
-    return "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
-
-
 def _choose_form(engine: Engine, pack: str, action: str, lang: str) -> str:
     """The form before a municipality and an action are chosen: the two lists alone."""
     return ('<form method="get" action="/" class="choose">'
-            f'{_choose_fields(engine, pack, action, lang)}{_lang_field(lang)}</form>')
+            f'{_choose_fields(engine, pack, action, lang)}{lang_field(lang)}</form>')
 
 
 def _field(f: form.Field, values: list[str], lang: str) -> str:
@@ -141,14 +137,12 @@ def _facts_form(engine: Engine, pack: CompiledPack, action: str, query: Query,
     body = "".join(_field(f, values.get(f.name, []), lang)
                    for f in form.fields(words, action, lang))
     at = _last(query, "at")
-    # one form: a municipality or action changed in the lists is the one answered for,
-    # whichever button is pressed
-    # Enter in a field presses a form's first button: a hidden one that decides, so that
-    # it is not the lists' "show the questions"
+    # one form with the lists, so that a municipality changed there is the one answered
+    # for; Enter in a field presses a form's first button, a hidden one that decides
     return ('<form method="get" action="/" class="facts">'
             '<button type="submit" class="enter" hidden tabindex="-1" aria-hidden="true">'
             '</button>'
-            f'{_choose_fields(engine, pack.id, action, lang)}{_lang_field(lang)}'
+            f'{_choose_fields(engine, pack.id, action, lang)}{lang_field(lang)}'
             f'<input type="hidden" name="questions" value="{e(action)}">'
             f'<fieldset><legend>{e(w["questions"])}: {e(pack.name)}, '
             f'{e(words.label(f"action:{action}", lang))}</legend>{body}'

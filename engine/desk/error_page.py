@@ -5,16 +5,22 @@ with the way back, not the API's JSON.
 
 ``wants_page(path, accept)`` says whether a request is a person's (its ``Accept`` names
 ``text/html``, as browsers send it, and its path is none of the API's);
-``error_page(status, code, path, lang)`` is that page. The API's clients keep their
-JSON errors.
+``error_page(status, code, path, lang)`` is that page, and ``page_response`` that page
+as the service answers it, in the language its query asks for. The API's clients keep
+their JSON errors.
 """
 
 from __future__ import annotations
 
+from typing import Mapping
 from urllib.parse import parse_qsl
 
-from engine.desk.decide_page import nav
-from engine.desk.layout import DEFAULT_LANG, LANGS, WORDS, e, page, url
+from starlette.responses import HTMLResponse
+
+from engine.desk.decide_page import language, nav
+from engine.desk.layout import DEFAULT_LANG, WORDS, e, page, url
+from engine.desk.routes import HEADERS
+from engine.errors import PolicyError
 from engine.phrases import phrase
 
 #: Paths that are the API's: their errors are JSON whatever the client accepts.
@@ -31,9 +37,21 @@ def wants_page(path: str, accept: str) -> bool:
 
 
 def page_language(query_string: str) -> str:
-    """The language a page asks for in its query (``lang``), else the desk's default."""
-    given = [v for n, v in parse_qsl(query_string) if n == "lang"]
-    return given[-1] if given and given[-1] in LANGS else DEFAULT_LANG
+    """The language a page asks for in its query (``lang``), else (none, or one the desk
+    does not have) the desk's default."""
+    try:
+        return language(parse_qsl(query_string))
+    except PolicyError:
+        return DEFAULT_LANG
+
+
+def page_response(status: int, code: str, path: str, query_string: str,
+                  playground: bool = False,
+                  headers: Mapping[str, str] | None = None) -> HTMLResponse:
+    """:func:`error_page` as the service answers a browser: with the desk's headers (and
+    ``headers``, such as a 401's ``WWW-Authenticate``), in the query's language."""
+    html = error_page(status, code, path, page_language(query_string), playground)
+    return HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
 
 
 def error_page(status: int, code: str, path: str, lang: str, playground: bool = False) -> str:

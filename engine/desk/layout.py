@@ -32,6 +32,12 @@ def e(text: object) -> str:
     return _html.escape(str(text), quote=True)
 
 
+def lang_field(lang: str) -> str:
+    """A form's hidden ``lang`` field, so that it answers in the page's language; none for
+    the default language, which a URL leaves out."""
+    return "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
+
+
 def url(path: str, params: Sequence[tuple[str, str]]) -> str:
     """``path`` with ``params`` as its query (escape the result with :func:`e`)."""
     query = urlencode(list(params))

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 from engine.core import Engine
 from engine.desk.decide_page import language, nav, pack_choices, with_lang
-from engine.desk.layout import DEFAULT_LANG, LANGS, e, page
+from engine.desk.layout import DEFAULT_LANG, LANGS, e, lang_field, page
 from engine.errors import InputTooLargeError, MalformedInputError, PolicyError, RequestError
 from engine.glossary import label
 from engine.phrases import phrases_of
@@ -136,7 +136,6 @@ async def run(fields: Fields, lang: str = DEFAULT_LANG) -> dict[str, Any]:
 
 def _form(fields: Fields, lang: str) -> str:
     w = PG_WORDS[lang]
-    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
     action = "/playground" + ("" if lang == DEFAULT_LANG else f"?lang={lang}")
     return (f'<form method="post" action="{e(action)}" class="play">'
             f'<div class="field"><label for="source">{e(w["source"])}</label><br>'
@@ -148,19 +147,18 @@ def _form(fields: Fields, lang: str) -> str:
             f'<div class="field"><label for="request">{e(w["request"])}</label><br>'
             f'<textarea id="request" name="request" rows="3" cols="100" spellcheck="false">\n'
             f'{e(fields.get("request", ""))}</textarea></div>'
-            f'{hidden}<button type="submit">{e(w["run"])}</button></form>')
+            f'{lang_field(lang)}<button type="submit">{e(w["run"])}</button></form>')
 
 
 def _start_form(engine: Engine, chosen: str, lang: str) -> str:
     w = PG_WORDS[lang]
     options = "".join(f'<option value="{e(i)}"{" selected" if i == chosen else ""}>{e(n)}'
                       f'</option>' for i, n in pack_choices(engine))
-    hidden = "" if lang == DEFAULT_LANG else f'<input type="hidden" name="lang" value="{e(lang)}">'
     return ('<form method="get" action="/playground" class="start">'
             f'<div class="field"><label for="start">{e(w["start"])}</label><br>'
             f'<select id="start" name="pack"><option value="">{e(w["blank"])}</option>'
-            f'{options}</select></div>{hidden}<button type="submit">{e(w["start"])}</button>'
-            '</form>')
+            f'{options}</select></div>{lang_field(lang)}'
+            f'<button type="submit">{e(w["start"])}</button></form>')
 
 
 def _diagnostic(d: dict[str, Any], w: dict[str, str], lang: str) -> str:

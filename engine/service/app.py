@@ -43,7 +43,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from dsl.dates import date_hint
@@ -51,8 +51,8 @@ from engine.service import authzen, protocol
 from engine.service import decision_log as dlog
 from engine.compiler import Part
 from engine.core import Engine
-from engine.desk.error_page import error_page, page_language, wants_page
-from engine.desk.routes import HEADERS as PAGE_HEADERS, routes as desk_routes
+from engine.desk.error_page import page_response, wants_page
+from engine.desk.routes import routes as desk_routes
 from engine.errors import (InputTooLargeError, MalformedInputError, PolicyError, RequestError,
                            UnknownPackError, did_you_mean, one_of)
 from engine.service.http_io import (ClientGone, Gate, TokenFile, error_response,
@@ -446,11 +446,8 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     codes = {404: "not-found", 405: "method-not-allowed"}
     if exc.status_code in codes and wants_page(path, request.headers.get("accept", "")):
         # a person's browser, at no page of the desk: a page in the desk's language
-        playground = request.app.state.service.config.playground
-        html = error_page(exc.status_code, codes[exc.status_code], path,
-                          page_language(request.url.query), playground)
-        return HTMLResponse(html, status_code=exc.status_code,
-                            headers={**PAGE_HEADERS, **(exc.headers or {})})
+        return page_response(exc.status_code, codes[exc.status_code], path, request.url.query,
+                             request.app.state.service.config.playground, exc.headers)
     messages = {404: f"no such endpoint: {path}{hint}; see /openapi.json",
                 405: f"{request.method} is not allowed on {path}"}
     return error_response(exc.status_code, codes.get(exc.status_code, "http-error"),

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 
 import attrs
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.service import decision_log as dlog
@@ -229,15 +229,14 @@ class Gate:
             problem = self._check(authorization, self.tokens.digests())
             if problem is not None:
                 challenge = {"WWW-Authenticate": 'Bearer realm="policy"'}
-                from engine.desk.error_page import error_page, page_language, wants_page
+                from engine.desk.error_page import page_response, wants_page
                 accept = next((v for n, v in scope["headers"] if n == b"accept"), b"")
+                response: Response
                 if wants_page(scope["path"], accept.decode("latin-1")):
                     # a person's browser: the desk's page saying a key is needed
-                    lang = page_language(scope.get("query_string", b"").decode("latin-1"))
-                    from engine.desk.routes import HEADERS as PAGE_HEADERS
-                    response: Response = HTMLResponse(
-                        error_page(401, "unauthorized", scope["path"], lang),
-                        status_code=401, headers={**PAGE_HEADERS, **challenge})
+                    response = page_response(
+                        401, "unauthorized", scope["path"],
+                        scope.get("query_string", b"").decode("latin-1"), headers=challenge)
                 else:
                     response = error_response(401, "unauthorized", problem, headers=challenge)
                 await response(scope, receive, send_with_id)
